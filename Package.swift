@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Paperboy",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "paperboy", targets: ["paperboy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // Value types of the domain; no I/O.
+        .target(
+            name: "PaperModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The source of truth: store protocol and its SQLite implementation.
+        .target(
+            name: "PaperStore",
+            dependencies: ["PaperModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Importers: listing pages and arXiv metadata snapshots into the store.
+        .target(name: "Ingest", dependencies: ["PaperModel", "PaperStore", "CZlib"]),
+        // The demo corpus that ships with Paperboy (founding listing + arXiv CC0 subset).
+        .target(name: "DemoCorpus", dependencies: ["PaperModel", "PaperStore", "Ingest"], resources: [.copy("Data")]),
+        // Hummingbird application: pages, JSON, static assets.
+        .target(
+            name: "PaperWeb",
+            dependencies: [
+                "PaperModel", "PaperStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")]
+        ),
+        // Composition root: the one command-line executable.
+        .executableTarget(
+            name: "paperboy",
+            dependencies: [
+                "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
+        .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
+        .testTarget(
+            name: "PaperWebTests",
+            dependencies: [
+                "PaperWeb", "PaperStore", "Ingest", "DemoCorpus",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,440 @@
+import Foundation
+import GRDB
+import PaperModel
+
+/// The embedded store: SQLite through GRDB, in WAL mode, in a data folder.
+///
+/// One struct owns the database writer and the migrator (the shape of GRDB's `AppDatabase`); every public
+/// write is one invariant-keeping transaction.
+public struct SQLitePaperStore: PaperStore {
+    let writer: any DatabaseWriter
+    let location: String
+
+    /// Opens (creating and migrating when needed) `paperboy.sqlite` in `directory`.
+    public static func open(directory: URL) throws -> SQLitePaperStore {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.storage, "cannot create data folder \(directory.path): \(error.localizedDescription)")
+        }
+        let path = directory.appendingPathComponent("paperboy.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration())
+            return try SQLitePaperStore(writer: pool, location: path)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.storage, "cannot open database \(path): \(error)")
+        }
+    }
+
+    /// A private in-memory database, for tests and throwaway evaluation runs.
+    public static func inMemory() throws -> SQLitePaperStore {
+        try SQLitePaperStore(writer: DatabaseQueue(configuration: configuration()), location: ":memory:")
+    }
+
+    init(writer: any DatabaseWriter, location: String) throws {
+        self.writer = writer
+        self.location = location
+        try Self.migrator.migrate(writer)
+    }
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        // Concurrent writers (CLI import while serving) wait instead of failing at once.
+        config.busyMode = .timeout(10)
+        return config
+    }
+
+    // MARK: Status
+
+    public func status() async throws -> StoreStatus {
+        try await read { db in
+            let applied = try Self.migrator.appliedIdentifiers(db)
+            return StoreStatus(
+                backend: "sqlite",
+                schemaVersion: Self.migrator.migrations.last { applied.contains($0) } ?? "none",
+                paperCount: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paper") ?? 0,
+                latestChangeSequence: try Self.currentSequence(db)
+            )
+        }
+    }
+
+    // MARK: Papers
+
+    public func paper(id: String) async throws -> Paper? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM paper WHERE id = ?", arguments: [id]).map(Self.paper(from:))
+        }
+    }
+
+    public func paperCount() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paper") ?? 0 }
+    }
+
+    public func upsert(_ papers: [Paper]) async throws -> ImportSummary {
+        try await write { db in
+            var summary = ImportSummary()
+            for paper in papers { try Self.upsert(paper, db, &summary) }
+            return summary
+        }
+    }
+
+    public func importRecords(from source: any ImportRecordSource) async throws -> ImportSummary {
+        try await write { db in
+            var summary = ImportSummary()
+            var submitterIDs: [String: Int64] = [:]
+            while let record = try source.next() {
+                switch record {
+                case .paper(let paper):
+                    try Self.upsert(paper, db, &summary)
+                case .dailySubmission(let paperID, let day, let submitter):
+                    guard try Self.paperExists(paperID, db) else {
+                        throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+                    }
+                    let userID: Int64
+                    if let known = submitterIDs[submitter] {
+                        userID = known
+                    } else {
+                        userID = try Self.ensureCurator(submitter, db)
+                        submitterIDs[submitter] = userID
+                    }
+                    try db.execute(
+                        sql: """
+                            INSERT INTO daily_submission (paper_id, day, submitter_id, submitted_at)
+                            VALUES (?, ?, ?, ?) ON CONFLICT(paper_id) DO NOTHING
+                            """,
+                        arguments: [paperID, day.description, userID, day.startDate])
+                    summary.submissionsAdded += db.changesCount
+                }
+            }
+            return summary
+        }
+    }
+
+    public func changes(after sequence: Int64, limit: Int) async throws -> [PaperChange] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM paper WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
+                arguments: [sequence, max(0, limit)]
+            ).map { PaperChange(sequence: $0["change_seq"], paper: try Self.paper(from: $0)) }
+        }
+    }
+
+    public func latestChangeSequence() async throws -> Int64 {
+        try await read { db in try Self.currentSequence(db) }
+    }
+
+    // MARK: Daily feed
+
+    public func dailyFeed(day: Day) async throws -> [FeedEntry] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT paper.*, s.day AS s_day, s.submitted_at AS s_submitted_at, u.username AS s_submitter,
+                           (SELECT COUNT(*) FROM upvote v WHERE v.paper_id = paper.id) AS upvotes,
+                           (SELECT COUNT(*) FROM comment c WHERE c.paper_id = paper.id AND c.deleted_at IS NULL)
+                             AS comment_count
+                    FROM daily_submission s
+                    JOIN paper ON paper.id = s.paper_id
+                    JOIN user u ON u.id = s.submitter_id
+                    WHERE s.day = ?
+                    ORDER BY upvotes DESC, s.submitted_at ASC, s.rowid ASC
+                    """,
+                arguments: [day.description])
+            return try rows.map { row in
+                let paper = try Self.paper(from: row)
+                return FeedEntry(
+                    paper: paper,
+                    submission: DailySubmission(
+                        paperID: paper.id, day: Day(row["s_day"] as String) ?? day, submitter: row["s_submitter"],
+                        submittedAt: row["s_submitted_at"]),
+                    upvotes: row["upvotes"], commentCount: row["comment_count"])
+            }
+        }
+    }
+
+    public func latestFeedDay(onOrBefore day: Day?) async throws -> Day? {
+        try await read { db in
+            let text: String?
+            if let day {
+                text = try String.fetchOne(
+                    db, sql: "SELECT MAX(day) FROM daily_submission WHERE day <= ?", arguments: [day.description])
+            } else {
+                text = try String.fetchOne(db, sql: "SELECT MAX(day) FROM daily_submission")
+            }
+            return text.flatMap(Day.init)
+        }
+    }
+
+    public func neighbouringFeedDays(of day: Day) async throws -> (previous: Day?, next: Day?) {
+        try await read { db in
+            let previous = try String.fetchOne(
+                db, sql: "SELECT MAX(day) FROM daily_submission WHERE day < ?", arguments: [day.description])
+            let next = try String.fetchOne(
+                db, sql: "SELECT MIN(day) FROM daily_submission WHERE day > ?", arguments: [day.description])
+            return (previous.flatMap(Day.init), next.flatMap(Day.init))
+        }
+    }
+
+    public func submission(paperID: String) async throws -> DailySubmission? {
+        try await read { db in try Self.submission(paperID, db) }
+    }
+
+    public func submit(paperID: String, day: Day, submitter: String, at date: Date) async throws -> DailySubmission {
+        try await write { db in
+            guard try Self.paperExists(paperID, db) else {
+                throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+            }
+            let userID = try Self.userID(submitter, db)
+            if let existing = try Self.submission(paperID, db) {
+                throw StoreError(
+                    .alreadySubmitted,
+                    "paper \(paperID) is already on the daily feed of \(existing.day), submitted by \(existing.submitter)")
+            }
+            try db.execute(
+                sql: "INSERT INTO daily_submission (paper_id, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)",
+                arguments: [paperID, day.description, userID, date])
+            return DailySubmission(paperID: paperID, day: day, submitter: submitter, submittedAt: date)
+        }
+    }
+
+    // MARK: Users, upvotes, comments
+
+    public func createUser(
+        username: String, displayName: String, role: UserRole, passwordHash: String?
+    ) async throws -> User {
+        guard User.isValidUsername(username) else {
+            throw StoreError(
+                .invalidUsername, "username must be 1-39 letters, digits, '-' or '_' (got \(username.debugDescription))")
+        }
+        return try await write { db in
+            if try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username]) != nil {
+                throw StoreError(.usernameTaken, "username \(username) is taken")
+            }
+            let now = Date()
+            try db.execute(
+                sql: "INSERT INTO user (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [username, displayName, role.rawValue, passwordHash, now])
+            return User(id: db.lastInsertedRowID, username: username, displayName: displayName, role: role, createdAt: now)
+        }
+    }
+
+    public func user(named username: String) async throws -> User? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE username = ?", arguments: [username]).map {
+                User(
+                    id: $0["id"], username: $0["username"], displayName: $0["display_name"],
+                    role: UserRole(rawValue: $0["role"]) ?? .member, createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    public func setUpvote(paperID: String, username: String, upvoted: Bool) async throws -> Int {
+        try await write { db in
+            guard try Self.paperExists(paperID, db) else {
+                throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+            }
+            let userID = try Self.userID(username, db)
+            if upvoted {
+                try db.execute(
+                    sql: "INSERT INTO upvote (user_id, paper_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    arguments: [userID, paperID, Date()])
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM upvote WHERE user_id = ? AND paper_id = ?", arguments: [userID, paperID])
+            }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
+        }
+    }
+
+    public func upvoteCount(paperID: String) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
+        }
+    }
+
+    public func addComment(
+        paperID: String, author: String, parentID: Int64?, body: String, at date: Date
+    ) async throws -> Comment {
+        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 20_000 else {
+            throw StoreError(.invalidInput, "a comment must have 1 to 20,000 characters")
+        }
+        return try await write { db in
+            guard try Self.paperExists(paperID, db) else {
+                throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+            }
+            let userID = try Self.userID(author, db)
+            if let parentID {
+                let parentPaper = try String.fetchOne(
+                    db, sql: "SELECT paper_id FROM comment WHERE id = ?", arguments: [parentID])
+                guard parentPaper == paperID else {
+                    throw StoreError(.invalidInput, "comment \(parentID) is not a comment on paper \(paperID)")
+                }
+            }
+            try db.execute(
+                sql: "INSERT INTO comment (paper_id, user_id, parent_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [paperID, userID, parentID, trimmed, date])
+            return Comment(
+                id: db.lastInsertedRowID, paperID: paperID, author: author, parentID: parentID, body: trimmed,
+                createdAt: date, editedAt: nil)
+        }
+    }
+
+    public func comments(paperID: String) async throws -> [Comment] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.*, u.username FROM comment c JOIN user u ON u.id = c.user_id
+                    WHERE c.paper_id = ? AND c.deleted_at IS NULL ORDER BY c.created_at, c.id
+                    """,
+                arguments: [paperID]
+            ).map {
+                Comment(
+                    id: $0["id"], paperID: $0["paper_id"], author: $0["username"], parentID: $0["parent_id"],
+                    body: $0["body"], createdAt: $0["created_at"], editedAt: $0["edited_at"])
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Wraps GRDB errors so that no GRDB type leaks past the store.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(.storage, "database error: \(error.message ?? error.description)")
+        }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(.storage, "database error: \(error.message ?? error.description)")
+        }
+    }
+
+    static func currentSequence(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT value FROM change_sequence") ?? 0
+    }
+
+    static func nextSequence(_ db: Database) throws -> Int64 {
+        try db.execute(sql: "UPDATE change_sequence SET value = value + 1")
+        return try currentSequence(db)
+    }
+
+    static func paperExists(_ id: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM paper WHERE id = ?)", arguments: [id]) ?? false
+    }
+
+    static func userID(_ username: String, _ db: Database) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username]) else {
+            throw StoreError(.userNotFound, "no user named \(username)")
+        }
+        return id
+    }
+
+    /// The account that importers submit on behalf of; created as a curator without password when missing.
+    static func ensureCurator(_ username: String, _ db: Database) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username]) {
+            return id
+        }
+        guard User.isValidUsername(username) else {
+            throw StoreError(.invalidUsername, "submitter \(username.debugDescription) is not a valid username")
+        }
+        try db.execute(
+            sql: "INSERT INTO user (username, display_name, role, created_at) VALUES (?, ?, 'curator', ?)",
+            arguments: [username, username, Date()])
+        return db.lastInsertedRowID
+    }
+
+    static func submission(_ paperID: String, _ db: Database) throws -> DailySubmission? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT s.*, u.username FROM daily_submission s JOIN user u ON u.id = s.submitter_id
+                WHERE s.paper_id = ?
+                """,
+            arguments: [paperID]
+        ).map {
+            DailySubmission(
+                paperID: paperID, day: Day($0["day"] as String)!, submitter: $0["username"],
+                submittedAt: $0["submitted_at"])
+        }
+    }
+
+    static func upsert(_ paper: Paper, _ db: Database, _ summary: inout ImportSummary) throws {
+        guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw StoreError(.invalidInput, "paper \(paper.id.debugDescription) has no title")
+        }
+        if let existing = try Row.fetchOne(db, sql: "SELECT * FROM paper WHERE id = ?", arguments: [paper.id]) {
+            let stored = try Self.paper(from: existing)
+            if stored.version > paper.version || stored == paper {
+                summary.unchanged += 1
+                return
+            }
+            let sequence = try nextSequence(db)
+            try db.execute(
+                sql: """
+                    UPDATE paper SET version = ?, title = ?, abstract = ?, authors = ?, categories = ?,
+                      primary_category = ?, published_at = ?, updated_at = ?, comments = ?, journal_ref = ?, doi = ?,
+                      links = ?, change_seq = ?
+                    WHERE id = ?
+                    """,
+                arguments: columnValues(paper) + [sequence, paper.id])
+            summary.updated += 1
+        } else {
+            let sequence = try nextSequence(db)
+            try db.execute(
+                sql: """
+                    INSERT INTO paper (version, title, abstract, authors, categories, primary_category, published_at,
+                      updated_at, comments, journal_ref, doi, links, change_seq, id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: columnValues(paper) + [sequence, paper.id, Date()])
+            summary.inserted += 1
+        }
+    }
+
+    static func columnValues(_ paper: Paper) -> StatementArguments {
+        [
+            paper.version, paper.title, paper.abstract, json(paper.authors), json(paper.categories),
+            paper.primaryCategory, paper.publishedAt, paper.updatedAt, paper.comments, paper.journalRef, paper.doi,
+            json(paper.links),
+        ]
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, column: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError(.storage, "corrupt \(column) column: \(error)")
+        }
+    }
+
+    static func paper(from row: Row) throws -> Paper {
+        Paper(
+            id: row["id"], version: row["version"], title: row["title"], abstract: row["abstract"],
+            authors: try decode([String].self, row["authors"], column: "authors"),
+            categories: try decode([String].self, row["categories"], column: "categories"),
+            publishedAt: row["published_at"], updatedAt: row["updated_at"], comments: row["comments"],
+            journalRef: row["journal_ref"], doi: row["doi"],
+            links: try decode([PaperLink].self, row["links"], column: "links"))
+    }
+}

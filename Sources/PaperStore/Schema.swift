@@ -1,0 +1,75 @@
+import GRDB
+
+extension SQLitePaperStore {
+    /// Versioned migrations. Never edit a shipped migration: add a new one.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-papers-and-community") { db in
+            // A single-row counter: every paper insert or update takes the next value, so derived indexes can
+            // ask "what changed after N" and never miss or repeat a change.
+            try db.execute(sql: """
+                CREATE TABLE change_sequence (value INTEGER NOT NULL);
+                INSERT INTO change_sequence (value) VALUES (0);
+
+                CREATE TABLE paper (
+                  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
+                  version INTEGER NOT NULL CHECK (version >= 1),
+                  title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+                  abstract TEXT NOT NULL,
+                  authors TEXT NOT NULL CHECK (json_valid(authors)),
+                  categories TEXT NOT NULL CHECK (json_valid(categories)),
+                  primary_category TEXT,
+                  published_at DATETIME,
+                  updated_at DATETIME,
+                  comments TEXT,
+                  journal_ref TEXT,
+                  doi TEXT,
+                  links TEXT NOT NULL CHECK (json_valid(links)),
+                  change_seq INTEGER NOT NULL UNIQUE,
+                  created_at DATETIME NOT NULL
+                );
+
+                CREATE TABLE user (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  username TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(username) BETWEEN 1 AND 39),
+                  display_name TEXT NOT NULL,
+                  role TEXT NOT NULL CHECK (role IN ('member', 'curator', 'admin')),
+                  password_hash TEXT,
+                  created_at DATETIME NOT NULL
+                );
+
+                -- A paper is on at most one daily feed: the paper id is the key.
+                CREATE TABLE daily_submission (
+                  paper_id TEXT PRIMARY KEY NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+                  submitter_id INTEGER NOT NULL REFERENCES user(id),
+                  submitted_at DATETIME NOT NULL,
+                  github_repo TEXT,
+                  project_page TEXT
+                );
+                CREATE INDEX daily_submission_day ON daily_submission(day, submitted_at);
+
+                CREATE TABLE upvote (
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  created_at DATETIME NOT NULL,
+                  PRIMARY KEY (user_id, paper_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX upvote_paper ON upvote(paper_id);
+
+                CREATE TABLE comment (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  parent_id INTEGER REFERENCES comment(id) ON DELETE CASCADE,
+                  body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 20000),
+                  created_at DATETIME NOT NULL,
+                  edited_at DATETIME,
+                  deleted_at DATETIME
+                );
+                CREATE INDEX comment_paper ON comment(paper_id, created_at);
+                """)
+        }
+        return migrator
+    }()
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Logging
+import PaperStore
+
+/// Everything the web layer needs from the composition root.
+public struct WebConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Tells pages and /healthz which search mode is active and with which model.
+    public var searchStatus: @Sendable () -> (mode: String, model: String?)
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080,
+        searchStatus: @escaping @Sendable () -> (mode: String, model: String?) = { ("lexical-only", nil) }
+    ) {
+        self.host = host
+        self.port = port
+        self.searchStatus = searchStatus
+    }
+}
+
+/// Footer facts, shared by every page.
+struct SiteStatusProvider: Sendable {
+    let store: any PaperStore
+    let configuration: WebConfiguration
+
+    func info() async throws -> SiteInfo {
+        SiteInfo(paperCount: try await store.paperCount(), searchMode: searchMode())
+    }
+
+    func searchMode() -> String { configuration.searchStatus().mode }
+    func embeddingModel() -> String? { configuration.searchStatus().model }
+}
+
+/// The router with every page and endpoint, for the server and for tests.
+public func buildRouter(
+    store: any PaperStore, configuration: WebConfiguration = WebConfiguration()
+) async throws -> Router<PaperboyRequestContext> {
+    let renderer = try await PageRenderer.load()
+    let site = SiteStatusProvider(store: store, configuration: configuration)
+    let router = Router(context: PaperboyRequestContext.self)
+    router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
+    StaticController().addRoutes(to: router)
+    HealthController(store: store, site: site).addRoutes(to: router)
+    PagesController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    return router
+}
+
+public func buildApplication(
+    store: any PaperStore, configuration: WebConfiguration, logger: Logger
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(store: store, configuration: configuration)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Paperboy"),
+        logger: logger)
+}

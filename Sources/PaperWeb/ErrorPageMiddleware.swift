@@ -1,0 +1,39 @@
+import Hummingbird
+import Logging
+
+/// Renders errors as HTML pages for people; paths under `/api/` and `/healthz` keep JSON bodies.
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = PaperboyRequestContext
+    let renderer: PageRenderer
+    let site: SiteStatusProvider
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let path = request.uri.path
+            if path.hasPrefix("/api/") || path == "/healthz" { throw error }
+            let status: HTTPResponse.Status
+            let heading: String
+            let message: String
+            switch error {
+            case let page as PageError:
+                (status, heading, message) = (page.status, page.heading, page.message)
+            case let http as HTTPResponseError where http.status == .notFound:
+                (status, heading, message) = (.notFound, "Page not found", "There is nothing at \(path).")
+            case let http as HTTPResponseError:
+                (status, heading, message) = (http.status, http.status.reasonPhrase, "The request could not be served.")
+            default:
+                context.logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+                (status, heading, message) = (.internalServerError, "Something went wrong", "The error was logged.")
+            }
+            let info = (try? await site.info()) ?? SiteInfo(paperCount: 0, searchMode: "unknown")
+            let view: [String: Any] = [
+                "site": info, "status": Int(status.code), "heading": heading, "message": message,
+            ]
+            return try HTML(status: status, body: renderer.render("error", view)).response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import PaperStore
+
+/// `GET /healthz`: is the store reachable, how big is it, which schema and search mode.
+struct HealthController: Sendable {
+    let store: any PaperStore
+    let site: SiteStatusProvider
+
+    struct Health: ResponseEncodable {
+        struct Store: Codable {
+            var ok: Bool
+            var backend: String?
+            var error: String?
+        }
+
+        struct Search: Codable {
+            var mode: String
+            var embeddingModel: String?
+        }
+
+        var status: String
+        var store: Store
+        var paperCount: Int
+        var schemaVersion: String?
+        var changeSequence: Int64?
+        var search: Search
+        var version: String
+    }
+
+    func addRoutes(to router: Router<PaperboyRequestContext>) {
+        router.get("/healthz", use: health)
+    }
+
+    @Sendable func health(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let search = Health.Search(mode: site.searchMode(), embeddingModel: site.embeddingModel())
+        do {
+            let status = try await store.status()
+            let body = Health(
+                status: "ok", store: .init(ok: true, backend: status.backend, error: nil), paperCount: status.paperCount,
+                schemaVersion: status.schemaVersion, changeSequence: status.latestChangeSequence, search: search,
+                version: PaperboyVersion.current)
+            return try body.response(from: request, context: context)
+        } catch {
+            let body = Health(
+                status: "unavailable", store: .init(ok: false, backend: nil, error: "\(error)"), paperCount: 0,
+                schemaVersion: nil, changeSequence: nil, search: search, version: PaperboyVersion.current)
+            var response = try body.response(from: request, context: context)
+            response.status = .serviceUnavailable
+            return response
+        }
+    }
+}
+
+public enum PaperboyVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Mustache
+import PaperModel
+import PaperStore
+
+/// Loads the Mustache templates once and renders pages; every value a template prints with `{{ }}` is escaped by
+/// Mustache, the few `{{{ }}}` values are built by `HTMLText`.
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    static func load() async throws -> PageRenderer {
+        guard let directory = Bundle.module.resourceURL?.appendingPathComponent("Templates") else {
+            throw WebSetupError("templates are missing from the PaperWeb resources")
+        }
+        return PageRenderer(library: try await MustacheLibrary(directory: directory.path))
+    }
+
+    func render(_ template: String, _ object: Any) -> String {
+        guard let html = library.render(object, withTemplate: template) else {
+            return "<!doctype html><title>Paperboy</title><p>Template \(template) is missing.</p>"
+        }
+        return html
+    }
+}
+
+struct WebSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What every page shows in its footer.
+struct SiteInfo {
+    var paperCount: Int
+    var searchMode: String
+}
+
+enum DateText {
+    static func long(_ day: Day) -> String {
+        "\(monthNames[day.month - 1]) \(day.day), \(day.year)"
+    }
+
+    static func short(_ day: Day) -> String {
+        "\(monthNames[day.month - 1].prefix(3)) \(day.day)"
+    }
+
+    static func isoDay(_ date: Date?) -> String? {
+        date.map { Day($0).description }
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December",
+    ]
+}
+
+struct DailyPageView {
+    var site: SiteInfo
+    var day: String
+    var dayLong: String
+    var previousDay: String?
+    var previousDayShort: String?
+    var nextDay: String?
+    var nextDayShort: String?
+    var latestDay: String?
+    var cards: [CardView]
+    var hasCards: Bool
+}
+
+struct CardView {
+    var id: String
+    var title: String
+    var authorsShort: String?
+    var teaser: String
+    var submitter: String?
+    var upvotes: Int
+    var commentCount: Int?
+    var codeURL: String?
+    var primaryCategory: String?
+
+    init(entry: FeedEntry) {
+        self.init(paper: entry.paper, upvotes: entry.upvotes, submitter: entry.submission.submitter)
+        commentCount = entry.commentCount > 0 ? entry.commentCount : nil
+    }
+
+    init(paper: Paper, upvotes: Int, submitter: String?) {
+        id = paper.id
+        title = paper.title
+        authorsShort = Self.shortAuthors(paper.authors)
+        teaser = Self.teaser(paper.abstract, limit: 320)
+        self.submitter = submitter
+        self.upvotes = upvotes
+        codeURL = paper.codeURL
+        primaryCategory = paper.primaryCategory
+    }
+
+    static func shortAuthors(_ authors: [String]) -> String? {
+        if authors.isEmpty { return nil }
+        if authors.count <= 4 { return authors.joined(separator: ", ") }
+        return authors.prefix(3).joined(separator: ", ") + " et al. (\(authors.count) authors)"
+    }
+
+    /// The first `limit` characters, cut at a word boundary.
+    static func teaser(_ text: String, limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit)
+        let end = cut.lastIndex(of: " ") ?? cut.endIndex
+        return String(cut[..<end]).trimmingCharacters(in: .punctuationCharacters) + "…"
+    }
+}
+
+struct PaperPageView {
+    struct LinkView {
+        var label: String
+        var url: String
+    }
+
+    struct SubmissionView {
+        var day: String
+        var dayLong: String
+        var submitter: String
+    }
+
+    struct CommentView {
+        var author: String
+        var body: String
+        var createdAt: String
+    }
+
+    struct ArxivView {
+        var versioned: String
+        var absURL: String
+        var pdfURL: String
+    }
+
+    var site: SiteInfo
+    var id: String
+    var title: String
+    var authors: [String]
+    var abstractHTML: String
+    var comments: String?
+    var arxiv: ArxivView?
+    var codeURL: String?
+    var upvotes: Int
+    var oneUpvote: Bool
+    var publishedDate: String?
+    var updatedDate: String?
+    var categories: [String]
+    var hasCategories: Bool
+    var journalRef: String?
+    var doi: String?
+    var links: [LinkView]
+    var hasLinks: Bool
+    var submission: SubmissionView?
+    var commentList: [CommentView]
+    var hasComments: Bool
+
+    init(site: SiteInfo, paper: Paper, upvotes: Int, submission: DailySubmission?, comments: [Comment]) {
+        self.site = site
+        id = paper.id
+        title = paper.title
+        authors = paper.authors
+        abstractHTML = HTMLText.linkified(paper.abstract)
+        self.comments = paper.comments.map(HTMLText.linkified)
+        arxiv = paper.arxivID.map {
+            let versioned = ArxivID.parse("\($0.base)v\(paper.version)") ?? $0
+            return ArxivView(versioned: versioned.versioned, absURL: versioned.absURL, pdfURL: versioned.pdfURL)
+        }
+        codeURL = paper.codeURL
+        self.upvotes = upvotes
+        oneUpvote = upvotes == 1
+        publishedDate = DateText.isoDay(paper.publishedAt)
+        updatedDate = DateText.isoDay(paper.updatedAt)
+        categories = paper.categories
+        hasCategories = !paper.categories.isEmpty
+        journalRef = paper.journalRef
+        doi = paper.doi
+        links = paper.links.map { LinkView(label: Self.label($0.kind), url: $0.url) }
+        hasLinks = !links.isEmpty
+        self.submission = submission.map {
+            SubmissionView(day: $0.day.description, dayLong: DateText.long($0.day), submitter: $0.submitter)
+        }
+        commentList = comments.map {
+            CommentView(author: $0.author, body: $0.body, createdAt: DateText.iso8601($0.createdAt))
+        }
+        hasComments = !comments.isEmpty
+    }
+
+    static func label(_ kind: PaperLink.Kind) -> String {
+        switch kind {
+        case .github: "Code"
+        case .projectPage: "Project page"
+        case .huggingFaceModel: "Model"
+        case .huggingFaceDataset: "Dataset"
+        case .huggingFaceSpace: "Space"
+        case .other: "Link"
+        }
+    }
+}
