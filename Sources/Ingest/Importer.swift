@@ -89,7 +89,7 @@ public struct Importer: Sendable {
             if trimmed.isEmpty { continue }
             if trimmed.hasPrefix("{") { return .kaggle }
             let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false)
-            if fields.count == 3, Day(String(fields[0])) != nil { return .submissions }
+            if fields.count == 3, Day(String(fields[0])) != nil || fields[0] == "day" { return .submissions }
             return .listing
         }
         throw ImportError(file: path, line: nil, reason: "file is empty")

@@ -65,7 +65,7 @@ final class KaggleSource: RecordSource, @unchecked Sendable {
             guard v.version.hasPrefix("v"), let n = Int(v.version.dropFirst()), n > 0 else {
                 throw RecordProblem("record \(rawID) has an invalid version \(v.version.debugDescription)")
             }
-            versionNumbers.append((n, Self.parseRFC2822(v.created)))
+            versionNumbers.append((n, rfc2822.date(from: v.created)))
         }
         versionNumbers.sort { $0.number < $1.number }
         let version = versionNumbers.last?.number ?? arxivID.version ?? 1
@@ -103,14 +103,14 @@ final class KaggleSource: RecordSource, @unchecked Sendable {
             .filter { !$0.isEmpty }
     }
 
-    /// `Mon, 2 Apr 2007 19:18:42 GMT`
-    static func parseRFC2822(_ text: String) -> Date? {
+    /// Parses `Mon, 2 Apr 2007 19:18:42 GMT`; one per source because formatters are costly to make.
+    private let rfc2822: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, d MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
-    }
+        return formatter
+    }()
 
     static func loadListingDates(nextTo path: String) throws -> [String: Day] {
         var base = path

@@ -218,17 +218,20 @@ public struct SQLitePaperStore: PaperStore {
             try db.execute(
                 sql: "INSERT INTO user (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [username, displayName, role.rawValue, passwordHash, now])
-            return User(id: db.lastInsertedRowID, username: username, displayName: displayName, role: role, createdAt: now)
+            // Read back what was stored, so callers see the same (millisecond) timestamp as later reads.
+            return try Self.user(username, db)!
         }
     }
 
     public func user(named username: String) async throws -> User? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE username = ?", arguments: [username]).map {
-                User(
-                    id: $0["id"], username: $0["username"], displayName: $0["display_name"],
-                    role: UserRole(rawValue: $0["role"]) ?? .member, createdAt: $0["created_at"])
-            }
+        try await read { db in try Self.user(username, db) }
+    }
+
+    static func user(_ username: String, _ db: Database) throws -> User? {
+        try Row.fetchOne(db, sql: "SELECT * FROM user WHERE username = ?", arguments: [username]).map {
+            User(
+                id: $0["id"], username: $0["username"], displayName: $0["display_name"],
+                role: UserRole(rawValue: $0["role"]) ?? .member, createdAt: $0["created_at"])
         }
     }
 

@@ -1,0 +1,225 @@
+import Foundation
+import PaperModel
+import PaperStore
+import Testing
+
+/// The contract every `PaperStore` implementation must meet. Add a case to `StoreKind` for a new backend
+/// (PostgreSQL) and the whole suite runs against it.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqliteMemory, sqliteFile
+
+    var testDescription: String { rawValue }
+
+    func make() throws -> any PaperStore {
+        switch self {
+        case .sqliteMemory:
+            return try SQLitePaperStore.inMemory()
+        case .sqliteFile:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-store-\(UUID().uuidString)")
+            return try SQLitePaperStore.open(directory: dir)
+        }
+    }
+}
+
+func samplePaper(_ id: String = "2210.14199", version: Int = 1, title: String = "A paper") -> Paper {
+    Paper(
+        id: id, version: version, title: title, abstract: "We study things. Code: https://github.com/o/r.",
+        authors: ["Ada Lovelace", "Alan Turing"], categories: ["cs.CL", "cs.LG"],
+        publishedAt: Date(timeIntervalSince1970: 1_700_000_000), comments: "10 pages")
+}
+
+final class ArraySource: ImportRecordSource, @unchecked Sendable {
+    var records: [ImportRecord]
+    let failAfter: Int?
+    var served = 0
+
+    init(_ records: [ImportRecord], failAfter: Int? = nil) {
+        self.records = records.reversed()
+        self.failAfter = failAfter
+    }
+
+    struct Boom: Error {}
+
+    func next() throws -> ImportRecord? {
+        if let failAfter, served == failAfter { throw Boom() }
+        served += 1
+        return records.popLast()
+    }
+}
+
+@Suite("Store contract")
+struct StoreContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func upsertInsertsUpdatesAndIgnoresOlderVersions(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var summary = try await store.upsert([samplePaper(version: 2)])
+        #expect(summary.inserted == 1)
+        let stored = try #require(try await store.paper(id: "2210.14199"))
+        #expect(stored == samplePaper(version: 2))
+        #expect(stored.codeURL == "https://github.com/o/r")
+
+        summary = try await store.upsert([samplePaper(version: 2)])
+        #expect(summary.unchanged == 1)
+        summary = try await store.upsert([samplePaper(version: 1, title: "Older title")])
+        #expect(summary.unchanged == 1)
+        #expect(try await store.paper(id: "2210.14199")?.title == "A paper")
+        summary = try await store.upsert([samplePaper(version: 3, title: "Newer title")])
+        #expect(summary.updated == 1)
+        #expect(try await store.paper(id: "2210.14199")?.title == "Newer title")
+        #expect(try await store.paperCount() == 1)
+        #expect(try await store.paper(id: "9999.99999") == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func changeSequenceIsMonotonicAndOnlyMovesOnRealChanges(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.latestChangeSequence() == 0)
+        try await store.upsert([samplePaper("2501.00001"), samplePaper("2501.00002")])
+        try await store.upsert([samplePaper("2501.00001")])  // unchanged: no new sequence
+        #expect(try await store.latestChangeSequence() == 2)
+        try await store.upsert([samplePaper("2501.00001", version: 2, title: "Revised")])
+        let changes = try await store.changes(after: 0, limit: 10)
+        #expect(changes.map(\.paper.id) == ["2501.00002", "2501.00001"])
+        #expect(changes.map(\.sequence) == [2, 3])
+        #expect(try await store.changes(after: 2, limit: 10).map(\.paper.title) == ["Revised"])
+        #expect(try await store.changes(after: 3, limit: 10).isEmpty)
+        #expect(try await store.changes(after: 0, limit: 1).count == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func importIsOneTransaction(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.upsert([samplePaper("2501.00001")])
+        let before = try await store.status()
+        let day = Day("2026-05-30")!
+        let failing = ArraySource(
+            [.paper(samplePaper("2501.00002")), .dailySubmission(paperID: "2501.00002", day: day, submitter: "curator"),
+             .paper(samplePaper("2501.00003"))],
+            failAfter: 2)
+        await #expect(throws: ArraySource.Boom.self) { try await store.importRecords(from: failing) }
+        #expect(try await store.status() == before)
+        #expect(try await store.paper(id: "2501.00002") == nil)
+        #expect(try await store.user(named: "curator") == nil)
+
+        let ok = ArraySource([
+            .paper(samplePaper("2501.00002")), .dailySubmission(paperID: "2501.00002", day: day, submitter: "curator"),
+        ])
+        let summary = try await store.importRecords(from: ok)
+        #expect(summary == ImportSummary(inserted: 1, submissionsAdded: 1))
+        #expect(try await store.user(named: "curator")?.role == .curator)
+        #expect(try await store.dailyFeed(day: day).map(\.paper.id) == ["2501.00002"])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func submissionForUnknownPaperAbortsImport(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let source = ArraySource([
+            .paper(samplePaper("2501.00001")),
+            .dailySubmission(paperID: "2501.99999", day: Day("2026-05-30")!, submitter: "curator"),
+        ])
+        await #expect(throws: StoreError.self) { try await store.importRecords(from: source) }
+        #expect(try await store.paperCount() == 0)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func dailyFeedOrderAndNavigation(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.upsert(["2501.00001", "2501.00002", "2501.00003", "2501.00004"].map { samplePaper($0) })
+        _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
+        _ = try await store.createUser(username: "bob", displayName: "Bob", role: .member, passwordHash: nil)
+        let may29 = Day("2026-05-29")!, may30 = Day("2026-05-30")!, jun2 = Day("2026-06-02")!
+        let t0 = Date(timeIntervalSince1970: 1_780_000_000)
+        _ = try await store.submit(paperID: "2501.00001", day: may30, submitter: "ada", at: t0)
+        _ = try await store.submit(paperID: "2501.00002", day: may30, submitter: "bob", at: t0.addingTimeInterval(60))
+        _ = try await store.submit(paperID: "2501.00003", day: may29, submitter: "bob", at: t0)
+        _ = try await store.submit(paperID: "2501.00004", day: jun2, submitter: "ada", at: t0)
+
+        // Ties in upvotes: earlier submission first; more upvotes first.
+        #expect(try await store.dailyFeed(day: may30).map(\.paper.id) == ["2501.00001", "2501.00002"])
+        try await store.setUpvote(paperID: "2501.00002", username: "ada", upvoted: true)
+        let feed = try await store.dailyFeed(day: may30)
+        #expect(feed.map(\.paper.id) == ["2501.00002", "2501.00001"])
+        #expect(feed.first?.upvotes == 1)
+        #expect(feed.first?.submission.submitter == "bob")
+
+        #expect(try await store.latestFeedDay(onOrBefore: nil) == jun2)
+        #expect(try await store.latestFeedDay(onOrBefore: Day("2026-06-01")!) == may30)
+        let (previous, next) = try await store.neighbouringFeedDays(of: may30)
+        #expect(previous == may29)
+        #expect(next == jun2)
+        #expect(try await store.neighbouringFeedDays(of: may29).previous == nil)
+        #expect(try await store.dailyFeed(day: Day("2026-05-31")!).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func duplicateSubmissionIsRefusedWithTheFirstSubmitter(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.upsert([samplePaper("2501.00001")])
+        _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
+        _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date())
+        do {
+            _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-31")!, submitter: "ada", at: Date())
+            Issue.record("second submission was accepted")
+        } catch let error as StoreError {
+            #expect(error.code == .alreadySubmitted)
+            #expect(error.message.contains("2026-05-30"))
+            #expect(error.message.contains("ada"))
+        }
+        await #expect(throws: StoreError(.paperNotFound, "paper 2501.09999 is not in the store")) {
+            try await store.submit(paperID: "2501.09999", day: Day("2026-05-30")!, submitter: "ada", at: Date())
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func upvotesAreOnePerUserAndToggle(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.upsert([samplePaper("2501.00001")])
+        _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
+        _ = try await store.createUser(username: "bob", displayName: "Bob", role: .member, passwordHash: nil)
+        #expect(try await store.setUpvote(paperID: "2501.00001", username: "ada", upvoted: true) == 1)
+        #expect(try await store.setUpvote(paperID: "2501.00001", username: "ada", upvoted: true) == 1)
+        #expect(try await store.setUpvote(paperID: "2501.00001", username: "bob", upvoted: true) == 2)
+        #expect(try await store.setUpvote(paperID: "2501.00001", username: "ada", upvoted: false) == 1)
+        #expect(try await store.upvoteCount(paperID: "2501.00001") == 1)
+        await #expect(throws: StoreError.self) {
+            try await store.setUpvote(paperID: "2501.00001", username: "nobody", upvoted: true)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func usersAndComments(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.upsert([samplePaper("2501.00001"), samplePaper("2501.00002")])
+        let ada = try await store.createUser(username: "ada", displayName: "Ada L.", role: .admin, passwordHash: "x")
+        #expect(try await store.user(named: "ada") == ada)
+        await #expect(throws: StoreError.self) {
+            try await store.createUser(username: "ADA", displayName: "", role: .member, passwordHash: nil)
+        }
+        await #expect(throws: StoreError.self) {
+            try await store.createUser(username: "<script>", displayName: "", role: .member, passwordHash: nil)
+        }
+        let root = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: " Nice! ", at: Date())
+        #expect(root.body == "Nice!")
+        let reply = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: root.id, body: "+1", at: Date())
+        #expect(reply.parentID == root.id)
+        #expect(try await store.comments(paperID: "2501.00001").map(\.body) == ["Nice!", "+1"])
+        await #expect(throws: StoreError.self) {
+            try await store.addComment(paperID: "2501.00002", author: "ada", parentID: root.id, body: "x", at: Date())
+        }
+        await #expect(throws: StoreError.self) {
+            try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "   ", at: Date())
+        }
+    }
+
+    @Test func onDiskStoreSurvivesReopenAndUsesWAL() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-reopen-\(UUID().uuidString)")
+        do {
+            let store = try SQLitePaperStore.open(directory: dir)
+            try await store.upsert([samplePaper()])
+        }
+        let reopened = try SQLitePaperStore.open(directory: dir)
+        #expect(try await reopened.paper(id: "2210.14199") == samplePaper())
+        #expect(try await reopened.status().schemaVersion == "v1-papers-and-community")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("paperboy.sqlite-wal").path))
+    }
+}
