@@ -30,6 +30,16 @@ public protocol PaperStore: Sendable {
     func submission(paperID: String) async throws -> DailySubmission?
     func submit(paperID: String, day: Day, submitter: String, at date: Date) async throws -> DailySubmission
 
+    // MARK: Embeddings (derived, kept with the model identity that produced them)
+    /// The change sequence up to which papers have vectors for `model` (0: none yet).
+    func embeddingProgress(model: String) async throws -> Int64
+    /// Stores vectors and advances the model's progress to `sequence`, atomically. Vectors of other models are
+    /// removed: a model change means everything is embedded again.
+    func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String, throughSequence sequence: Int64) async throws
+    /// Vectors of `model` ordered by paper id, a page at a time (`after`: the last paper id of the previous page).
+    func embeddings(model: String, after paperID: String?, limit: Int) async throws -> [PaperEmbedding]
+    func embeddingCount(model: String) async throws -> Int
+
     // MARK: Users, upvotes, comments
     func createUser(username: String, displayName: String, role: UserRole, passwordHash: String?) async throws -> User
     func user(named username: String) async throws -> User?
@@ -62,6 +72,16 @@ public struct PaperChange: Sendable, Equatable {
     public init(sequence: Int64, paper: Paper) {
         self.sequence = sequence
         self.paper = paper
+    }
+}
+
+public struct PaperEmbedding: Sendable, Equatable {
+    public var paperID: String
+    public var vector: [Float]
+
+    public init(paperID: String, vector: [Float]) {
+        self.paperID = paperID
+        self.vector = vector
     }
 }
 

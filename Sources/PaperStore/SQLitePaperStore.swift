@@ -201,6 +201,68 @@ public struct SQLitePaperStore: PaperStore {
         }
     }
 
+    // MARK: Embeddings
+
+    public func embeddingProgress(model: String) async throws -> Int64 {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_sequence FROM embedding_progress WHERE model = ?", arguments: [model]) ?? 0
+        }
+    }
+
+    public func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String, throughSequence sequence: Int64) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM paper_embedding WHERE model <> ?", arguments: [model])
+            try db.execute(sql: "DELETE FROM embedding_progress WHERE model <> ?", arguments: [model])
+            for embedding in embeddings {
+                guard embedding.vector.allSatisfy(\.isFinite), !embedding.vector.isEmpty else {
+                    throw StoreError(.invalidInput, "embedding of \(embedding.paperID) is empty or not finite")
+                }
+                let seq = try Int64.fetchOne(db, sql: "SELECT change_seq FROM paper WHERE id = ?", arguments: [embedding.paperID])
+                guard let seq else { throw StoreError(.paperNotFound, "paper \(embedding.paperID) is not in the store") }
+                try db.execute(
+                    sql: """
+                        INSERT INTO paper_embedding (model, paper_id, vector, change_seq) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(model, paper_id) DO UPDATE SET vector = excluded.vector, change_seq = excluded.change_seq
+                        """,
+                    arguments: [model, embedding.paperID, Self.blob(embedding.vector), seq])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO embedding_progress (model, last_sequence) VALUES (?, ?)
+                    ON CONFLICT(model) DO UPDATE SET last_sequence = max(last_sequence, excluded.last_sequence)
+                    """,
+                arguments: [model, sequence])
+        }
+    }
+
+    public func embeddings(model: String, after paperID: String?, limit: Int) async throws -> [PaperEmbedding] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT paper_id, vector FROM paper_embedding WHERE model = ? AND paper_id > ?
+                    ORDER BY paper_id LIMIT ?
+                    """,
+                arguments: [model, paperID ?? "", max(0, limit)]
+            ).map { PaperEmbedding(paperID: $0["paper_id"], vector: Self.floats($0["vector"])) }
+        }
+    }
+
+    public func embeddingCount(model: String) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paper_embedding WHERE model = ?", arguments: [model]) ?? 0
+        }
+    }
+
+    /// Little-endian float32, the layout of every platform Paperboy runs on.
+    static func blob(_ vector: [Float]) -> Data {
+        vector.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
+    static func floats(_ data: Data) -> [Float] {
+        data.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self)) }
+    }
+
     // MARK: Users, upvotes, comments
 
     public func createUser(

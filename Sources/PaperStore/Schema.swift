@@ -70,6 +70,24 @@ extension SQLitePaperStore {
                 CREATE INDEX comment_paper ON comment(paper_id, created_at);
                 """)
         }
+        migrator.registerMigration("v2-embeddings") { db in
+            // Vectors are derived data, kept in the store so a restart never recomputes them. `last_sequence`
+            // is written in the same transaction as the vectors, so work is never lost or done twice.
+            try db.execute(sql: """
+                CREATE TABLE paper_embedding (
+                  model TEXT NOT NULL,
+                  paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  vector BLOB NOT NULL,
+                  change_seq INTEGER NOT NULL,
+                  PRIMARY KEY (model, paper_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE embedding_progress (
+                  model TEXT PRIMARY KEY NOT NULL,
+                  last_sequence INTEGER NOT NULL CHECK (last_sequence >= 0)
+                );
+                """)
+        }
         return migrator
     }()
 }

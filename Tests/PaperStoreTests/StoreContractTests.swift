@@ -211,6 +211,39 @@ struct StoreContractTests {
         }
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func embeddingsAdvanceProgressAtomicallyAndResetOnModelChange(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.upsert(["2501.00001", "2501.00002", "2501.00003"].map { samplePaper($0) })
+        #expect(try await store.embeddingProgress(model: "m1") == 0)
+        try await store.saveEmbeddings(
+            [PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8]), PaperEmbedding(paperID: "2501.00002", vector: [1, 0])],
+            model: "m1", throughSequence: 2)
+        #expect(try await store.embeddingProgress(model: "m1") == 2)
+        #expect(try await store.embeddingCount(model: "m1") == 2)
+        let page = try await store.embeddings(model: "m1", after: nil, limit: 1)
+        #expect(page == [PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8])])
+        #expect(try await store.embeddings(model: "m1", after: "2501.00001", limit: 10).map(\.paperID) == ["2501.00002"])
+
+        // A failing batch changes nothing, progress included.
+        await #expect(throws: StoreError.self) {
+            try await store.saveEmbeddings(
+                [PaperEmbedding(paperID: "2501.00003", vector: [1, 0]), PaperEmbedding(paperID: "2501.09999", vector: [1, 0])],
+                model: "m1", throughSequence: 3)
+        }
+        #expect(try await store.embeddingProgress(model: "m1") == 2)
+        #expect(try await store.embeddingCount(model: "m1") == 2)
+        await #expect(throws: StoreError.self) {
+            try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00003", vector: [.nan])], model: "m1", throughSequence: 3)
+        }
+
+        // Another model starts from zero and replaces the old vectors.
+        try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00003", vector: [0, 1])], model: "m2", throughSequence: 3)
+        #expect(try await store.embeddingCount(model: "m1") == 0)
+        #expect(try await store.embeddingProgress(model: "m1") == 0)
+        #expect(try await store.embeddingProgress(model: "m2") == 3)
+    }
+
     @Test func onDiskStoreSurvivesReopenAndUsesWAL() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-reopen-\(UUID().uuidString)")
         do {
@@ -219,7 +252,7 @@ struct StoreContractTests {
         }
         let reopened = try SQLitePaperStore.open(directory: dir)
         #expect(try await reopened.paper(id: "2210.14199") == samplePaper())
-        #expect(try await reopened.status().schemaVersion == "v1-papers-and-community")
+        #expect(try await reopened.status().schemaVersion == "v2-embeddings")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("paperboy.sqlite-wal").path))
     }
 }
