@@ -32,6 +32,15 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["PaperModel", "PaperStore", "CZlib"]),
         // The demo corpus that ships with Paperboy (founding listing + arXiv CC0 subset).
         .target(name: "DemoCorpus", dependencies: ["PaperModel", "PaperStore", "Ingest"], resources: [.copy("Data")]),
+        // Long-lived work over the store: background embedding, search indexing.
+        .target(
+            name: "PaperServices",
+            dependencies: [
+                "PaperModel", "PaperStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Hummingbird application: pages, JSON, static assets.
         .target(
             name: "PaperWeb",
@@ -47,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperWeb",
+                "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -56,6 +65,7 @@ let package = Package(
         ),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
         .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
+        .testTarget(name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(
             name: "PaperWebTests",

@@ -153,6 +153,35 @@ struct RecordProblem: Error {
 extension String {
     /// Hard-wrapped arXiv text on one line: runs of whitespace (newlines included) become one space.
     var collapsingWhitespace: String {
-        split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        // Byte-level, because Character.isWhitespace is a costly Unicode lookup and this runs over every title
+        // and abstract of an import. Besides ASCII whitespace it folds the Unicode spaces found in real
+        // metadata: U+00A0, U+2000-U+200A, U+202F, U+3000.
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var pendingSpace = false
+        let bytes = Array(utf8)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var width = 0
+            switch b {
+            case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D: width = 1
+            case 0xC2 where i + 1 < bytes.count && bytes[i + 1] == 0xA0: width = 2
+            case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80
+                && (bytes[i + 2] <= 0x8A || bytes[i + 2] == 0xAF): width = 3
+            case 0xE3 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80: width = 3
+            default: break
+            }
+            if width > 0 {
+                pendingSpace = !out.isEmpty
+                i += width
+            } else {
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                out.append(b)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -43,6 +43,8 @@ public enum LinkExtractor {
 
     /// Every http(s) URL in `text`, plus bare `github.com/...` and `huggingface.co/...` mentions, cleaned.
     public static func urls(in text: String) -> [String] {
+        // Most abstracts have no link at all: a byte scan rules that out before any Character work.
+        guard mayContainURL(text) else { return [] }
         var found: [String] = []
         let chars = Array(text)
         var i = 0
@@ -61,6 +63,22 @@ public enum LinkExtractor {
             i = max(end, i + 1)
         }
         return found
+    }
+
+    static func mayContainURL(_ text: String) -> Bool {
+        let needles: [[UInt8]] = [Array("http".utf8), Array("github.com/".utf8), Array("huggingface.co/".utf8)]
+        let bytes = Array(text.utf8)
+        for needle in needles where bytes.count >= needle.count {
+            var i = 0
+            while i <= bytes.count - needle.count {
+                var j = 0
+                // ASCII case-insensitive compare (the needles are lowercase).
+                while j < needle.count, bytes[i + j] | 0x20 == needle[j] | 0x20 { j += 1 }
+                if j == needle.count { return true }
+                i += 1
+            }
+        }
+        return false
     }
 
     private static func urlStart(_ chars: [Character], _ i: Int) -> (contentStart: Int, hasScheme: Bool)? {

@@ -390,11 +390,11 @@ public struct SQLitePaperStore: PaperStore {
     }
 
     static func currentSequence(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT value FROM change_sequence") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM change_sequence")) ?? 0
     }
 
     static func nextSequence(_ db: Database) throws -> Int64 {
-        try db.execute(sql: "UPDATE change_sequence SET value = value + 1")
+        try db.cachedStatement(sql: "UPDATE change_sequence SET value = value + 1").execute()
         return try currentSequence(db)
     }
 
@@ -442,31 +442,32 @@ public struct SQLitePaperStore: PaperStore {
         guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw StoreError(.invalidInput, "paper \(paper.id.debugDescription) has no title")
         }
-        if let existing = try Row.fetchOne(db, sql: "SELECT * FROM paper WHERE id = ?", arguments: [paper.id]) {
+        // Cached statements: an import runs these once per record.
+        if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM paper WHERE id = ?"), arguments: [paper.id]) {
             let stored = try Self.paper(from: existing)
             if stored.version > paper.version || stored == paper {
                 summary.unchanged += 1
                 return
             }
             let sequence = try nextSequence(db)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE paper SET version = ?, title = ?, abstract = ?, authors = ?, categories = ?,
                       primary_category = ?, published_at = ?, updated_at = ?, comments = ?, journal_ref = ?, doi = ?,
                       links = ?, change_seq = ?
                     WHERE id = ?
-                    """,
-                arguments: columnValues(paper) + [sequence, paper.id])
+                    """
+            ).execute(arguments: columnValues(paper) + [sequence, paper.id])
             summary.updated += 1
         } else {
             let sequence = try nextSequence(db)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO paper (version, title, abstract, authors, categories, primary_category, published_at,
                       updated_at, comments, journal_ref, doi, links, change_seq, id, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: columnValues(paper) + [sequence, paper.id, Date()])
+                    """
+            ).execute(arguments: columnValues(paper) + [sequence, paper.id, Date()])
             summary.inserted += 1
         }
     }

@@ -2,14 +2,18 @@ import Foundation
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal (logs and CI stay clean).
 final class ProgressBar: @unchecked Sendable {
+    enum Unit { case bytes, count }
+
     private let label: String
+    private let unit: Unit
     private let enabled = isatty(STDERR_FILENO) == 1
     private let started = Date()
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
 
-    init(label: String) {
+    init(label: String, unit: Unit = .bytes) {
         self.label = label
+        self.unit = unit
     }
 
     func update(done: Int64, total: Int64) {
@@ -26,8 +30,8 @@ final class ProgressBar: @unchecked Sendable {
         let elapsed = now.timeIntervalSince(started)
         let eta = fraction > 0.01 ? elapsed / fraction - elapsed : 0
         let line = String(
-            format: "\r%@ %@ %3.0f%%  %@ / %@  ETA %.0fs ", label, bar, fraction * 100, Self.bytes(done),
-            Self.bytes(total), eta)
+            format: "\r%@ %@ %3.0f%%  %@ / %@  ETA %.0fs ", label, bar, fraction * 100, amount(done),
+            amount(total), eta)
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -36,7 +40,10 @@ final class ProgressBar: @unchecked Sendable {
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
     }
 
-    static func bytes(_ n: Int64) -> String {
-        ByteCountFormatter.string(fromByteCount: n, countStyle: .file)
+    private func amount(_ n: Int64) -> String {
+        switch unit {
+        case .bytes: ByteCountFormatter.string(fromByteCount: n, countStyle: .file)
+        case .count: "\(n)"
+        }
     }
 }

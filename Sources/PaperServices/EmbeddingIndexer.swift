@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import PaperModel
+import PaperStore
+import ServiceLifecycle
+
+/// Embeds papers in the background: follows the store's change sequence, embeds what changed in batches and
+/// saves the vectors together with the new progress in one store transaction, so a restart resumes exactly
+/// where it stopped (nothing lost, nothing embedded twice). A new model identity starts from zero.
+public actor EmbeddingIndexer: Service {
+    let store: any PaperStore
+    let embedder: any TextEmbedder
+    let batchSize: Int
+    let idleInterval: Duration
+    let logger: Logger
+    /// Called after each saved batch with (embedded so far, total papers).
+    let onBatch: (@Sendable (Int, Int) -> Void)?
+
+    public init(
+        store: any PaperStore, embedder: any TextEmbedder, batchSize: Int = 32, idleInterval: Duration = .seconds(2),
+        logger: Logger = Logger(label: "paperboy.embedding"), onBatch: (@Sendable (Int, Int) -> Void)? = nil
+    ) {
+        self.store = store
+        self.embedder = embedder
+        self.batchSize = max(1, batchSize)
+        self.idleInterval = idleInterval
+        self.logger = logger
+        self.onBatch = onBatch
+    }
+
+    public func run() async throws {
+        logger.info("embedding papers in the background", metadata: ["model": "\(embedder.identity)"])
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    if try await self.embedNextBatch() == 0 {
+                        try await Task.sleep(for: self.idleInterval)
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    self.logger.error("embedding batch failed; retrying", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(10))
+                }
+            }
+        }
+    }
+
+    /// Embeds the next batch of changed papers; returns how many were embedded (0: caught up).
+    @discardableResult
+    public func embedNextBatch() async throws -> Int {
+        let model = embedder.identity
+        let progress = try await store.embeddingProgress(model: model)
+        let changes = try await store.changes(after: progress, limit: batchSize)
+        guard let last = changes.last else { return 0 }
+        let texts = changes.map(\.paper.embeddingText)
+        let embedder = self.embedder
+        let vectors = try await BlockingWork.run { try embedder.embed(texts) }
+        let embeddings = zip(changes, vectors).map { PaperEmbedding(paperID: $0.paper.id, vector: $1) }
+        try await store.saveEmbeddings(embeddings, model: model, throughSequence: last.sequence)
+        if let onBatch {
+            onBatch(try await store.embeddingCount(model: model), try await store.paperCount())
+        }
+        return changes.count
+    }
+
+    /// Embeds until caught up; returns the number of papers embedded.
+    public func catchUp() async throws -> Int {
+        var total = 0
+        while true {
+            let n = try await embedNextBatch()
+            if n == 0 { return total }
+            total += n
+        }
+    }
+}

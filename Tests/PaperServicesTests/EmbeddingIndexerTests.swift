@@ -1,0 +1,108 @@
+import Foundation
+import PaperModel
+import PaperStore
+import Testing
+@testable import PaperServices
+
+/// A deterministic stand-in model: counts letters, so equal texts get equal vectors. Records what it embedded.
+final class LetterCountEmbedder: TextEmbedder, @unchecked Sendable {
+    let identity: String
+    let dimension = 26
+    private let lock = NSLock()
+    private var _embedded: [String] = []
+    var failOnCall: Int?
+    private var calls = 0
+
+    init(identity: String = "letters@1") {
+        self.identity = identity
+    }
+
+    var embedded: [String] { lock.withLock { _embedded } }
+
+    struct Failure: Error {}
+
+    func embed(_ texts: [String]) throws -> [[Float]] {
+        try lock.withLock {
+            calls += 1
+            if calls == failOnCall { throw Failure() }
+            _embedded += texts
+        }
+        return texts.map { text in
+            var v = [Float](repeating: 0, count: 26)
+            for scalar in text.lowercased().unicodeScalars where ("a"..."z").contains(scalar) {
+                v[Int(scalar.value - 97)] += 1
+            }
+            let norm = max(v.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-6)
+            return v.map { $0 / norm }
+        }
+    }
+}
+
+func papers(_ n: Int, prefix: String = "Paper") -> [Paper] {
+    (1...n).map { Paper(id: String(format: "2501.%05d", $0), title: "\(prefix) \($0)", abstract: "About topic \($0).") }
+}
+
+@Suite("Background embedding")
+struct EmbeddingIndexerTests {
+    @Test func embedsEveryPaperOnceAndFollowsLaterChanges() async throws {
+        let store = try SQLitePaperStore.inMemory()
+        try await store.upsert(papers(10))
+        let embedder = LetterCountEmbedder()
+        let indexer = EmbeddingIndexer(store: store, embedder: embedder, batchSize: 4)
+        #expect(try await indexer.catchUp() == 10)
+        #expect(try await store.embeddingCount(model: "letters@1") == 10)
+        #expect(try await indexer.catchUp() == 0)
+        #expect(embedder.embedded.count == 10)
+        #expect(embedder.embedded.first == "Paper 1. About topic 1.")
+
+        // An updated paper is embedded again, alone.
+        try await store.upsert([Paper(id: "2501.00003", version: 2, title: "Revised", abstract: "New text.")])
+        #expect(try await indexer.catchUp() == 1)
+        #expect(embedder.embedded.last == "Revised. New text.")
+        let stored = try await store.embeddings(model: "letters@1", after: "2501.00002", limit: 1)
+        #expect(stored.first?.vector == (try embedder.embed(["Revised. New text."]))[0])
+    }
+
+    @Test func aFailedBatchIsRetriedAndNothingIsDuplicated() async throws {
+        let store = try SQLitePaperStore.inMemory()
+        try await store.upsert(papers(6))
+        let embedder = LetterCountEmbedder()
+        embedder.failOnCall = 2
+        let indexer = EmbeddingIndexer(store: store, embedder: embedder, batchSize: 3)
+        #expect(try await indexer.embedNextBatch() == 3)
+        await #expect(throws: LetterCountEmbedder.Failure.self) { try await indexer.embedNextBatch() }
+        #expect(try await store.embeddingProgress(model: "letters@1") == 3)
+        // A new indexer (a restart) resumes after the last saved batch.
+        let restarted = EmbeddingIndexer(store: store, embedder: embedder, batchSize: 3)
+        #expect(try await restarted.catchUp() == 3)
+        #expect(embedder.embedded.count == 6)
+        #expect(Set(embedder.embedded).count == 6)
+    }
+
+    @Test func aNewModelReembedsEverything() async throws {
+        let store = try SQLitePaperStore.inMemory()
+        try await store.upsert(papers(5))
+        _ = try await EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(identity: "old")).catchUp()
+        let newer = LetterCountEmbedder(identity: "new")
+        #expect(try await EmbeddingIndexer(store: store, embedder: newer).catchUp() == 5)
+        #expect(try await store.embeddingCount(model: "old") == 0)
+        #expect(try await store.embeddingCount(model: "new") == 5)
+    }
+
+    @Test func serviceRunsUntilCancelled() async throws {
+        let store = try SQLitePaperStore.inMemory()
+        try await store.upsert(papers(3))
+        let indexer = EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(), idleInterval: .milliseconds(20))
+        let task = Task { try await indexer.run() }
+        for _ in 0..<200 where try await store.embeddingCount(model: "letters@1") < 3 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await store.upsert([Paper(id: "2501.00009", title: "Late", abstract: "Arrives later.")])
+        for _ in 0..<200 where try await store.embeddingCount(model: "letters@1") < 4 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await store.embeddingCount(model: "letters@1") == 4)
+        task.cancel()
+        _ = await task.result
+    }
+}
