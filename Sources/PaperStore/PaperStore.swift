@@ -12,6 +12,10 @@ public protocol PaperStore: Sendable {
     // MARK: Papers
     func paper(id: String) async throws -> Paper?
     func paperCount() async throws -> Int
+    /// The stored papers among `ids`, in the order of `ids`.
+    func papers(ids: [String]) async throws -> [Paper]
+    /// Upvote counts of the given papers (papers without upvotes are absent).
+    func upvoteCounts(paperIDs: [String]) async throws -> [String: Int]
     /// Inserts new papers and updates changed ones, in one transaction. A record with an older version than
     /// the stored one, or with identical content, changes nothing.
     @discardableResult func upsert(_ papers: [Paper]) async throws -> ImportSummary

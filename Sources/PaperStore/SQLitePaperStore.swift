@@ -69,6 +69,39 @@ public struct SQLitePaperStore: PaperStore {
         }
     }
 
+    public func papers(ids: [String]) async throws -> [Paper] {
+        guard !ids.isEmpty else { return [] }
+        return try await read { db in
+            var byID: [String: Paper] = [:]
+            // SQLite limits host parameters per statement; chunk.
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min(ids.count, $0 + 500)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM paper WHERE id IN (\(marks))", arguments: StatementArguments(chunk)) {
+                    let paper = try Self.paper(from: row)
+                    byID[paper.id] = paper
+                }
+            }
+            return ids.compactMap { byID[$0] }
+        }
+    }
+
+    public func upvoteCounts(paperIDs: [String]) async throws -> [String: Int] {
+        guard !paperIDs.isEmpty else { return [:] }
+        return try await read { db in
+            var counts: [String: Int] = [:]
+            for chunk in stride(from: 0, to: paperIDs.count, by: 500).map({ Array(paperIDs[$0..<min(paperIDs.count, $0 + 500)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT paper_id, COUNT(*) AS n FROM upvote WHERE paper_id IN (\(marks)) GROUP BY paper_id",
+                    arguments: StatementArguments(chunk))
+                {
+                    counts[row["paper_id"]] = row["n"]
+                }
+            }
+            return counts
+        }
+    }
+
     public func paperCount() async throws -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM paper") ?? 0 }
     }

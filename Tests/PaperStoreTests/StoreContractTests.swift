@@ -71,6 +71,19 @@ struct StoreContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func papersByIDsKeepTheRequestedOrder(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let ids = (1...700).map { String(format: "2501.%05d", $0) }
+        try await store.upsert(ids.map { samplePaper($0) })
+        let wanted = ["2501.00700", "2501.09999", "2501.00001", "2501.00350"]
+        #expect(try await store.papers(ids: wanted).map(\.id) == ["2501.00700", "2501.00001", "2501.00350"])
+        #expect(try await store.papers(ids: ids.reversed()).count == 700)
+        _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
+        try await store.setUpvote(paperID: "2501.00001", username: "ada", upvoted: true)
+        #expect(try await store.upvoteCounts(paperIDs: ["2501.00001", "2501.00002"]) == ["2501.00001": 1])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func changeSequenceIsMonotonicAndOnlyMovesOnRealChanges(kind: StoreKind) async throws {
         let store = try kind.make()
         #expect(try await store.latestChangeSequence() == 0)
