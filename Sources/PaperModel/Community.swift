@@ -94,12 +94,19 @@ public struct DailySubmission: Sendable, Equatable {
     public var day: Day
     public var submitter: String
     public var submittedAt: Date
+    public var githubRepo: String?
+    public var projectPage: String?
 
-    public init(paperID: String, day: Day, submitter: String, submittedAt: Date) {
+    public init(
+        paperID: String, day: Day, submitter: String, submittedAt: Date, githubRepo: String? = nil,
+        projectPage: String? = nil
+    ) {
         self.paperID = paperID
         self.day = day
         self.submitter = submitter
         self.submittedAt = submittedAt
+        self.githubRepo = githubRepo
+        self.projectPage = projectPage
     }
 }
 
@@ -111,11 +118,14 @@ public struct Comment: Sendable, Equatable {
     public var body: String
     public var createdAt: Date
     public var editedAt: Date?
+    /// Deleted comments keep their place in the thread (their replies stay) but lose their text.
+    public var isDeleted: Bool
 
     public init(
         id: Int64, paperID: String, author: String, parentID: Int64?, body: String, createdAt: Date,
-        editedAt: Date?
+        editedAt: Date?, isDeleted: Bool = false
     ) {
+        self.isDeleted = isDeleted
         self.id = id
         self.paperID = paperID
         self.author = author

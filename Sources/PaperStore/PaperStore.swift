@@ -32,7 +32,14 @@ public protocol PaperStore: Sendable {
     /// The nearest days before and after `day` that have submissions.
     func neighbouringFeedDays(of day: Day) async throws -> (previous: Day?, next: Day?)
     func submission(paperID: String) async throws -> DailySubmission?
-    func submit(paperID: String, day: Day, submitter: String, at date: Date) async throws -> DailySubmission
+    func submit(
+        paperID: String, day: Day, submitter: String, at date: Date, githubRepo: String?, projectPage: String?
+    ) async throws -> DailySubmission
+    /// Feed entries of the days `from...through`, most upvoted first, then earliest submitted.
+    func feed(from: Day, through: Day, limit: Int, offset: Int) async throws -> [FeedEntry]
+    /// Feed entries submitted at or after `since`: the candidates the trending ranking orders.
+    func submittedSince(_ since: Date) async throws -> [FeedEntry]
+    func submissions(by username: String) async throws -> [FeedEntry]
 
     // MARK: Embeddings (derived, kept with the model identity that produced them)
     /// The change sequence up to which papers have vectors for `model` (0: none yet).
@@ -50,8 +57,70 @@ public protocol PaperStore: Sendable {
     /// Sets or clears one user's upvote on a paper; returns the paper's new upvote count.
     @discardableResult func setUpvote(paperID: String, username: String, upvoted: Bool) async throws -> Int
     func upvoteCount(paperID: String) async throws -> Int
+    func upvoters(paperID: String) async throws -> [String]
+    func hasUpvoted(paperID: String, username: String) async throws -> Bool
+    func upvotedPapers(by username: String) async throws -> [Paper]
     func addComment(paperID: String, author: String, parentID: Int64?, body: String, at date: Date) async throws -> Comment
     func comments(paperID: String) async throws -> [Comment]
+    /// Only the author may edit a comment.
+    func editComment(id: Int64, author: String, body: String, at date: Date) async throws -> Comment
+    /// The author, or a curator or admin (`moderator`), may delete a comment; replies stay, shown as deleted.
+    func deleteComment(id: Int64, by username: String, moderator: Bool, at date: Date) async throws
+
+    // MARK: Accounts and sessions
+    func passwordHash(username: String) async throws -> String?
+    /// Sets a new password hash and ends every other session of the user.
+    func setPasswordHash(username: String, hash: String, keepingSession tokenHash: String?) async throws
+    func createSession(username: String, tokenHash: String, expiresAt: Date) async throws
+    /// The user of a live session, nil when unknown or expired.
+    func sessionUser(tokenHash: String, now: Date) async throws -> User?
+    func deleteSession(tokenHash: String) async throws
+
+    // MARK: Collections
+    func createCollection(owner: String, name: String, isPublic: Bool) async throws -> PaperCollection
+    func collections(owner: String) async throws -> [PaperCollection]
+    func collection(id: Int64) async throws -> PaperCollection?
+    /// Adds or removes a paper; only the owner may.
+    func setCollectionItem(collectionID: Int64, paperID: String, present: Bool, by username: String) async throws
+    func collectionPapers(id: Int64) async throws -> [Paper]
+
+    // MARK: Author claims
+    func claimAuthorship(paperID: String, username: String, authorName: String) async throws
+    func confirmClaim(paperID: String, username: String) async throws
+    func claims(paperID: String) async throws -> [AuthorClaim]
+    func pendingClaims() async throws -> [AuthorClaim]
+}
+
+public struct PaperCollection: Sendable, Equatable {
+    public var id: Int64
+    public var owner: String
+    public var name: String
+    public var isPublic: Bool
+    public var paperCount: Int
+    public var createdAt: Date
+
+    public init(id: Int64, owner: String, name: String, isPublic: Bool, paperCount: Int, createdAt: Date) {
+        self.id = id
+        self.owner = owner
+        self.name = name
+        self.isPublic = isPublic
+        self.paperCount = paperCount
+        self.createdAt = createdAt
+    }
+}
+
+public struct AuthorClaim: Sendable, Equatable {
+    public var paperID: String
+    public var username: String
+    public var authorName: String
+    public var confirmed: Bool
+
+    public init(paperID: String, username: String, authorName: String, confirmed: Bool) {
+        self.paperID = paperID
+        self.username = username
+        self.authorName = authorName
+        self.confirmed = confirmed
+    }
 }
 
 public struct StoreStatus: Sendable, Equatable {
@@ -143,6 +212,8 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
         case invalidUsername = "invalid_username"
         case alreadySubmitted = "already_submitted"
         case invalidInput = "invalid_input"
+        case forbidden = "forbidden"
+        case notFound = "not_found"
         case storage = "storage_error"
     }
 

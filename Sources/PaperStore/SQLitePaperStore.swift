@@ -162,30 +162,56 @@ public struct SQLitePaperStore: PaperStore {
     // MARK: Daily feed
 
     public func dailyFeed(day: Day) async throws -> [FeedEntry] {
+        try await read { db in try Self.feedEntries(db, where: "s.day = ?", [day.description]) }
+    }
+
+    public func feed(from: Day, through: Day, limit: Int, offset: Int) async throws -> [FeedEntry] {
         try await read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT paper.*, s.day AS s_day, s.submitted_at AS s_submitted_at, u.username AS s_submitter,
-                           (SELECT COUNT(*) FROM upvote v WHERE v.paper_id = paper.id) AS upvotes,
-                           (SELECT COUNT(*) FROM comment c WHERE c.paper_id = paper.id AND c.deleted_at IS NULL)
-                             AS comment_count
-                    FROM daily_submission s
-                    JOIN paper ON paper.id = s.paper_id
-                    JOIN user u ON u.id = s.submitter_id
-                    WHERE s.day = ?
-                    ORDER BY upvotes DESC, s.submitted_at ASC, s.rowid ASC
-                    """,
-                arguments: [day.description])
-            return try rows.map { row in
-                let paper = try Self.paper(from: row)
-                return FeedEntry(
-                    paper: paper,
-                    submission: DailySubmission(
-                        paperID: paper.id, day: Day(row["s_day"] as String) ?? day, submitter: row["s_submitter"],
-                        submittedAt: row["s_submitted_at"]),
-                    upvotes: row["upvotes"], commentCount: row["comment_count"])
-            }
+            try Self.feedEntries(
+                db, where: "s.day BETWEEN ? AND ?", [from.description, through.description], limit: limit, offset: offset)
+        }
+    }
+
+    public func submittedSince(_ since: Date) async throws -> [FeedEntry] {
+        try await read { db in try Self.feedEntries(db, where: "s.submitted_at >= ?", [since]) }
+    }
+
+    public func submissions(by username: String) async throws -> [FeedEntry] {
+        try await read { db in
+            try Self.feedEntries(db, where: "u.username = ?", [username], order: "s.day DESC, s.submitted_at DESC")
+        }
+    }
+
+    /// Feed cards with their counts; the one query behind every feed.
+    static func feedEntries(
+        _ db: Database, where condition: String, _ arguments: StatementArguments,
+        order: String = "upvotes DESC, s.submitted_at ASC, s.rowid ASC", limit: Int = -1, offset: Int = 0
+    ) throws -> [FeedEntry] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT paper.*, s.day AS s_day, s.submitted_at AS s_submitted_at, s.github_repo AS s_github_repo,
+                       s.project_page AS s_project_page, u.username AS s_submitter,
+                       (SELECT COUNT(*) FROM upvote v WHERE v.paper_id = paper.id) AS upvotes,
+                       (SELECT COUNT(*) FROM comment c WHERE c.paper_id = paper.id AND c.deleted_at IS NULL)
+                         AS comment_count
+                FROM daily_submission s
+                JOIN paper ON paper.id = s.paper_id
+                JOIN user u ON u.id = s.submitter_id
+                WHERE \(condition)
+                ORDER BY \(order)
+                LIMIT ? OFFSET ?
+                """,
+            arguments: arguments + [limit, max(0, offset)])
+        return try rows.map { row in
+            let paper = try Self.paper(from: row)
+            return FeedEntry(
+                paper: paper,
+                submission: DailySubmission(
+                    paperID: paper.id, day: Day(row["s_day"] as String)!, submitter: row["s_submitter"],
+                    submittedAt: row["s_submitted_at"], githubRepo: row["s_github_repo"],
+                    projectPage: row["s_project_page"]),
+                upvotes: row["upvotes"], commentCount: row["comment_count"])
         }
     }
 
@@ -216,7 +242,9 @@ public struct SQLitePaperStore: PaperStore {
         try await read { db in try Self.submission(paperID, db) }
     }
 
-    public func submit(paperID: String, day: Day, submitter: String, at date: Date) async throws -> DailySubmission {
+    public func submit(
+        paperID: String, day: Day, submitter: String, at date: Date, githubRepo: String?, projectPage: String?
+    ) async throws -> DailySubmission {
         try await write { db in
             guard try Self.paperExists(paperID, db) else {
                 throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
@@ -228,9 +256,12 @@ public struct SQLitePaperStore: PaperStore {
                     "paper \(paperID) is already on the daily feed of \(existing.day), submitted by \(existing.submitter)")
             }
             try db.execute(
-                sql: "INSERT INTO daily_submission (paper_id, day, submitter_id, submitted_at) VALUES (?, ?, ?, ?)",
-                arguments: [paperID, day.description, userID, date])
-            return DailySubmission(paperID: paperID, day: day, submitter: submitter, submittedAt: date)
+                sql: """
+                    INSERT INTO daily_submission (paper_id, day, submitter_id, submitted_at, github_repo, project_page)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [paperID, day.description, userID, date, githubRepo, projectPage])
+            return try Self.submission(paperID, db)!
         }
     }
 
@@ -368,7 +399,7 @@ public struct SQLitePaperStore: PaperStore {
             let userID = try Self.userID(author, db)
             if let parentID {
                 let parentPaper = try String.fetchOne(
-                    db, sql: "SELECT paper_id FROM comment WHERE id = ?", arguments: [parentID])
+                    db, sql: "SELECT paper_id FROM comment WHERE id = ? AND deleted_at IS NULL", arguments: [parentID])
                 guard parentPaper == paperID else {
                     throw StoreError(.invalidInput, "comment \(parentID) is not a comment on paper \(paperID)")
                 }
@@ -388,14 +419,10 @@ public struct SQLitePaperStore: PaperStore {
                 db,
                 sql: """
                     SELECT c.*, u.username FROM comment c JOIN user u ON u.id = c.user_id
-                    WHERE c.paper_id = ? AND c.deleted_at IS NULL ORDER BY c.created_at, c.id
+                    WHERE c.paper_id = ? ORDER BY c.created_at, c.id
                     """,
                 arguments: [paperID]
-            ).map {
-                Comment(
-                    id: $0["id"], paperID: $0["paper_id"], author: $0["username"], parentID: $0["parent_id"],
-                    body: $0["body"], createdAt: $0["created_at"], editedAt: $0["edited_at"])
-            }
+            ).map(Self.comment(from:))
         }
     }
 
@@ -467,7 +494,7 @@ public struct SQLitePaperStore: PaperStore {
         ).map {
             DailySubmission(
                 paperID: paperID, day: Day($0["day"] as String)!, submitter: $0["username"],
-                submittedAt: $0["submitted_at"])
+                submittedAt: $0["submitted_at"], githubRepo: $0["github_repo"], projectPage: $0["project_page"])
         }
     }
 

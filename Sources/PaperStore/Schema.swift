@@ -88,6 +88,47 @@ extension SQLitePaperStore {
                 );
                 """)
         }
+        migrator.registerMigration("v3-community") { db in
+            try db.execute(sql: """
+                -- Server-side sessions. Only a SHA-256 of the cookie token is stored, so a copy of the database
+                -- does not hand out live sessions.
+                CREATE TABLE session (
+                  token_hash TEXT PRIMARY KEY NOT NULL,
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  created_at DATETIME NOT NULL,
+                  expires_at DATETIME NOT NULL
+                );
+                CREATE INDEX session_user ON session(user_id);
+
+                CREATE TABLE collection (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  name TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100),
+                  is_public INTEGER NOT NULL CHECK (is_public IN (0, 1)),
+                  created_at DATETIME NOT NULL,
+                  UNIQUE (user_id, name)
+                );
+
+                CREATE TABLE collection_item (
+                  collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                  paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  added_at DATETIME NOT NULL,
+                  PRIMARY KEY (collection_id, paper_id)
+                ) WITHOUT ROWID;
+
+                -- A user saying "I am this author of this paper"; curators confirm.
+                CREATE TABLE author_claim (
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  author_name TEXT NOT NULL,
+                  confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+                  created_at DATETIME NOT NULL,
+                  PRIMARY KEY (user_id, paper_id)
+                ) WITHOUT ROWID;
+
+                CREATE INDEX upvote_created ON upvote(created_at);
+                """)
+        }
         return migrator
     }()
 }

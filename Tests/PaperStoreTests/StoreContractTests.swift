@@ -142,10 +142,10 @@ struct StoreContractTests {
         _ = try await store.createUser(username: "bob", displayName: "Bob", role: .member, passwordHash: nil)
         let may29 = Day("2026-05-29")!, may30 = Day("2026-05-30")!, jun2 = Day("2026-06-02")!
         let t0 = Date(timeIntervalSince1970: 1_780_000_000)
-        _ = try await store.submit(paperID: "2501.00001", day: may30, submitter: "ada", at: t0)
-        _ = try await store.submit(paperID: "2501.00002", day: may30, submitter: "bob", at: t0.addingTimeInterval(60))
-        _ = try await store.submit(paperID: "2501.00003", day: may29, submitter: "bob", at: t0)
-        _ = try await store.submit(paperID: "2501.00004", day: jun2, submitter: "ada", at: t0)
+        _ = try await store.submit(paperID: "2501.00001", day: may30, submitter: "ada", at: t0, githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(paperID: "2501.00002", day: may30, submitter: "bob", at: t0.addingTimeInterval(60), githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(paperID: "2501.00003", day: may29, submitter: "bob", at: t0, githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(paperID: "2501.00004", day: jun2, submitter: "ada", at: t0, githubRepo: nil, projectPage: nil)
 
         // Ties in upvotes: earlier submission first; more upvotes first.
         #expect(try await store.dailyFeed(day: may30).map(\.paper.id) == ["2501.00001", "2501.00002"])
@@ -169,9 +169,9 @@ struct StoreContractTests {
         let store = try kind.make()
         try await store.upsert([samplePaper("2501.00001")])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
-        _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date())
+        _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
         do {
-            _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-31")!, submitter: "ada", at: Date())
+            _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-31")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
             Issue.record("second submission was accepted")
         } catch let error as StoreError {
             #expect(error.code == .alreadySubmitted)
@@ -179,7 +179,7 @@ struct StoreContractTests {
             #expect(error.message.contains("ada"))
         }
         await #expect(throws: StoreError(.paperNotFound, "paper 2501.09999 is not in the store")) {
-            try await store.submit(paperID: "2501.09999", day: Day("2026-05-30")!, submitter: "ada", at: Date())
+            try await store.submit(paperID: "2501.09999", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
         }
     }
 
@@ -265,7 +265,7 @@ struct StoreContractTests {
         }
         let reopened = try SQLitePaperStore.open(directory: dir)
         #expect(try await reopened.paper(id: "2210.14199") == samplePaper())
-        #expect(try await reopened.status().schemaVersion == "v2-embeddings")
+        #expect(try await reopened.status().schemaVersion == "v3-community")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("paperboy.sqlite-wal").path))
     }
 }

@@ -22,8 +22,8 @@ func makeFixtureStore() async throws -> SQLitePaperStore {
         Paper(id: "2606.00001", title: "June paper", abstract: "Later."),
     ])
     _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
-    _ = try await store.submit(paperID: "2605.00001", day: Day("2026-05-29")!, submitter: "ada", at: Date())
-    _ = try await store.submit(paperID: "2606.00001", day: Day("2026-06-02")!, submitter: "ada", at: Date())
+    _ = try await store.submit(paperID: "2605.00001", day: Day("2026-05-29")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
+    _ = try await store.submit(paperID: "2606.00001", day: Day("2026-06-02")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
     return store
 }
 
@@ -130,7 +130,7 @@ struct PagesTests {
                 let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 #expect(json?["status"] as? String == "ok")
                 #expect(json?["paperCount"] as? Int == 140)
-                #expect(json?["schemaVersion"] as? String == "v2-embeddings")
+                #expect(json?["schemaVersion"] as? String == "v3-community")
                 #expect((json?["store"] as? [String: Any])?["ok"] as? Bool == true)
                 #expect((json?["search"] as? [String: Any])?["mode"] as? String == "lexical-only")
             }

@@ -1,0 +1,116 @@
+import Foundation
+import PaperModel
+import PaperStore
+import Testing
+
+@Suite("Store contract: community")
+struct CommunityContractTests {
+    func seeded(_ kind: StoreKind) async throws -> any PaperStore {
+        let store = try kind.make()
+        try await store.upsert(["2501.00001", "2501.00002", "2501.00003"].map { samplePaper($0) })
+        for name in ["ada", "bob", "cur"] {
+            _ = try await store.createUser(
+                username: name, displayName: name.capitalized, role: name == "cur" ? .curator : .member, passwordHash: "h-\(name)")
+        }
+        return store
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func sessionsExpireAndPasswordChangeEndsOtherSessions(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        let now = Date()
+        try await store.createSession(username: "ada", tokenHash: "t1", expiresAt: now.addingTimeInterval(3600))
+        try await store.createSession(username: "ada", tokenHash: "t2", expiresAt: now.addingTimeInterval(3600))
+        try await store.createSession(username: "ada", tokenHash: "old", expiresAt: now.addingTimeInterval(-1))
+        #expect(try await store.sessionUser(tokenHash: "t1", now: now)?.username == "ada")
+        #expect(try await store.sessionUser(tokenHash: "old", now: now) == nil)
+        #expect(try await store.sessionUser(tokenHash: "nope", now: now) == nil)
+        #expect(try await store.passwordHash(username: "ada") == "h-ada")
+        try await store.setPasswordHash(username: "ada", hash: "h2", keepingSession: "t1")
+        #expect(try await store.passwordHash(username: "ada") == "h2")
+        #expect(try await store.sessionUser(tokenHash: "t1", now: now)?.username == "ada")
+        #expect(try await store.sessionUser(tokenHash: "t2", now: now) == nil)
+        try await store.deleteSession(tokenHash: "t1")
+        #expect(try await store.sessionUser(tokenHash: "t1", now: now) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func feedsOverRangesProfilesAndUpvoters(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        let t = Date(timeIntervalSince1970: 1_780_000_000)
+        _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-25")!, submitter: "ada", at: t,
+                                   githubRepo: "https://github.com/o/r", projectPage: nil)
+        _ = try await store.submit(paperID: "2501.00002", day: Day("2026-05-27")!, submitter: "bob", at: t.addingTimeInterval(10),
+                                   githubRepo: nil, projectPage: "https://p.github.io")
+        _ = try await store.submit(paperID: "2501.00003", day: Day("2026-06-01")!, submitter: "ada", at: t.addingTimeInterval(20),
+                                   githubRepo: nil, projectPage: nil)
+        try await store.setUpvote(paperID: "2501.00002", username: "ada", upvoted: true)
+        try await store.setUpvote(paperID: "2501.00002", username: "cur", upvoted: true)
+        let week = try await store.feed(from: Day("2026-05-25")!, through: Day("2026-05-31")!, limit: 10, offset: 0)
+        #expect(week.map(\.paper.id) == ["2501.00002", "2501.00001"])
+        #expect(week.last?.submission.githubRepo == "https://github.com/o/r")
+        #expect(try await store.feed(from: Day("2026-05-25")!, through: Day("2026-05-31")!, limit: 1, offset: 1).map(\.paper.id) == ["2501.00001"])
+        #expect(try await store.submissions(by: "ada").map(\.paper.id) == ["2501.00003", "2501.00001"])
+        #expect(try await store.submittedSince(t.addingTimeInterval(5)).count == 2)
+        #expect(try await store.upvoters(paperID: "2501.00002") == ["ada", "cur"])
+        #expect(try await store.hasUpvoted(paperID: "2501.00002", username: "ada"))
+        #expect(try await !store.hasUpvoted(paperID: "2501.00002", username: "bob"))
+        #expect(try await store.upvotedPapers(by: "ada").map(\.id) == ["2501.00002"])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        let root = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "first", at: Date())
+        let reply = try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "reply", at: Date())
+        await #expect(throws: StoreError.self) { try await store.editComment(id: root.id, author: "bob", body: "x", at: Date()) }
+        let edited = try await store.editComment(id: root.id, author: "ada", body: "first (edited)", at: Date())
+        #expect(edited.body == "first (edited)")
+        #expect(edited.editedAt != nil)
+        await #expect(throws: StoreError.self) { try await store.deleteComment(id: reply.id, by: "ada", moderator: false, at: Date()) }
+        try await store.deleteComment(id: root.id, by: "ada", moderator: false, at: Date())
+        try await store.deleteComment(id: reply.id, by: "cur", moderator: true, at: Date())
+        let thread = try await store.comments(paperID: "2501.00001")
+        #expect(thread.map(\.isDeleted) == [true, true])
+        #expect(thread.allSatisfy { $0.body.isEmpty })
+        await #expect(throws: StoreError.self) { try await store.editComment(id: root.id, author: "ada", body: "x", at: Date()) }
+        await #expect(throws: StoreError.self) {
+            try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "late", at: Date())
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func collectionsBelongToTheirOwner(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        let reading = try await store.createCollection(owner: "ada", name: "Reading list", isPublic: false)
+        #expect(reading.isPublic == false && reading.owner == "ada" && reading.paperCount == 0)
+        await #expect(throws: StoreError.self) { try await store.createCollection(owner: "ada", name: "Reading list", isPublic: true) }
+        await #expect(throws: StoreError.self) { try await store.createCollection(owner: "ada", name: "  ", isPublic: true) }
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00001", present: true, by: "ada")
+        await #expect(throws: StoreError.self) {
+            try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00003", present: true, by: "bob")
+        }
+        #expect(try await store.collection(id: reading.id)?.paperCount == 2)
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: false, by: "ada")
+        #expect(try await store.collectionPapers(id: reading.id).map(\.id) == ["2501.00001"])
+        #expect(try await store.collections(owner: "ada").map(\.name) == ["Reading list"])
+        #expect(try await store.collections(owner: "bob").isEmpty)
+        #expect(try await store.collection(id: 9999) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func authorClaimsNeedAMatchingAuthorAndACurator(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        await #expect(throws: StoreError.self) {
+            try await store.claimAuthorship(paperID: "2501.00001", username: "ada", authorName: "Someone Else")
+        }
+        try await store.claimAuthorship(paperID: "2501.00001", username: "ada", authorName: "Ada Lovelace")
+        #expect(try await store.pendingClaims() == [AuthorClaim(paperID: "2501.00001", username: "ada", authorName: "Ada Lovelace", confirmed: false)])
+        try await store.confirmClaim(paperID: "2501.00001", username: "ada")
+        #expect(try await store.claims(paperID: "2501.00001").first?.confirmed == true)
+        #expect(try await store.pendingClaims().isEmpty)
+        await #expect(throws: StoreError.self) { try await store.confirmClaim(paperID: "2501.00002", username: "ada") }
+    }
+}
