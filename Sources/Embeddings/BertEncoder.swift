@@ -118,6 +118,12 @@ final class BertEncoder: @unchecked Sendable {
                     ffn_out_packed: packed([(fw, H)], k: I), ffn_out_bias: fb,
                     ln2_gamma: ln2g, ln2_beta: ln2b))
             }
+            for l in 0..<config.numLayers {
+                for w in ["attention.self.query", "attention.self.key", "attention.self.value",
+                          "attention.output.dense", "intermediate.dense", "output.dense"] {
+                    weights.dropPages("encoder.layer.\(l).\(w).weight")
+                }
+            }
             layers = UnsafeMutablePointer<ek_layer>.allocate(capacity: built.count)
             layers.initialize(from: built, count: built.count)
         } catch {

@@ -141,6 +141,18 @@ final class SafeTensorsFile: @unchecked Sendable {
         return nil
     }
 
+    /// Returns the pages of a tensor that has been copied elsewhere (packed) to the kernel,
+    /// so the mapping does not keep a second copy resident. The mapping stays valid: a later
+    /// read would fault the pages back in from the file.
+    func dropPages(_ name: String) {
+        guard let t = info(name), t.end > t.begin else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = dataOffset + t.begin, end = dataOffset + t.end
+        let first = (start + page - 1) / page * page, last = end / page * page
+        guard last > first else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: file.base + first), last - first, MADV_DONTNEED)
+    }
+
     /// Returns the tensor as fp32 with the expected shape; F32 data is used in place
     /// (no copy), F16/BF16 are widened into `owned` storage.
     func floats(_ name: String, shape expected: [Int], owned: inout [UnsafeMutablePointer<Float>]) throws -> UnsafePointer<Float> {

@@ -189,3 +189,6 @@ final class SharedBuffer<T>: @unchecked Sendable {
     }
     func array() -> [T] { Array(storage) }
 }
+
+/// Whether the AVX-512 GEMM kernels are active on this CPU.
+public var kernelsUseAVX512: Bool { ek_cpu_has_avx512() != 0 }
