@@ -1,0 +1,223 @@
+/// A parsed query resolved against the index: term keys with their idf.
+struct QueryPlan {
+    struct WeightedTerm {
+        var key: String
+        var idf: Float
+        var isText: Bool
+    }
+
+    struct Constraint {
+        var field: QueryField
+        var terms: [WeightedTerm]
+        var offsets: [Int]
+    }
+
+    var should: [WeightedTerm] = []
+    var must: [Constraint] = []
+    var mustNot: [Constraint] = []
+}
+
+/// Evaluates a plan over one segment, feeding a shared collector.
+struct SegmentSearch {
+    let segment: Segment
+    let segmentIndex: Int
+    let scorer: BM25Scorer
+    let filter: SearchFilter
+    let filterCategories: [String]
+    let pruning: Bool
+
+    private struct ClauseCursor {
+        var cursor: PostingCursor
+        var idf: Float
+        var upperBound: Float
+    }
+
+    func run(_ plan: QueryPlan, into collector: inout TopKCollector) {
+        // Exclusions whose terms are all present in this segment.
+        var notClauses: [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])] = []
+        for c in plan.mustNot {
+            let lists = c.terms.compactMap { segment.terms[$0.key] }
+            if lists.count == c.terms.count { notClauses.append((c, lists.map(PostingCursor.init))) }
+        }
+        var should: [ClauseCursor] = []
+        for t in plan.should {
+            guard let list = segment.terms[t.key] else { continue }
+            scorer.ensureImpacts(list, in: segment, isText: t.isText)
+            guard list.maxImpact > 0 else { continue }
+            should.append(ClauseCursor(cursor: PostingCursor(list), idf: t.idf, upperBound: t.idf * list.maxImpact))
+        }
+        if plan.must.isEmpty {
+            maxScore(&should, notClauses: &notClauses, into: &collector)
+        } else {
+            var must: [(constraint: QueryPlan.Constraint, cursors: [PostingCursor])] = []
+            for c in plan.must {
+                var cursors: [PostingCursor] = []
+                for t in c.terms {
+                    guard let list = segment.terms[t.key] else { return }  // a required term is missing here
+                    if c.field == .any || c.field == .author { scorer.ensureImpacts(list, in: segment, isText: t.isText) }
+                    cursors.append(PostingCursor(list))
+                }
+                must.append((c, cursors))
+            }
+            conjunctive(&must, should: &should, notClauses: &notClauses, into: &collector)
+        }
+    }
+
+    // MARK: acceptance
+
+    @inline(__always)
+    private func accepts(_ doc: UInt32, notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])]) -> Bool {
+        let d = Int(doc)
+        if segment.deleted[d] { return false }
+        if let range = filter.dayRange, !range.contains(segment.days[d]) { return false }
+        if let hasCode = filter.hasCode, segment.hasCode[d] != hasCode { return false }
+        if !filterCategories.isEmpty, !segment.categories[d].contains(where: filterCategories.contains) { return false }
+        for i in notClauses.indices {
+            var all = true
+            for j in notClauses[i].cursors.indices {
+                notClauses[i].cursors[j].advance(to: doc)
+                if notClauses[i].cursors[j].doc != doc { all = false }
+            }
+            if all, matchesConstraint(notClauses[i].Constraint, cursors: notClauses[i].cursors) { return false }
+        }
+        return true
+    }
+
+    /// Field and phrase check for a document on which every cursor of the constraint is positioned.
+    private func matchesConstraint(_ c: QueryPlan.Constraint, cursors: [PostingCursor]) -> Bool {
+        if c.terms.count == 1 {
+            let cur = cursors[0]
+            switch c.field {
+            case .title: return cur.list.tf1[cur.index] > 0
+            case .abstract: return cur.list.tf2[cur.index] > 0
+            default: return true
+            }
+        }
+        let positionLists = cursors.map { $0.list.decodePositions($0.index) }
+        for start in positionLists[0] {
+            switch c.field {
+            case .title where start >= abstractPositionOffset: continue
+            case .abstract where start < abstractPositionOffset: continue
+            default: break
+            }
+            var ok = true
+            for i in 1..<positionLists.count {
+                let wanted = start &+ UInt32(c.offsets[i])
+                if !positionLists[i].contains(wanted) { ok = false; break }
+            }
+            if ok { return true }
+        }
+        return false
+    }
+
+    @inline(__always)
+    private func constraintScore(_ c: QueryPlan.Constraint, cursors: [PostingCursor], doc: Int) -> Float {
+        var score: Float = 0
+        for (i, cur) in cursors.enumerated() {
+            let idf = c.terms[i].idf
+            let list = cur.list
+            switch c.field {
+            case .any, .author:
+                score += idf * list.impacts[cur.index]
+            case .title:
+                score += idf * scorer.parameters.titleWeight * scorer.fieldImpact(
+                    tf: list.tf1[cur.index], length: segment.titleLengths[doc], average: scorer.stats.averageTitleLength)
+            case .abstract:
+                score += idf * scorer.parameters.abstractWeight * scorer.fieldImpact(
+                    tf: list.tf2[cur.index], length: segment.abstractLengths[doc], average: scorer.stats.averageAbstractLength)
+            case .category:
+                break
+            }
+        }
+        return score
+    }
+
+    // MARK: strategies
+
+    /// Required clauses: walk the shortest required list, check the others, add optional scores.
+    private func conjunctive(_ must: inout [(constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
+                             should: inout [ClauseCursor],
+                             notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
+                             into collector: inout TopKCollector) {
+        var leadClause = 0, leadTerm = 0, shortest = Int.max
+        for (i, m) in must.enumerated() {
+            for (j, c) in m.cursors.enumerated() where c.list.count < shortest {
+                shortest = c.list.count
+                leadClause = i
+                leadTerm = j
+            }
+        }
+        let leadDocs = must[leadClause].cursors[leadTerm].list.docs
+        candidates: for doc in leadDocs {
+            var score: Float = 0
+            for i in must.indices {
+                for j in must[i].cursors.indices {
+                    must[i].cursors[j].advance(to: doc)
+                    if must[i].cursors[j].doc != doc { continue candidates }
+                }
+                if !matchesConstraint(must[i].constraint, cursors: must[i].cursors) { continue candidates }
+            }
+            guard accepts(doc, notClauses: &notClauses) else { continue }
+            for m in must { score += constraintScore(m.constraint, cursors: m.cursors, doc: Int(doc)) }
+            for i in should.indices {
+                should[i].cursor.advance(to: doc)
+                if should[i].cursor.doc == doc {
+                    score += should[i].idf * should[i].cursor.list.impacts[should[i].cursor.index]
+                }
+            }
+            if score > collector.threshold { collector.offer(score: score, segment: segmentIndex, doc: doc) }
+        }
+    }
+
+    /// MaxScore (Turtle & Flood 1995): optional clauses sorted by their score upper bound; the lowest ones whose
+    /// bounds together cannot beat the current k-th score are "non-essential" and only probed for candidates
+    /// produced by the essential ones, and probing stops as soon as the remaining bounds cannot lift the
+    /// candidate over the threshold. With `pruning == false` every clause stays essential (exhaustive scoring).
+    private func maxScore(_ clauses: inout [ClauseCursor],
+                          notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
+                          into collector: inout TopKCollector) {
+        guard !clauses.isEmpty else { return }
+        clauses.sort { $0.upperBound < $1.upperBound }
+        let m = clauses.count
+        // Bounds are inflated slightly so float rounding in the summation can never prune a true top-k hit.
+        var prefix = [Float](repeating: 0, count: m)
+        var running: Float = 0
+        for i in 0..<m {
+            running += clauses[i].upperBound * 1.0001 + 1e-6
+            prefix[i] = running
+        }
+        var firstEssential = 0
+        func updateEssential(_ threshold: Float) {
+            guard pruning else { return }
+            while firstEssential < m, prefix[firstEssential] <= threshold { firstEssential += 1 }
+        }
+        updateEssential(collector.threshold)
+        while firstEssential < m {
+            var doc = PostingCursor.exhausted
+            for i in firstEssential..<m {
+                let d = clauses[i].cursor.doc
+                if d < doc { doc = d }
+            }
+            if doc == PostingCursor.exhausted { break }
+            var score: Float = 0
+            for i in firstEssential..<m where clauses[i].cursor.doc == doc {
+                score += clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index]
+                clauses[i].cursor.next()
+            }
+            let threshold = collector.threshold
+            var i = firstEssential - 1
+            while i >= 0 {
+                if score + prefix[i] <= threshold { break }
+                clauses[i].cursor.advance(to: doc)
+                if clauses[i].cursor.doc == doc {
+                    score += clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index]
+                }
+                i -= 1
+            }
+            if i >= 0 || score <= threshold { continue }
+            guard accepts(doc, notClauses: &notClauses) else { continue }
+            collector.offer(score: score, segment: segmentIndex, doc: doc)
+            updateEssential(collector.threshold)
+        }
+    }
+}
