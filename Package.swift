@@ -32,6 +32,14 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["PaperModel", "PaperStore", "CZlib"]),
         // The demo corpus that ships with Paperboy (founding listing + arXiv CC0 subset).
         .target(name: "DemoCorpus", dependencies: ["PaperModel", "PaperStore", "Ingest"], resources: [.copy("Data")]),
+        // Native sentence-transformers inference (BERT family); SIMD kernels in C with runtime dispatch.
+        .target(name: "CEmbeddingKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Embeddings", dependencies: ["CEmbeddingKernels"]),
+        // Text analysis for search: normalization, tokenizer, Porter2 stemmer, stopwords, highlighting.
+        .target(name: "TextAnalysis"),
+        // Exact and approximate (HNSW) top-k over embeddings; SIMD kernels in C.
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
         // Long-lived work over the store: background embedding, search indexing.
         .target(
             name: "PaperServices",
@@ -56,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "paperboy",
             dependencies: [
-                "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb",
+                "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -65,6 +73,11 @@ let package = Package(
         ),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
         .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
+        // Runs the built `paperboy` executable end to end.
+        .testTarget(name: "CLITests", dependencies: ["PaperModel"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
+        .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(

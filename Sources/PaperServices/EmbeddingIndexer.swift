@@ -31,9 +31,19 @@ public actor EmbeddingIndexer: Service {
     public func run() async throws {
         logger.info("embedding papers in the background", metadata: ["model": "\(embedder.identity)"])
         try await cancelWhenGracefulShutdown {
+            var sinceLog = 0
             while !Task.isCancelled {
                 do {
-                    if try await self.embedNextBatch() == 0 {
+                    let embedded = try await self.embedNextBatch()
+                    sinceLog += embedded
+                    if sinceLog >= 500 || (embedded == 0 && sinceLog > 0) {
+                        let model = self.embedder.identity
+                        let done = try await self.store.embeddingCount(model: model)
+                        let total = try await self.store.paperCount()
+                        self.logger.info("embedded \(done) of \(total) papers", metadata: ["model": "\(model)"])
+                        sinceLog = 0
+                    }
+                    if embedded == 0 {
                         try await Task.sleep(for: self.idleInterval)
                     }
                 } catch is CancellationError {

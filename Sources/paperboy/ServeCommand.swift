@@ -1,8 +1,10 @@
 import ArgumentParser
 import DemoCorpus
+import Embeddings
 import Foundation
 import Hummingbird
 import Logging
+import PaperServices
 import PaperStore
 import PaperWeb
 import ServiceLifecycle
@@ -12,6 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Serve the web app, JSON APIs and feeds.")
 
     @OptionGroup var storeOptions: StoreOptions
+
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -38,11 +42,38 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.info("empty data folder: imported the demo corpus", metadata: ["papers": "\(papers)"])
             }
         }
-        logger.notice("search runs lexical-only: no embedding model is configured")
+        var services: [any Service] = []
+        let encoder = loadEncoder(logger: logger)
+        if let encoder {
+            services.append(EmbeddingIndexer(store: store, embedder: encoder, logger: logger))
+        }
+        let searchStatus: @Sendable () -> (mode: String, model: String?) = {
+            encoder.map { ("hybrid", $0.identity) } ?? ("lexical-only", nil)
+        }
         let app = try await buildApplication(
-            store: store, configuration: WebConfiguration(host: host, port: port), logger: logger)
-        let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+            store: store, configuration: WebConfiguration(host: host, port: port, searchStatus: searchStatus),
+            logger: logger)
+        services.insert(app, at: 0)
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The embedding model, or nil (lexical-only) with the reason in the log.
+    func loadEncoder(logger: Logger) -> SentenceEncoder? {
+        guard let directory = model.resolvedDirectory else {
+            logger.notice(
+                "no embedding model (--model, PAPERBOY_MODEL_DIR or ./\(ModelOptions.defaultDirectory)): search runs lexical-only")
+            return nil
+        }
+        do {
+            // One inference thread: the other core keeps serving requests while papers are embedded.
+            let encoder = try SentenceEncoder(modelDirectory: directory, threads: 1)
+            logger.info("embedding model loaded", metadata: ["model": "\(encoder.identity)", "dir": "\(directory.path)"])
+            return encoder
+        } catch {
+            logger.error("cannot load the embedding model; search runs lexical-only", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 }
