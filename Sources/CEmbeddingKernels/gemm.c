@@ -21,10 +21,8 @@
 #define MR_PORTABLE 4
 
 static int ek_mode = -1; // -1 unknown, 0 portable, 1 avx512
-static int ek_forced_portable = 0;
 
 int ek_cpu_has_avx512(void) {
-    if (ek_forced_portable) return 0;
     if (ek_mode < 0) {
 #if EK_X86
         __builtin_cpu_init();
@@ -38,11 +36,6 @@ int ek_cpu_has_avx512(void) {
     return ek_mode;
 }
 
-int ek_force_portable(int on) {
-    int previous = ek_forced_portable;
-    ek_forced_portable = on;
-    return previous;
-}
 
 size_t ek_packed_floats(int K, int N) {
     size_t panels = (size_t)(N + EK_PANEL - 1) / EK_PANEL;
@@ -164,7 +157,7 @@ AVX512 static inline __m512 ek_exp_avx512(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
-AVX512 static inline __m512 epilogue_avx512(__m512 v, const float *c, __mmask16 mask, int flags) {
+AVX512 static inline __attribute__((always_inline)) __m512 epilogue_avx512(__m512 v, const float *c, __mmask16 mask, int flags) {
     if (flags & EK_GELU_ERF) {
         __m512 e = erf_avx512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752440f)));
         v = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
@@ -245,9 +238,14 @@ AVX512 static void gemm_avx512(int M, int N, int K, const float *A, long lda, co
 
 void ek_gemm(int M, int N, int K, const float *A, long lda, const float *packed,
              const float *bias, float *C, long ldc, int flags) {
+    ek_gemm_kernel(ek_cpu_has_avx512(), M, N, K, A, lda, packed, bias, C, ldc, flags);
+}
+
+void ek_gemm_kernel(int kernel, int M, int N, int K, const float *A, long lda, const float *packed,
+                    const float *bias, float *C, long ldc, int flags) {
     if (M <= 0 || N <= 0) return;
 #if EK_X86
-    if (ek_cpu_has_avx512()) { gemm_avx512(M, N, K, A, lda, packed, bias, C, ldc, flags); return; }
+    if (kernel == 1 && ek_cpu_has_avx512()) { gemm_avx512(M, N, K, A, lda, packed, bias, C, ldc, flags); return; }
 #endif
     gemm_portable(M, N, K, A, lda, packed, bias, C, ldc, flags);
 }

@@ -26,6 +26,7 @@ final class BertEncoder: @unchecked Sendable {
     init(config: ModelConfig, weights: SafeTensorsFile) throws {
         self.config = config
         self.weights = weights
+        _ = ek_cpu_has_avx512()   // detect once here rather than racily on first use by two workers
         let H = config.hiddenSize, I = config.intermediateSize
         let activation: Int32
         switch config.hiddenAct {

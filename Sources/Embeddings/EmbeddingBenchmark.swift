@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Throughput and latency measurements for `paperboy bench embed` and benchmarks/embed/run.sh.
 public struct EmbeddingBenchmarkResult: Sendable, Codable {
@@ -11,6 +14,9 @@ public struct EmbeddingBenchmarkResult: Sendable, Codable {
     public var docsPerSecond: Double
     /// Median wall time of embedding one query on one thread, in milliseconds.
     public var queryP50Milliseconds: Double
+    /// Median CPU time of the same (thread CPU clock): the latency on an idle core, robust to
+    /// other processes competing for the CPU during the run.
+    public var queryP50CPUMilliseconds: Double
     public var queryTokensMedian: Int
     public var peakRSSMegabytes: Double
     /// Resident memory added by loading the model (VmRSS after minus before).
@@ -62,13 +68,16 @@ public enum EmbeddingBenchmark {
 
         let single = try SentenceEncoder(modelDirectory: modelDirectory, threads: 1)
         for q in queries.prefix(10) { _ = try single.embed(q) }
-        var times: [Double] = []
+        var times: [Double] = [], cpuTimes: [Double] = []
         for q in queries {
+            let c = threadCPUSeconds()
             let t = DispatchTime.now()
             _ = try single.embed(q)
             times.append(seconds(since: t) * 1000)
+            cpuTimes.append((threadCPUSeconds() - c) * 1000)
         }
         times.sort()
+        cpuTimes.sort()
         var qlens = queries.map { single.tokenize($0).count }
         qlens.sort()
 
@@ -77,6 +86,7 @@ public enum EmbeddingBenchmark {
             loadSeconds: loadSeconds, embedSeconds: embedSeconds,
             docsPerSecond: Double(documents.count) / max(embedSeconds, 1e-9),
             queryP50Milliseconds: times.isEmpty ? 0 : times[times.count / 2],
+            queryP50CPUMilliseconds: cpuTimes.isEmpty ? 0 : cpuTimes[cpuTimes.count / 2],
             queryTokensMedian: qlens.isEmpty ? 0 : qlens[qlens.count / 2],
             peakRSSMegabytes: residentMegabytes("VmHWM:"), loadRSSMegabytes: loadRSS, avx512: kernelsUseAVX512)
     }
@@ -90,6 +100,12 @@ public enum EmbeddingBenchmark {
         let embedSeconds = seconds(since: t1)
         try onVectors?(vectors)
         return (tokens, embedSeconds)
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     static func seconds(since t: DispatchTime) -> Double {

@@ -19,8 +19,6 @@ extern "C" {
 
 /// 1 when the AVX-512 kernels are in use on this CPU, 0 for the portable ones.
 int ek_cpu_has_avx512(void);
-/// Forces the portable kernels (tests compare both paths); returns the previous setting.
-int ek_force_portable(int on);
 
 /// Floats needed to pack a K x N operand.
 size_t ek_packed_floats(int K, int N);
@@ -31,6 +29,11 @@ void ek_pack_b(const float *B, long ldb, int b_is_nk, int K, int N, float *packe
 /// C[M,N] = epilogue(A[M,K] * B + bias), B packed by ek_pack_b. bias may be NULL.
 void ek_gemm(int M, int N, int K, const float *A, long lda, const float *packed,
              const float *bias, float *C, long ldc, int flags);
+
+/// ek_gemm with an explicit kernel: 0 portable C, 1 AVX-512 (portable when the CPU lacks it).
+/// Lets tests check both paths on any machine.
+void ek_gemm_kernel(int kernel, int M, int N, int K, const float *A, long lda, const float *packed,
+                    const float *bias, float *C, long ldc, int flags);
 
 typedef struct {
     int hidden;
