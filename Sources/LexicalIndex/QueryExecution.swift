@@ -59,7 +59,9 @@ struct SegmentSearch {
                 }
                 must.append((c, cursors))
             }
-            conjunctive(&must, should: &should, notClauses: &notClauses, into: &collector)
+            // Category clauses only filter; with nothing else required, a hit must match some optional word.
+            let requireShould = !plan.should.isEmpty && plan.must.allSatisfy { $0.field == .category }
+            conjunctive(&must, should: &should, requireShould: requireShould, notClauses: &notClauses, into: &collector)
         }
     }
 
@@ -136,7 +138,7 @@ struct SegmentSearch {
 
     /// Required clauses: walk the shortest required list, check the others, add optional scores.
     private func conjunctive(_ must: inout [(constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
-                             should: inout [ClauseCursor],
+                             should: inout [ClauseCursor], requireShould: Bool,
                              notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
                              into collector: inout TopKCollector) {
         var leadClause = 0, leadTerm = 0, shortest = Int.max
@@ -148,8 +150,9 @@ struct SegmentSearch {
             }
         }
         let leadDocs = must[leadClause].cursors[leadTerm].list.docs
+        if requireShould && should.isEmpty { return }
         candidates: for doc in leadDocs {
-            var score: Float = 0
+            var score: Double = 0
             for i in must.indices {
                 for j in must[i].cursors.indices {
                     must[i].cursors[j].advance(to: doc)
@@ -158,14 +161,17 @@ struct SegmentSearch {
                 if !matchesConstraint(must[i].constraint, cursors: must[i].cursors) { continue candidates }
             }
             guard accepts(doc, notClauses: &notClauses) else { continue }
-            for m in must { score += constraintScore(m.constraint, cursors: m.cursors, doc: Int(doc)) }
+            for m in must { score += Double(constraintScore(m.constraint, cursors: m.cursors, doc: Int(doc))) }
+            var matchedShould = false
             for i in should.indices {
                 should[i].cursor.advance(to: doc)
                 if should[i].cursor.doc == doc {
-                    score += should[i].idf * should[i].cursor.list.impacts[should[i].cursor.index]
+                    score += Double(should[i].idf * should[i].cursor.list.impacts[should[i].cursor.index])
+                    matchedShould = true
                 }
             }
-            if score > collector.threshold { collector.offer(score: score, segment: segmentIndex, doc: doc) }
+            if requireShould && !matchedShould { continue }
+            if Float(score) > collector.threshold { collector.offer(score: Float(score), segment: segmentIndex, doc: doc) }
         }
     }
 
@@ -199,24 +205,26 @@ struct SegmentSearch {
                 if d < doc { doc = d }
             }
             if doc == PostingCursor.exhausted { break }
-            var score: Float = 0
+            // Summing in Double is exact for these few Float terms, so the result does not depend on the order in
+            // which clauses were visited and pruned results equal exhaustive ones bit for bit.
+            var score: Double = 0
             for i in firstEssential..<m where clauses[i].cursor.doc == doc {
-                score += clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index]
+                score += Double(clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index])
                 clauses[i].cursor.next()
             }
-            let threshold = collector.threshold
+            let threshold = Double(collector.threshold)
             var i = firstEssential - 1
             while i >= 0 {
-                if score + prefix[i] <= threshold { break }
+                if score + Double(prefix[i]) <= threshold { break }
                 clauses[i].cursor.advance(to: doc)
                 if clauses[i].cursor.doc == doc {
-                    score += clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index]
+                    score += Double(clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index])
                 }
                 i -= 1
             }
-            if i >= 0 || score <= threshold { continue }
+            if i >= 0 || Float(score) <= collector.threshold { continue }
             guard accepts(doc, notClauses: &notClauses) else { continue }
-            collector.offer(score: score, segment: segmentIndex, doc: doc)
+            collector.offer(score: Float(score), segment: segmentIndex, doc: doc)
             updateEssential(collector.threshold)
         }
     }
