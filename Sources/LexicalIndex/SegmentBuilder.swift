@@ -37,6 +37,9 @@ final class SegmentBuilder {
 
     private let analyzer: Analyzer
     private var accumulators: [String: TermAccumulator] = [:]
+    /// Normalized token → accumulator of its stemmed text term (nil for stopwords): skips stemming and key
+    /// building for every repeated word, which is most of them.
+    private var textTokenCache: [String: TermAccumulator?] = [:]
     private var touched: [TermAccumulator] = []
     private(set) var keys: [String] = []
     private var days: [Int32] = []
@@ -59,25 +62,35 @@ final class SegmentBuilder {
         return acc
     }
 
+    @inline(__always)
+    private func textAccumulator(_ token: String) -> TermAccumulator? {
+        if let cached = textTokenCache[token] { return cached }
+        let acc = analyzer.textTerm(token).map { accumulator(TermSpace.text + $0, hasTf2: true) }
+        textTokenCache[token] = acc
+        return acc
+    }
+
     private func touch(_ acc: TermAccumulator) {
         if acc.pendingTf1 == 0 && acc.pendingTf2 == 0 { touched.append(acc) }
     }
 
     func add(_ document: IndexDocument) {
         let doc = UInt32(keys.count)
-        let title = analyzer.analyze(document.title, field: .text)
-        for term in title {
-            let acc = accumulator(TermSpace.text + term.term, hasTf2: true)
+        var titleLength = 0
+        for token in analyzer.tokenizer.tokenize(document.title) {
+            guard let acc = textAccumulator(token.text) else { continue }
+            titleLength += 1
             touch(acc)
             acc.pendingTf1 += 1
-            acc.pending.append(UInt32(term.position))
+            acc.pending.append(UInt32(token.position))
         }
-        let abstract = analyzer.analyze(document.abstract, field: .text)
-        for term in abstract {
-            let acc = accumulator(TermSpace.text + term.term, hasTf2: true)
+        var abstractLength = 0
+        for token in analyzer.tokenizer.tokenize(document.abstract) {
+            guard let acc = textAccumulator(token.text) else { continue }
+            abstractLength += 1
             touch(acc)
             acc.pendingTf2 += 1
-            acc.pending.append(abstractPositionOffset &+ UInt32(min(term.position, Int(abstractPositionOffset) - 1)))
+            acc.pending.append(abstractPositionOffset &+ UInt32(min(token.position, Int(abstractPositionOffset) - 1)))
         }
         var authorPosition = 0
         var authorLength = 0
@@ -105,7 +118,7 @@ final class SegmentBuilder {
         for acc in touched { acc.flush(doc: doc) }
         touched.removeAll(keepingCapacity: true)
         appendStored(key: document.key, day: document.day, hasCode: document.hasCode, categories: normalizedCategories,
-                     titleLength: UInt32(title.count), abstractLength: UInt32(abstract.count),
+                     titleLength: UInt32(titleLength), abstractLength: UInt32(abstractLength),
                      authorLength: UInt32(authorLength))
     }
 

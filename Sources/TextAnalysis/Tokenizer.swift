@@ -49,11 +49,17 @@ public struct Tokenizer: Sendable {
             let (cls, len) = classify(bytes, i)
             if cls != .word { i += len; continue }
             // Extend the chunk over word characters and connectors that sit between word characters.
+            // `pieces` stays empty (no allocation) for the common plain word.
             var pieces: [(range: Range<Int>, connectorBefore: CharClass)] = []
             var pieceStart = i
             var connector: CharClass = .separator
             var j = i
             while j < n {
+                let b = bytes[j]
+                if b < 0x80 {
+                    if (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) { j += 1; continue }
+                    if b == 0x20 { break }
+                }
                 let (c, l) = classify(bytes, j)
                 if c == .word { j += l; continue }
                 if c == .hyphen || c == .dot || c == .apostrophe {
@@ -71,8 +77,16 @@ public struct Tokenizer: Sendable {
                 }
                 break
             }
-            pieces.append((pieceStart..<j, connector))
-            emit(pieces, bytes: bytes, into: &tokens, position: &position)
+            if pieces.isEmpty {
+                let text = normalizePiece(bytes[pieceStart..<j])
+                if text.utf8.count <= maxTokenBytes {
+                    tokens.append(Token(text: text, utf8Range: pieceStart..<j, position: position))
+                }
+                position += 1
+            } else {
+                pieces.append((pieceStart..<j, connector))
+                emit(pieces, bytes: bytes, into: &tokens, position: &position)
+            }
             i = j
         }
         return tokens
@@ -118,6 +132,9 @@ public struct Tokenizer: Sendable {
     }
 
     private func normalizePiece(_ slice: ArraySlice<UInt8>) -> String {
+        if !slice.contains(where: { $0 >= 0x80 || ($0 >= 0x41 && $0 <= 0x5A) }) {
+            return String(decoding: slice, as: UTF8.self)
+        }
         var piece = Array(slice)
         if Normalizer.lowercaseASCII(&piece) { return String(decoding: piece, as: UTF8.self) }
         return Normalizer.normalize(String(decoding: slice, as: UTF8.self))
