@@ -12,7 +12,9 @@ static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 size_t ek_workspace_floats(const ek_config *cfg, int total_tokens, int max_len) {
     size_t T = (size_t)total_tokens, H = (size_t)cfg->hidden, L = (size_t)max_len;
     size_t dh = H / (size_t)cfg->heads;
-    return round16(T * 3 * H) + round16(T * H) + round16(T * (size_t)cfg->intermediate)
+    size_t widest = (size_t)(cfg->intermediate > H ? cfg->intermediate : (int)H) + 2;
+    size_t bf16 = cfg->bf16 ? round16((T * widest + 1) / 2) : 0;
+    return round16(T * 3 * H) + round16(T * H) + round16(T * (size_t)cfg->intermediate) + bf16
          + round16(L * L) + round16(ek_packed_floats((int)dh, (int)L)) + round16(ek_packed_floats((int)L, (int)dh));
 }
 
@@ -40,7 +42,13 @@ void ek_encode(const ek_config *cfg, const ek_embeddings *emb, const ek_layer *l
     float *qkv = workspace;
     float *ctx = qkv + round16((size_t)T * 3 * H);
     float *inter = ctx + round16((size_t)T * H);
-    float *scores = inter + round16((size_t)T * I);
+    float *after_inter = inter + round16((size_t)T * I);
+    uint16_t *bf16_scratch = (uint16_t *)after_inter;
+    if (cfg->bf16) {
+        size_t widest = (size_t)(I > H ? I : H) + 2;
+        after_inter += round16(((size_t)T * widest + 1) / 2);
+    }
+    float *scores = after_inter;
     float *packK = scores + round16((size_t)L * L);
     float *packV = packK + round16(ek_packed_floats(dh, L));
 
@@ -56,9 +64,15 @@ void ek_encode(const ek_config *cfg, const ek_embeddings *emb, const ek_layer *l
     ek_layernorm(out, T, H, emb->ln_gamma, emb->ln_beta, cfg->eps);
 
     const float scale = 1.0f / sqrtf((float)dh);
+    // Dense layer: bf16 panels when configured (and supported), fp32 otherwise.
+#define DENSE(M, N, K, A, lda, W, bias, C, ldc, flags)                                              \
+    do {                                                                                           \
+        if (!(cfg->bf16 && ek_gemm_bf16(M, N, K, A, lda, (const uint16_t *)(W), bias, C, ldc, flags, bf16_scratch))) \
+            ek_gemm(M, N, K, A, lda, (const float *)(W), bias, C, ldc, flags);                     \
+    } while (0)
     for (int l = 0; l < cfg->layers; l++) {
         const ek_layer *ly = &layers[l];
-        ek_gemm(T, 3 * H, H, out, H, ly->qkv_packed, ly->qkv_bias, qkv, 3 * H, 0);
+        DENSE(T, 3 * H, H, out, H, ly->qkv_packed, ly->qkv_bias, qkv, 3 * H, 0);
         for (int s = 0; s < nseq; s++) {
             int off = offsets[s] - base, len = offsets[s + 1] - offsets[s];
             for (int h = 0; h < NH; h++) {
@@ -72,10 +86,10 @@ void ek_encode(const ek_config *cfg, const ek_embeddings *emb, const ek_layer *l
                 ek_gemm(len, dh, len, scores, len, packV, 0, ctx + (size_t)off * H + h * dh, H, 0);
             }
         }
-        ek_gemm(T, H, H, ctx, H, ly->attn_out_packed, ly->attn_out_bias, out, H, EK_ACCUMULATE);
+        DENSE(T, H, H, ctx, H, ly->attn_out_packed, ly->attn_out_bias, out, H, EK_ACCUMULATE);
         ek_layernorm(out, T, H, ly->ln1_gamma, ly->ln1_beta, cfg->eps);
-        ek_gemm(T, I, H, out, H, ly->ffn_in_packed, ly->ffn_in_bias, inter, I, cfg->activation);
-        ek_gemm(T, H, I, inter, I, ly->ffn_out_packed, ly->ffn_out_bias, out, H, EK_ACCUMULATE);
+        DENSE(T, I, H, out, H, ly->ffn_in_packed, ly->ffn_in_bias, inter, I, cfg->activation);
+        DENSE(T, H, I, inter, I, ly->ffn_out_packed, ly->ffn_out_bias, out, H, EK_ACCUMULATE);
         ek_layernorm(out, T, H, ly->ln2_gamma, ly->ln2_beta, cfg->eps);
     }
 }

@@ -75,10 +75,15 @@ static inline float gelu_tanh_scalar(float x) {
     return 0.5f * x * (1.0f + tanhf(0.79788456080286535588f * (x + 0.044715f * x * x * x)));
 }
 
+float ek_activation_scalar(float v, int flags) {
+    if (flags & EK_GELU_ERF) return gelu_erf_scalar(v);
+    if (flags & EK_GELU_TANH) return gelu_tanh_scalar(v);
+    if (flags & EK_RELU) return v > 0.0f ? v : 0.0f;
+    return v;
+}
+
 static inline float epilogue_scalar(float v, float old, int flags) {
-    if (flags & EK_GELU_ERF) v = gelu_erf_scalar(v);
-    else if (flags & EK_GELU_TANH) v = gelu_tanh_scalar(v);
-    else if (flags & EK_RELU) v = v > 0.0f ? v : 0.0f;
+    v = ek_activation_scalar(v, flags);
     if (flags & EK_ACCUMULATE) v += old;
     return v;
 }
@@ -119,25 +124,6 @@ static void gemm_portable(int M, int N, int K, const float *A, long lda, const f
 #if EK_X86
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma,avx2")))
 
-// erf as x*P(x^2)/Q(x^2) on [-4, 4] (beyond it erf rounds to +-1 in fp32); max error ~1e-7.
-AVX512 static inline __m512 erf_avx512(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-4.0f)), _mm512_set1_ps(4.0f));
-    __m512 x2 = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_set1_ps(-2.72614225801306e-10f);
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.77068142495902e-08f));
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-2.10102402082508e-06f));
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-5.69250639462346e-05f));
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-7.34990630326855e-04f));
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-2.95459980854025e-03f));
-    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1.60960333262415e-02f));
-    __m512 q = _mm512_set1_ps(-1.45660718464996e-05f);
-    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-2.13374055278905e-04f));
-    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-1.68282697438203e-03f));
-    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-7.37332916720468e-03f));
-    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(-1.42647390514189e-02f));
-    return _mm512_div_ps(_mm512_mul_ps(x, p), q);
-}
-
 // exp via 2^n * poly(r) (Cephes coefficients), ~1 ulp on the softmax input range.
 AVX512 static inline __m512 ek_exp_avx512(__m512 x) {
     x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
@@ -159,8 +145,7 @@ AVX512 static inline __m512 ek_exp_avx512(__m512 x) {
 
 AVX512 static inline __attribute__((always_inline)) __m512 epilogue_avx512(__m512 v, const float *c, __mmask16 mask, int flags) {
     if (flags & EK_GELU_ERF) {
-        __m512 e = erf_avx512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752440f)));
-        v = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+        v = ek_gelu_erf_avx512(v);
     } else if (flags & EK_GELU_TANH) {
         float tmp[16];
         _mm512_storeu_ps(tmp, v);

@@ -23,9 +23,14 @@ final class BertEncoder: @unchecked Sendable {
     private var embeddings: ek_embeddings
     private let layers: UnsafeMutablePointer<ek_layer>
 
-    init(config: ModelConfig, weights: SafeTensorsFile) throws {
+    /// Whether the dense layers run on the bf16 kernels.
+    let usesBF16: Bool
+
+    init(config: ModelConfig, weights: SafeTensorsFile, bf16: Bool = false) throws {
         self.config = config
         self.weights = weights
+        // bf16 panels are only built when the kernels that read them can run.
+        usesBF16 = bf16 && ek_cpu_has_avx512bf16() != 0
         _ = ek_cpu_has_avx512()   // detect once here rather than racily on first use by two workers
         let H = config.hiddenSize, I = config.intermediateSize
         let activation: Int32
@@ -35,7 +40,8 @@ final class BertEncoder: @unchecked Sendable {
         default: activation = EK_RELU
         }
         kernelConfig = ek_config(hidden: Int32(H), heads: Int32(config.numHeads), intermediate: Int32(I),
-                                 layers: Int32(config.numLayers), activation: activation, eps: config.layerNormEps)
+                                 layers: Int32(config.numLayers), activation: activation, eps: config.layerNormEps,
+                                 bf16: usesBF16 ? 1 : 0)
 
         guard let wordInfo = weights.info("embeddings.word_embeddings.weight") else {
             throw EmbeddingError(.missingTensor, "model.safetensors: missing tensor embeddings.word_embeddings.weight")
@@ -53,7 +59,8 @@ final class BertEncoder: @unchecked Sendable {
         func tensor(_ name: String, _ shape: [Int]) throws -> UnsafePointer<Float> {
             try weights.floats(name, shape: shape, owned: &owned)
         }
-        func packed(_ sources: [(UnsafePointer<Float>, Int)], k: Int) -> UnsafePointer<Float> {
+        let bf16 = usesBF16
+        func packed(_ sources: [(UnsafePointer<Float>, Int)], k: Int) -> UnsafeRawPointer {
             // nn.Linear weights are [out, in]; several are stacked along `out` (fused Q|K|V).
             let n = sources.reduce(0) { $0 + $1.1 }
             let stacked: UnsafePointer<Float>
@@ -70,11 +77,20 @@ final class BertEncoder: @unchecked Sendable {
                 temp = t
                 stacked = UnsafePointer(t)
             }
-            let dst = allocateAlignedFloats(ek_packed_floats(Int32(k), Int32(n)))
-            ek_pack_b(stacked, k, 1, Int32(k), Int32(n), dst)
+            let dst: UnsafeMutablePointer<Float>
+            if bf16 {
+                let elements = ek_packed_bf16_elements(Int32(k), Int32(n))
+                dst = allocateAlignedFloats((elements + 1) / 2)
+                dst.withMemoryRebound(to: UInt16.self, capacity: elements) {
+                    ek_pack_b_bf16(stacked, k, 1, Int32(k), Int32(n), $0)
+                }
+            } else {
+                dst = allocateAlignedFloats(ek_packed_floats(Int32(k), Int32(n)))
+                ek_pack_b(stacked, k, 1, Int32(k), Int32(n), dst)
+            }
             temp?.deallocate()
             aligned.append(dst)
-            return UnsafePointer(dst)
+            return UnsafeRawPointer(dst)
         }
         func concat(_ parts: [UnsafePointer<Float>], _ n: Int) -> UnsafePointer<Float> {
             let dst = allocateAlignedFloats(parts.count * n)

@@ -22,6 +22,7 @@ public struct EmbeddingBenchmarkResult: Sendable, Codable {
     /// Resident memory added by loading the model (VmRSS after minus before).
     public var loadRSSMegabytes: Double
     public var avx512: Bool
+    public var precision: String
 }
 
 public enum EmbeddingBenchmark {
@@ -56,17 +57,19 @@ public enum EmbeddingBenchmark {
     /// short warm-up), then times `queries` one at a time on a single thread.
     /// `onVectors` receives the document embeddings (for parity checks) if given.
     public static func run(modelDirectory: URL, documents: [String], queries: [String], threads: Int = 2,
+                           precision: EmbeddingPrecision = .float32,
                            onVectors: (([[Float]]) throws -> Void)? = nil) throws -> EmbeddingBenchmarkResult {
         let rss0 = residentMegabytes("VmRSS:")
         let t0 = DispatchTime.now()
-        var encoder: SentenceEncoder? = try SentenceEncoder(modelDirectory: modelDirectory, threads: threads)
+        var encoder: SentenceEncoder? = try SentenceEncoder(modelDirectory: modelDirectory, threads: threads, precision: precision)
         let loadSeconds = seconds(since: t0)
         let loadRSS = residentMegabytes("VmRSS:") - rss0
         let (tokens, embedSeconds) = try timeDocuments(encoder!, documents, onVectors)
         let identity = encoder!.identity
+        let usedPrecision = encoder!.precision
         encoder = nil
 
-        let single = try SentenceEncoder(modelDirectory: modelDirectory, threads: 1)
+        let single = try SentenceEncoder(modelDirectory: modelDirectory, threads: 1, precision: precision)
         for q in queries.prefix(10) { _ = try single.embed(q) }
         var times: [Double] = [], cpuTimes: [Double] = []
         for q in queries {
@@ -88,7 +91,8 @@ public enum EmbeddingBenchmark {
             queryP50Milliseconds: times.isEmpty ? 0 : times[times.count / 2],
             queryP50CPUMilliseconds: cpuTimes.isEmpty ? 0 : cpuTimes[cpuTimes.count / 2],
             queryTokensMedian: qlens.isEmpty ? 0 : qlens[qlens.count / 2],
-            peakRSSMegabytes: residentMegabytes("VmHWM:"), loadRSSMegabytes: loadRSS, avx512: kernelsUseAVX512)
+            peakRSSMegabytes: residentMegabytes("VmHWM:"), loadRSSMegabytes: loadRSS, avx512: kernelsUseAVX512,
+            precision: usedPrecision.rawValue)
     }
 
     static func timeDocuments(_ encoder: SentenceEncoder, _ documents: [String],

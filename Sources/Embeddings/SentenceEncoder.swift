@@ -6,6 +6,16 @@ import Glibc
 import Darwin
 #endif
 
+/// Arithmetic of the dense layers.
+public enum EmbeddingPrecision: String, Sendable {
+    /// Exact parity with sentence-transformers (max abs diff ~2e-7 on MiniLM).
+    case float32
+    /// bf16 weights and activations with fp32 accumulation on CPUs with AVX512_BF16: about
+    /// twice the throughput, cosine to the float32 vectors ~0.999+. Falls back to float32
+    /// where unsupported; `identity` says which one is in use.
+    case bfloat16
+}
+
 /// A sentence-transformers model folder (BERT encoder + mean/CLS pooling + optional
 /// Normalize) run natively: `embed` gives the same vectors as `SentenceTransformer.encode`.
 public final class SentenceEncoder: Sendable {
@@ -23,7 +33,10 @@ public final class SentenceEncoder: Sendable {
     /// small enough to bound scratch memory (about 14 KB per token for MiniLM).
     static let tokensPerGroup = 2048
 
-    public init(modelDirectory: URL, threads: Int = 2) throws {
+    /// The precision actually in use (bfloat16 requests fall back to float32 without AVX512_BF16).
+    public var precision: EmbeddingPrecision { encoder.usesBF16 ? .bfloat16 : .float32 }
+
+    public init(modelDirectory: URL, threads: Int = 2, precision: EmbeddingPrecision = .float32) throws {
         let config = try ModelConfig.load(directory: modelDirectory)
         let weightsURL = modelDirectory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
@@ -34,7 +47,7 @@ public final class SentenceEncoder: Sendable {
             vocabularyFile: modelDirectory.appendingPathComponent("vocab.txt"),
             doLowerCase: config.doLowerCase, stripAccents: config.stripAccents,
             tokenizeChineseChars: config.tokenizeChineseChars, maxLength: config.maxSeqLength)
-        let encoder = try BertEncoder(config: config, weights: weights)
+        let encoder = try BertEncoder(config: config, weights: weights, bf16: precision == .bfloat16)
         guard tokenizer.vocabularySize <= encoder.vocabRows else {
             throw EmbeddingError(.invalidVocabulary, "vocab.txt has \(tokenizer.vocabularySize) tokens but the word embedding table has \(encoder.vocabRows) rows")
         }
@@ -42,7 +55,8 @@ public final class SentenceEncoder: Sendable {
         self.tokenizer = tokenizer
         self.threads = max(1, threads)
         let name = modelDirectory.standardizedFileURL.lastPathComponent
-        self.identity = "\(name)@\(try Self.fingerprint(weightsURL))"
+        // Vectors from the bf16 path differ slightly, so they must not mix with float32 ones.
+        self.identity = "\(name)@\(try Self.fingerprint(weightsURL))" + (encoder.usesBF16 ? "+bf16" : "")
     }
 
     /// 12 hex digits of a hash over the whole weight file, read in chunks so the

@@ -1,3 +1,4 @@
+import CEmbeddingKernels
 import Embeddings
 import Foundation
 import Testing
@@ -69,6 +70,23 @@ struct ParityTests {
         let v = try encoder.embed("hello world")
         for (a, b) in zip(v.prefix(5), first5) { #expect(abs(Double(a) - b) < 1e-5) }
         #expect(encoder.identity.hasPrefix("all-MiniLM-L6-v2@"))
+    }
+
+    @Test("bf16 path stays within cosine 0.999 of sentence-transformers",
+          .enabled(if: Fixtures.haveModelAndReference && ek_cpu_has_avx512bf16() != 0,
+                   "needs the model, shared/reference/minilm and a CPU with AVX512_BF16"))
+    func bf16Parity() throws {
+        let dir = try #require(Fixtures.modelDirectory)
+        let encoder = try SentenceEncoder(modelDirectory: dir, threads: 2, precision: .bfloat16)
+        #expect(encoder.precision == .bfloat16)
+        #expect(encoder.identity.hasSuffix("+bf16"))
+        let texts = try #require(try Fixtures.json("seed_texts.json") as? [String])
+        let (_, flat) = try Fixtures.readNpyFloat32(try #require(Fixtures.referenceDirectory).appendingPathComponent("seed_embeddings.npy"))
+        let vectors = try encoder.embed(texts)
+        var worst = 1.0
+        for i in texts.indices { worst = min(worst, cosine(vectors[i], Array(flat[(i * 384)..<((i + 1) * 384)]))) }
+        print("bf16 parity: min cosine \(worst)")
+        #expect(worst >= 0.999)
     }
 
     @Test("batch equals one by one; empty text is a unit vector", .enabled(if: Fixtures.haveModel,

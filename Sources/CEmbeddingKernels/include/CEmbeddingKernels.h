@@ -35,6 +35,19 @@ void ek_gemm(int M, int N, int K, const float *A, long lda, const float *packed,
 void ek_gemm_kernel(int kernel, int M, int N, int K, const float *A, long lda, const float *packed,
                     const float *bias, float *C, long ldc, int flags);
 
+/// 1 when the optional bf16 kernels (AVX512_BF16) can run on this CPU.
+int ek_cpu_has_avx512bf16(void);
+/// bf16 elements needed to pack a K x N operand for ek_gemm_bf16.
+size_t ek_packed_bf16_elements(int K, int N);
+/// Packs B (as ek_pack_b) into bf16 panels [ceil(N/32)][ceil(K/2)][32][2], k pairs adjacent.
+void ek_pack_b_bf16(const float *B, long ldb, int b_is_nk, int K, int N, uint16_t *packed);
+/// As ek_gemm with bf16 operands and fp32 accumulation; `scratch` holds M x (K rounded up
+/// to even) bf16 values. Returns 0 (and does nothing) when the CPU lacks AVX512_BF16.
+int ek_gemm_bf16(int M, int N, int K, const float *A, long lda, const uint16_t *packed,
+                 const float *bias, float *C, long ldc, int flags, uint16_t *scratch);
+/// The scalar activation selected by EK_GELU_ERF / EK_GELU_TANH / EK_RELU in `flags`.
+float ek_activation_scalar(float v, int flags);
+
 typedef struct {
     int hidden;
     int heads;
@@ -42,17 +55,18 @@ typedef struct {
     int layers;
     int activation; /* EK_GELU_ERF, EK_GELU_TANH or EK_RELU */
     float eps;
+    int bf16;       /* 1: the four *_packed weights are ek_pack_b_bf16 panels */
 } ek_config;
 
 typedef struct {
-    const float *qkv_packed;      /* K = hidden, N = 3*hidden (query|key|value) */
+    const void *qkv_packed;       /* K = hidden, N = 3*hidden (query|key|value) */
     const float *qkv_bias;        /* 3*hidden */
-    const float *attn_out_packed; /* K = hidden, N = hidden */
+    const void *attn_out_packed;  /* K = hidden, N = hidden */
     const float *attn_out_bias;
     const float *ln1_gamma, *ln1_beta;
-    const float *ffn_in_packed;   /* K = hidden, N = intermediate */
+    const void *ffn_in_packed;    /* K = hidden, N = intermediate */
     const float *ffn_in_bias;
-    const float *ffn_out_packed;  /* K = intermediate, N = hidden */
+    const void *ffn_out_packed;   /* K = intermediate, N = hidden */
     const float *ffn_out_bias;
     const float *ln2_gamma, *ln2_beta;
 } ek_layer;
