@@ -23,14 +23,13 @@ struct Vocabulary: Sendable {
             let start = pool.count
             pool.append(contentsOf: bytes)
             // A duplicate line maps to its last index, as in HF's vocab loading.
-            if let slot = findSlot(bytes.withUnsafeBufferPointer { $0 }) , slots[slot] >= 0 {
+            let slot = bytes.withUnsafeBufferPointer { findSlot($0) }!
+            if slots[slot] >= 0 {
                 entries[Int(slots[slot])].id = Int32(i)
                 continue
             }
             entries.append((Int32(start), Int32(bytes.count), Int32(i)))
-            var h = Self.hash(bytes.withUnsafeBufferPointer { $0 }) & mask
-            while slots[h] >= 0 { h = (h + 1) & mask }
-            slots[h] = Int32(entries.count - 1)
+            slots[slot] = Int32(entries.count - 1)
         }
     }
 

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Paperboy embeddings vs sentence-transformers (CPU torch), same machine, same run.
 #
-#   benchmarks/embed/run.sh [--limit N] [--threads T]
+#   benchmarks/embed/run.sh [--limit N] [--threads T] [--no-bf16]
 #
 # Embeds the SciFact corpus (title + " " + text; all 5,183 docs unless --limit) with both,
 # prints docs/s, their ratio, single-query p50 latency (1 thread), load time and RSS, and
-# checks that both produce the same vectors. Needs ../shared/data/scifact (or
+# checks that both produce the same vectors. On CPUs with AVX512_BF16 it also runs Paperboy's
+# optional bf16 path (unless --no-bf16). Needs ../shared/data/scifact (or
 # PAPERBOY_SHARED_DIR) and fetches the model with scripts/fetch-model.sh if absent.
 set -euo pipefail
 
-limit=""; threads=2
+limit=""; threads=2; bf16=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --limit) limit="$2"; shift 2 ;;
         --threads) threads="$2"; shift 2 ;;
-        *) echo "usage: $0 [--limit N] [--threads T]" >&2; exit 2 ;;
+        --no-bf16) bf16=0; shift ;;
+        *) echo "usage: $0 [--limit N] [--threads T] [--no-bf16]" >&2; exit 2 ;;
     esac
 done
 
@@ -56,22 +58,30 @@ if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import sentence_tra
 fi
 
 limit_args=(); [[ -n "$limit" ]] && limit_args=(--limit "$limit")
-vectors="$(mktemp "${TMPDIR:-/tmp}/paperboy-embed.XXXXXX.f32")"
-trap 'rm -f "$vectors"' EXIT
+work="$(mktemp -d "${TMPDIR:-/tmp}/paperboy-embed.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+vectors="$work/paperboy.f32"; st_vectors="$work/st.f32"; bf16_vectors="$work/paperboy-bf16.f32"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== Paperboy" >&2
-pb_json="$(/usr/bin/time -f '%U %S' -o "$vectors.time" "$pkg/.build/release/embed-bench" "$model" "$corpus" "$queries" \
+pb_json="$(/usr/bin/time -f '%U %S' -o "$work/time" "$pkg/.build/release/embed-bench" "$model" "$corpus" "$queries" \
     --threads "$threads" --vectors "$vectors" "${limit_args[@]}")"
-pb_cpu="$(awk '{print $1 + $2}' "$vectors.time" 2>/dev/null || echo 0)"; rm -f "$vectors.time"
+pb_cpu="$(awk '{print $1 + $2}' "$work/time" 2>/dev/null || echo 0)"
 echo "== sentence-transformers" >&2
 st_json="$("$venv/bin/python" "$here/st_bench.py" "$model" "$corpus" "$queries" --threads "$threads" \
-    --paperboy-vectors "$vectors" "${limit_args[@]}")"
+    --paperboy-vectors "$vectors" --save-vectors "$st_vectors" "${limit_args[@]}")"
+bf16_json="{}"
+if [[ "$bf16" == 1 ]] && grep -qw avx512_bf16 /proc/cpuinfo; then
+    echo "== Paperboy bf16" >&2
+    bf16_json="$("$pkg/.build/release/embed-bench" "$model" "$corpus" "$queries" --threads "$threads" \
+        --precision bfloat16 --vectors "$bf16_vectors" "${limit_args[@]}")"
+fi
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$pb_json" "$st_json" "$load_before" "$load_after" "$pb_cpu" <<'PY'
-import json, sys, subprocess
-pb, st = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+"$venv/bin/python" - "$pb_json" "$st_json" "$load_before" "$load_after" "$pb_cpu" "$bf16_json" "$st_vectors" "$bf16_vectors" <<'PY'
+import json, os, sys, subprocess
+import numpy as np
+pb, st, bf = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[6])
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
 print(f"machine: {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores; "
       f"load average before {sys.argv[3]}, after {sys.argv[4]} (other builds running inflate wall times)")
@@ -89,5 +99,13 @@ print(f"ratio Paperboy/sentence-transformers docs/s: {pb['docsPerSecond'] / st['
 print(f"Paperboy process CPU time {float(sys.argv[5]):.1f} s; sentence-transformers embed CPU time {st['embed_cpu_seconds']:.1f} s")
 if "parity_min_cosine" in st:
     print(f"parity over the corpus: min cosine {st['parity_min_cosine']:.7f}, max abs diff {st['parity_max_abs_diff']:.2e}")
+if bf:
+    print(f"bf16 path: {bf['docsPerSecond']:.1f} docs/s ({bf['docsPerSecond'] / st['docs_per_second']:.2f}x sentence-transformers), "
+          f"query p50 {bf['queryP50Milliseconds']:.2f} ms (CPU {bf['queryP50CPUMilliseconds']:.2f} ms)")
+    if os.path.exists(sys.argv[7]) and os.path.exists(sys.argv[8]):
+        a = np.fromfile(sys.argv[7], dtype=np.float32).reshape(bf["documents"], -1)
+        b = np.fromfile(sys.argv[8], dtype=np.float32).reshape(bf["documents"], -1)
+        cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+        print(f"bf16 parity over the corpus: min cosine {cos.min():.6f}, mean {cos.mean():.6f}")
 print(f"model {pb['model']}, AVX-512 kernels {'on' if pb['avx512'] else 'off'}; torch {st['torch']}, sentence-transformers {st['sentence_transformers']}")
 PY

@@ -10,6 +10,7 @@ ap.add_argument("model"); ap.add_argument("corpus"); ap.add_argument("queries")
 ap.add_argument("--limit", type=int); ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--batch-size", type=int, default=32)
 ap.add_argument("--paperboy-vectors")
+ap.add_argument("--save-vectors", help="write these embeddings as raw float32 for other comparisons")
 a = ap.parse_args()
 
 def rss_mb(field):
@@ -58,6 +59,8 @@ out = {
     "peak_rss_mb": rss_mb("VmHWM:"), "torch": torch.__version__,
     "sentence_transformers": __import__("sentence_transformers").__version__,
 }
+if a.save_vectors:
+    vecs.astype(np.float32).tofile(a.save_vectors)
 if a.paperboy_vectors and os.path.exists(a.paperboy_vectors):
     pb = np.fromfile(a.paperboy_vectors, dtype=np.float32).reshape(len(docs), -1)
     cos = (pb * vecs).sum(1) / (np.linalg.norm(pb, axis=1) * np.linalg.norm(vecs, axis=1))
