@@ -93,7 +93,7 @@ public final class LexicalIndex: @unchecked Sendable {
             let docs = pendingDocuments.filter { !$0.key.isEmpty }
             if !docs.isEmpty {
                 let builder = SegmentBuilder(analyzer: analyzer)
-                for d in docs { builder.add(d) }
+                builder.add(docs)
                 newSegments.append(builder.build(name: nextSegmentName()))
             }
             var all = segments + newSegments
