@@ -40,11 +40,14 @@ let package = Package(
         // Exact and approximate (HNSW) top-k over embeddings; SIMD kernels in C.
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
+        // BM25 over immutable on-disk segments; retrieval metrics and BEIR loading.
+        .target(name: "LexicalIndex", dependencies: ["TextAnalysis"]),
+        .target(name: "SearchEval"),
         // Long-lived work over the store: background embedding, search indexing.
         .target(
             name: "PaperServices",
             dependencies: [
-                "PaperModel", "PaperStore",
+                "PaperModel", "PaperStore", "LexicalIndex", "VectorIndex", "TextAnalysis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -53,7 +56,7 @@ let package = Package(
         .target(
             name: "PaperWeb",
             dependencies: [
-                "PaperModel", "PaperStore",
+                "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "TextAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,6 +68,7 @@ let package = Package(
             name: "paperboy",
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
+                "LexicalIndex", "SearchEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -78,12 +82,14 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
+        .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "SearchEval"]),
+        .testTarget(name: "SearchEvalTests", dependencies: ["SearchEval"]),
         .testTarget(name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(
             name: "PaperWebTests",
             dependencies: [
-                "PaperWeb", "PaperStore", "Ingest", "DemoCorpus",
+                "PaperWeb", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -47,8 +47,9 @@ public protocol PaperStore: Sendable {
     /// Stores vectors and advances the model's progress to `sequence`, atomically. Vectors of other models are
     /// removed: a model change means everything is embedded again.
     func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String, throughSequence sequence: Int64) async throws
-    /// Vectors of `model` ordered by paper id, a page at a time (`after`: the last paper id of the previous page).
-    func embeddings(model: String, after paperID: String?, limit: Int) async throws -> [PaperEmbedding]
+    /// Vectors of `model` saved for paper changes after `sequence`, in change order, a page at a time: vector
+    /// indexes load and follow them incrementally.
+    func embeddings(model: String, changedAfter sequence: Int64, limit: Int) async throws -> [EmbeddingChange]
     func embeddingCount(model: String) async throws -> Int
 
     // MARK: Users, upvotes, comments
@@ -155,6 +156,16 @@ public struct PaperEmbedding: Sendable, Equatable {
     public init(paperID: String, vector: [Float]) {
         self.paperID = paperID
         self.vector = vector
+    }
+}
+
+public struct EmbeddingChange: Sendable, Equatable {
+    public var sequence: Int64
+    public var embedding: PaperEmbedding
+
+    public init(sequence: Int64, embedding: PaperEmbedding) {
+        self.sequence = sequence
+        self.embedding = embedding
     }
 }
 

@@ -299,16 +299,20 @@ public struct SQLitePaperStore: PaperStore {
         }
     }
 
-    public func embeddings(model: String, after paperID: String?, limit: Int) async throws -> [PaperEmbedding] {
+    public func embeddings(model: String, changedAfter sequence: Int64, limit: Int) async throws -> [EmbeddingChange] {
         try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT paper_id, vector FROM paper_embedding WHERE model = ? AND paper_id > ?
-                    ORDER BY paper_id LIMIT ?
+                    SELECT paper_id, vector, change_seq FROM paper_embedding
+                    WHERE model = ? AND change_seq > ? ORDER BY change_seq LIMIT ?
                     """,
-                arguments: [model, paperID ?? "", max(0, limit)]
-            ).map { PaperEmbedding(paperID: $0["paper_id"], vector: Self.floats($0["vector"])) }
+                arguments: [model, sequence, max(0, limit)]
+            ).map {
+                EmbeddingChange(
+                    sequence: $0["change_seq"],
+                    embedding: PaperEmbedding(paperID: $0["paper_id"], vector: Self.floats($0["vector"])))
+            }
         }
     }
 

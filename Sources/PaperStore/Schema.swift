@@ -127,6 +127,7 @@ extension SQLitePaperStore {
                 ) WITHOUT ROWID;
 
                 CREATE INDEX upvote_created ON upvote(created_at);
+                CREATE INDEX paper_embedding_change ON paper_embedding(model, change_seq);
                 """)
         }
         return migrator

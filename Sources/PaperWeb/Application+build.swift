@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PaperServices
 import PaperStore
 
 /// Everything the web layer needs from the composition root.
@@ -35,7 +36,7 @@ struct SiteStatusProvider: Sendable {
 
 /// The router with every page and endpoint, for the server and for tests.
 public func buildRouter(
-    store: any PaperStore, configuration: WebConfiguration = WebConfiguration()
+    store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration()
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
@@ -43,14 +44,15 @@ public func buildRouter(
     router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
     StaticController().addRoutes(to: router)
     HealthController(store: store, site: site).addRoutes(to: router)
-    PagesController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
+    PagesController(store: store, search: search, renderer: renderer, site: site).addRoutes(to: router)
     return router
 }
 
 public func buildApplication(
-    store: any PaperStore, configuration: WebConfiguration, logger: Logger
+    store: any PaperStore, search: PaperSearchEngine?, configuration: WebConfiguration, logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, configuration: configuration)
+    let router = try await buildRouter(store: store, search: search, configuration: configuration)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Paperboy"),

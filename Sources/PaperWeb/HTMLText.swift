@@ -18,6 +18,18 @@ enum HTMLText {
         return out
     }
 
+    /// Escapes `text` and wraps the given ranges (sorted, non-overlapping) in `<mark>`.
+    static func highlighted(_ text: String, _ ranges: [Range<String.Index>]) -> String {
+        var html = ""
+        var cursor = text.startIndex
+        for range in ranges where range.lowerBound >= cursor {
+            html += escape(String(text[cursor..<range.lowerBound]))
+            html += "<mark>" + escape(String(text[range])) + "</mark>"
+            cursor = range.upperBound
+        }
+        return html + escape(String(text[cursor...]))
+    }
+
     /// Escapes `text` and turns the URLs `LinkExtractor` finds in it into links. Only http(s) URLs become
     /// links, so `javascript:` and friends stay inert text.
     static func linkified(_ text: String) -> String {

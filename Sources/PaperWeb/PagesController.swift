@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import PaperModel
+import PaperServices
 import PaperStore
 
 /// The server-rendered pages: daily feeds and paper pages.
 struct PagesController: Sendable {
     let store: any PaperStore
+    let search: PaperSearchEngine?
     let renderer: PageRenderer
     let site: SiteStatusProvider
 
@@ -56,9 +58,14 @@ struct PagesController: Sendable {
         async let upvotes = store.upvoteCount(paperID: id)
         async let submission = store.submission(paperID: id)
         async let comments = store.comments(paperID: id)
-        let view = PaperPageView(
+        let similarIDs = search?.similar(to: id, limit: 6).map(\.paperID) ?? []
+        var view = PaperPageView(
             site: try await site.info(), paper: paper, upvotes: try await upvotes, submission: try await submission,
             comments: try await comments)
+        view.similar = try await store.papers(ids: similarIDs).map {
+            PaperPageView.SimilarView(id: $0.id, title: $0.title, authors: CardView.shortAuthors($0.authors))
+        }
+        view.hasSimilar = !view.similar.isEmpty
         return HTML(body: renderer.render("paper", view))
     }
 

@@ -157,6 +157,14 @@ struct PaperPageView {
     var submission: SubmissionView?
     var commentList: [CommentView]
     var hasComments: Bool
+    var similar: [SimilarView] = []
+    var hasSimilar = false
+
+    struct SimilarView {
+        var id: String
+        var title: String
+        var authors: String?
+    }
 
     init(site: SiteInfo, paper: Paper, upvotes: Int, submission: DailySubmission?, comments: [Comment]) {
         self.site = site

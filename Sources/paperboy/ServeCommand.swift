@@ -47,12 +47,22 @@ struct ServeCommand: AsyncParsableCommand {
         if let encoder {
             services.append(EmbeddingIndexer(store: store, embedder: encoder, logger: logger))
         }
+        let engine = try PaperSearchEngine(
+            store: store, directory: directory.appendingPathComponent("index/lexical"), embedder: encoder, logger: logger)
+        let started = Date()
+        try await engine.catchUp()
+        logger.info("search index ready", metadata: [
+            "papers": "\(engine.status.documents)", "vectors": "\(engine.status.vectors)",
+            "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))",
+        ])
+        services.append(SearchIndexer(engine: engine, logger: logger))
         let searchStatus: @Sendable () -> (mode: String, model: String?) = {
-            encoder.map { ("hybrid", $0.identity) } ?? ("lexical-only", nil)
+            guard let encoder else { return ("lexical-only", nil) }
+            return (engine.defaultMode.rawValue, encoder.identity)
         }
         let app = try await buildApplication(
-            store: store, configuration: WebConfiguration(host: host, port: port, searchStatus: searchStatus),
-            logger: logger)
+            store: store, search: engine,
+            configuration: WebConfiguration(host: host, port: port, searchStatus: searchStatus), logger: logger)
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -59,8 +59,9 @@ struct EmbeddingIndexerTests {
         try await store.upsert([Paper(id: "2501.00003", version: 2, title: "Revised", abstract: "New text.")])
         #expect(try await indexer.catchUp() == 1)
         #expect(embedder.embedded.last == "Revised. New text.")
-        let stored = try await store.embeddings(model: "letters@1", after: "2501.00002", limit: 1)
-        #expect(stored.first?.vector == (try embedder.embed(["Revised. New text."]))[0])
+        let stored = try await store.embeddings(model: "letters@1", changedAfter: 10, limit: 5)
+        #expect(stored.map(\.embedding.paperID) == ["2501.00003"])
+        #expect(stored.first?.embedding.vector == (try embedder.embed(["Revised. New text."]))[0])
     }
 
     @Test func aFailedBatchIsRetriedAndNothingIsDuplicated() async throws {

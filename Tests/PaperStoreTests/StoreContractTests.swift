@@ -234,9 +234,9 @@ struct StoreContractTests {
             model: "m1", throughSequence: 2)
         #expect(try await store.embeddingProgress(model: "m1") == 2)
         #expect(try await store.embeddingCount(model: "m1") == 2)
-        let page = try await store.embeddings(model: "m1", after: nil, limit: 1)
-        #expect(page == [PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8])])
-        #expect(try await store.embeddings(model: "m1", after: "2501.00001", limit: 10).map(\.paperID) == ["2501.00002"])
+        let page = try await store.embeddings(model: "m1", changedAfter: 0, limit: 1)
+        #expect(page == [EmbeddingChange(sequence: 1, embedding: PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8]))])
+        #expect(try await store.embeddings(model: "m1", changedAfter: 1, limit: 10).map(\.embedding.paperID) == ["2501.00002"])
 
         // A failing batch changes nothing, progress included.
         await #expect(throws: StoreError.self) {

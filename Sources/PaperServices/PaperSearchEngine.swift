@@ -1,0 +1,292 @@
+import Foundation
+import LexicalIndex
+import Logging
+import PaperModel
+import PaperStore
+import VectorIndex
+
+public enum SearchMode: String, Sendable, CaseIterable, Codable {
+    case lexical, semantic, hybrid
+}
+
+public struct SearchRequest: Sendable {
+    public var query: String
+    /// nil: hybrid when vectors are available, else lexical.
+    public var mode: SearchMode?
+    public var filter: SearchFilter
+    public var limit: Int
+
+    public init(query: String, mode: SearchMode? = nil, filter: SearchFilter = SearchFilter(), limit: Int = 20) {
+        self.query = query
+        self.mode = mode
+        self.filter = filter
+        self.limit = limit
+    }
+}
+
+public struct SearchHit: Sendable, Equatable {
+    public var paperID: String
+    public var score: Float
+    public var lexicalScore: Float?
+    public var semanticScore: Float?
+}
+
+public struct SearchResponse: Sendable {
+    /// The mode actually used (a semantic request without a model falls back to lexical).
+    public var mode: SearchMode
+    public var hits: [SearchHit]
+    /// Analyzed terms to highlight in titles and abstracts.
+    public var highlightTerms: Set<String>
+}
+
+public enum SearchRequestError: Error, Equatable, CustomStringConvertible {
+    case invalidQuery(String)
+    case semanticUnavailable
+
+    public var description: String {
+        switch self {
+        case .invalidQuery(let reason): reason
+        case .semanticUnavailable: "semantic search needs an embedding model; this instance runs lexical-only"
+        }
+    }
+}
+
+/// Hybrid paper search over the derived indexes: a BM25 `LexicalIndex` kept current from the store's change
+/// sequence and a `VectorIndex` loaded from the store's embeddings, fused by `Fusion`.
+///
+/// Both indexes are derived and rebuildable: the lexical one persists its segments in `directory` with the
+/// last applied change sequence; the vectors come from the store at start (exact search needs no build).
+public final class PaperSearchEngine: @unchecked Sendable {
+    public let store: any PaperStore
+    public let lexical: LexicalIndex
+    public let embedder: (any TextEmbedder)?
+    public let fusion: FusionParameters
+    let vectors: VectorIndex?
+    let logger: Logger
+    private let lock = NSLock()
+    private var vectorSequence: Int64 = 0
+    /// What filters need for semantic hits, which do not come from the lexical index.
+    private var metadata: [String: DocumentFilterFacts] = [:]
+    private let queryCache = QueryVectorCache(capacity: 2048)
+
+    struct DocumentFilterFacts {
+        var day: Int32
+        var categories: [String]
+        var hasCode: Bool
+    }
+
+    public init(
+        store: any PaperStore, directory: URL?, embedder: (any TextEmbedder)?, fusion: FusionParameters = .tuned,
+        bm25: BM25Parameters = .paperboy, logger: Logger = Logger(label: "paperboy.search")
+    ) throws {
+        self.store = store
+        self.lexical = try LexicalIndex.open(directory: directory, parameters: bm25)
+        self.embedder = embedder
+        self.fusion = fusion
+        self.vectors = embedder.map { VectorIndex(dimension: $0.dimension) }
+        self.logger = logger
+    }
+
+    /// The default mode: hybrid once vectors exist.
+    public var defaultMode: SearchMode {
+        (vectors?.count ?? 0) > 0 ? .hybrid : .lexical
+    }
+
+    public var status: (documents: Int, vectors: Int) {
+        (lexical.documentCount, vectors?.count ?? 0)
+    }
+
+    // MARK: Keeping current
+
+    /// Applies every store change not yet in the indexes; returns how many papers changed.
+    @discardableResult
+    public func catchUp(batch: Int = 2000) async throws -> Int {
+        var applied = 0
+        while true {
+            let from = lexical.lastAppliedSequence
+            let changes = try await store.changes(after: from, limit: batch)
+            guard let last = changes.last else { break }
+            let documents = changes.map { Self.indexDocument($0.paper) }
+            lexical.upsert(documents)
+            try lexical.commit(sequence: last.sequence)
+            lock.withLock {
+                for d in documents {
+                    metadata[d.key] = DocumentFilterFacts(day: d.day, categories: d.categories, hasCode: d.hasCode)
+                }
+            }
+            applied += changes.count
+        }
+        if metadata.isEmpty, lexical.documentCount > 0 {
+            try await loadFilterFacts()
+        }
+        try await catchUpVectors(batch: batch)
+        return applied
+    }
+
+    /// After a restart the lexical index is current on disk but the in-memory facts are empty: read them back.
+    private func loadFilterFacts() async throws {
+        var after: Int64 = 0
+        while true {
+            let changes = try await store.changes(after: after, limit: 5000)
+            guard let last = changes.last else { break }
+            lock.withLock {
+                for change in changes {
+                    let d = Self.indexDocument(change.paper)
+                    metadata[d.key] = DocumentFilterFacts(day: d.day, categories: d.categories, hasCode: d.hasCode)
+                }
+            }
+            after = last.sequence
+        }
+    }
+
+    private func catchUpVectors(batch: Int) async throws {
+        guard let vectors, let embedder else { return }
+        while true {
+            let from = lock.withLock { vectorSequence }
+            let page = try await store.embeddings(model: embedder.identity, changedAfter: from, limit: batch)
+            guard let last = page.last else { return }
+            try vectors.upsert(page.map { (key: $0.embedding.paperID, vector: $0.embedding.vector) })
+            lock.withLock { vectorSequence = last.sequence }
+        }
+    }
+
+    static func indexDocument(_ paper: Paper) -> IndexDocument {
+        IndexDocument(
+            key: paper.id, title: paper.title, abstract: paper.abstract, authors: paper.authors,
+            categories: paper.categories, day: Int32(paper.publishedAt.map { Day($0).daysSinceEpoch } ?? 0),
+            hasCode: paper.codeURL != nil)
+    }
+
+    // MARK: Searching
+
+    public func search(_ request: SearchRequest) async throws -> SearchResponse {
+        let parsed: ParsedQuery
+        do {
+            parsed = try lexical.parse(request.query)
+        } catch let error as QueryError {
+            throw SearchRequestError.invalidQuery(error.description)
+        }
+        let limit = max(0, min(request.limit, 1000))
+        var mode = request.mode ?? defaultMode
+        if mode != .lexical && (vectors?.count ?? 0) == 0 {
+            if request.mode == .semantic { throw SearchRequestError.semanticUnavailable }
+            mode = .lexical
+        }
+        guard !parsed.isEmpty, limit > 0 else {
+            return SearchResponse(mode: mode, hits: [], highlightTerms: parsed.highlightTerms)
+        }
+        let hits: [SearchHit]
+        switch mode {
+        case .lexical:
+            hits = try lexical.search(request.query, filter: request.filter, limit: limit).map {
+                SearchHit(paperID: $0.key, score: $0.score, lexicalScore: $0.score, semanticScore: nil)
+            }
+        case .semantic:
+            hits = try await semanticHits(parsed, filter: request.filter, limit: limit)
+        case .hybrid:
+            hits = try await hybridHits(request, parsed, limit: limit)
+        }
+        return SearchResponse(mode: mode, hits: hits, highlightTerms: parsed.highlightTerms)
+    }
+
+    /// Papers most similar to a stored paper (its own embedding as the query), excluding itself.
+    public func similar(to paperID: String, limit: Int) -> [SearchHit] {
+        guard let vectors else { return [] }
+        return vectors.similar(to: paperID, k: limit).map {
+            SearchHit(paperID: $0.key, score: $0.score, lexicalScore: nil, semanticScore: $0.score)
+        }
+    }
+
+    /// The words a person meant, without operators, for the encoder: `-excluded` words and field prefixes are
+    /// syntax, not meaning.
+    static func semanticText(_ parsed: ParsedQuery) -> String {
+        parsed.clauses.filter { $0.occurrence != .mustNot && $0.field != .category }
+            .map { $0.original.replacingOccurrences(of: "\"", with: "") }
+            .map { text in
+                guard let colon = text.firstIndex(of: ":"), text[..<colon].allSatisfy(\.isLetter) else { return text }
+                return String(text[text.index(after: colon)...])
+            }
+            .joined(separator: " ")
+    }
+
+    func queryVector(_ text: String) async throws -> [Float] {
+        if let cached = queryCache.get(text) { return cached }
+        guard let embedder else { throw SearchRequestError.semanticUnavailable }
+        let vector = try await BlockingWork.run { try embedder.embed([text])[0] }
+        queryCache.put(text, vector)
+        return vector
+    }
+
+    func allowedPredicate(_ filter: SearchFilter) -> (@Sendable (String) -> Bool)? {
+        guard filter.dayRange != nil || !filter.categories.isEmpty || filter.hasCode != nil else { return nil }
+        let facts = lock.withLock { metadata }
+        return { key in
+            guard let f = facts[key] else { return false }
+            if let range = filter.dayRange, !range.contains(f.day) { return false }
+            if !filter.categories.isEmpty, !f.categories.contains(where: filter.categories.contains) { return false }
+            if let hasCode = filter.hasCode, f.hasCode != hasCode { return false }
+            return true
+        }
+    }
+
+    func semanticHits(_ parsed: ParsedQuery, filter: SearchFilter, limit: Int) async throws -> [SearchHit] {
+        guard let vectors else { throw SearchRequestError.semanticUnavailable }
+        let q = try await queryVector(Self.semanticText(parsed))
+        return try vectors.search(q, k: limit, allowed: allowedPredicate(filter)).map {
+            SearchHit(paperID: $0.key, score: $0.score, lexicalScore: nil, semanticScore: $0.score)
+        }
+    }
+
+    func hybridHits(_ request: SearchRequest, _ parsed: ParsedQuery, limit: Int) async throws -> [SearchHit] {
+        guard let vectors else { throw SearchRequestError.semanticUnavailable }
+        let depth = max(limit, fusion.candidates)
+        let lexicalHits = try lexical.search(request.query, filter: request.filter, limit: depth)
+        let q = try await queryVector(Self.semanticText(parsed))
+        var semantic: [String: Float] = [:]
+        // Exclusions, phrases and field prefixes are constraints: then only lexical matches may appear, re-ranked
+        // with their semantic similarity. Plain words let semantic neighbours in too.
+        let constrained = parsed.clauses.contains { $0.occurrence != .should || $0.field != .any }
+        if !constrained {
+            for hit in try vectors.search(q, k: depth, allowed: allowedPredicate(request.filter)) {
+                semantic[hit.key] = hit.score
+            }
+        }
+        for hit in lexicalHits where semantic[hit.key] == nil {
+            if let v = vectors.vector(for: hit.key) { semantic[hit.key] = zip(v, q).reduce(0) { $0 + $1.0 * $1.1 } }
+        }
+        let lexical = Dictionary(lexicalHits.map { ($0.key, $0.score) }, uniquingKeysWith: max)
+        return Array(Fusion.combine(lexical: lexical, semantic: semantic, parameters: fusion).prefix(limit))
+    }
+}
+
+/// A small LRU of query vectors: people repeat queries (paging, sorting, feeds of saved searches).
+final class QueryVectorCache: @unchecked Sendable {
+    private let capacity: Int
+    private let lock = NSLock()
+    private var values: [String: (vector: [Float], tick: UInt64)] = [:]
+    private var tick: UInt64 = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func get(_ key: String) -> [Float]? {
+        lock.withLock {
+            guard var entry = values[key] else { return nil }
+            tick += 1
+            entry.tick = tick
+            values[key] = entry
+            return entry.vector
+        }
+    }
+
+    func put(_ key: String, _ vector: [Float]) {
+        lock.withLock {
+            tick += 1
+            values[key] = (vector, tick)
+            if values.count > capacity, let oldest = values.min(by: { $0.value.tick < $1.value.tick })?.key {
+                values[oldest] = nil
+            }
+        }
+    }
+}

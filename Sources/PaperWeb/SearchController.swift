@@ -1,0 +1,188 @@
+import Foundation
+import Hummingbird
+import LexicalIndex
+import PaperModel
+import PaperServices
+import PaperStore
+import TextAnalysis
+
+/// `/papers?q=`: the search page, in the style of the daily listing.
+struct SearchController: Sendable {
+    let store: any PaperStore
+    let engine: PaperSearchEngine?
+    let renderer: PageRenderer
+    let site: SiteStatusProvider
+
+    static let pageSize = 30
+    /// Results re-sorted by date or upvotes are the top of this many relevant ones.
+    static let resortDepth = 200
+
+    func addRoutes(to router: Router<PaperboyRequestContext>) {
+        router.get("/papers", use: search)
+    }
+
+    struct Query {
+        var text: String
+        var mode: SearchMode?
+        var sort: String
+        var from: Day?
+        var to: Day?
+        var category: String
+        var codeOnly: Bool
+
+        var filter: SearchFilter {
+            var range: ClosedRange<Int32>?
+            if from != nil || to != nil {
+                let lo = Int32(from?.daysSinceEpoch ?? Int(Int32.min))
+                let hi = Int32(to?.daysSinceEpoch ?? Int(Int32.max))
+                range = lo...max(lo, hi)
+            }
+            return SearchFilter(
+                dayRange: range, categories: category.isEmpty ? [] : [category], hasCode: codeOnly ? true : nil)
+        }
+
+        var filtersOn: Bool { from != nil || to != nil || !category.isEmpty || codeOnly }
+    }
+
+    /// Reads and validates the query string; bad values are the user's mistake: 400 with what was wrong.
+    static func parse(_ request: Request) throws -> Query {
+        let params = request.uri.queryParameters
+        func value(_ name: String) -> String { params[Substring(name)].map(String.init) ?? "" }
+        let text = value("q")
+        guard text.count <= QueryParser.maxQueryCharacters else {
+            throw PageError(.badRequest, "Query too long", "A query has at most \(QueryParser.maxQueryCharacters) characters.")
+        }
+        let modeText = value("mode")
+        var mode: SearchMode?
+        if !modeText.isEmpty, modeText != "auto" {
+            guard let m = SearchMode(rawValue: modeText) else {
+                throw PageError(.badRequest, "Unknown search mode", "mode must be auto, lexical, semantic or hybrid.")
+            }
+            mode = m
+        }
+        let sort = value("sort").isEmpty ? "relevance" : value("sort")
+        guard ["relevance", "newest", "upvotes"].contains(sort) else {
+            throw PageError(.badRequest, "Unknown sort", "sort must be relevance, newest or upvotes.")
+        }
+        func day(_ name: String) throws -> Day? {
+            let text = value(name)
+            if text.isEmpty { return nil }
+            guard let d = Day(text) else {
+                throw PageError(.badRequest, "Not a date", "\(name) must be a date of the form YYYY-MM-DD.")
+            }
+            return d
+        }
+        let category = value("cat").trimmingCharacters(in: .whitespaces)
+        guard category.count <= 40, category.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+            throw PageError(.badRequest, "Not a category", "cat must be an arXiv category such as cs.CL.")
+        }
+        return Query(
+            text: text, mode: mode, sort: sort, from: try day("from"), to: try day("to"), category: category,
+            codeOnly: value("code") == "1" || value("code") == "on")
+    }
+
+    @Sendable func search(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let query = try Self.parse(request)
+        let info = try await site.info()
+        var view = SearchPageView(site: info, query: query)
+        guard !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return HTML(body: renderer.render("search", view))
+        }
+        guard let engine else {
+            throw PageError(.serviceUnavailable, "Search is starting", "The search index is not ready yet.")
+        }
+        let response: SearchResponse
+        do {
+            let depth = query.sort == "relevance" ? Self.pageSize : Self.resortDepth
+            response = try await engine.search(
+                SearchRequest(query: query.text, mode: query.mode, filter: query.filter, limit: depth))
+        } catch let error as SearchRequestError {
+            throw PageError(.badRequest, "Cannot search", error.description)
+        }
+        var papers = try await store.papers(ids: response.hits.map(\.paperID))
+        let upvotes = try await store.upvoteCounts(paperIDs: papers.map(\.id))
+        switch query.sort {
+        case "newest":
+            papers.sort { ($0.publishedAt ?? .distantPast, $1.id) > ($1.publishedAt ?? .distantPast, $0.id) }
+        case "upvotes":
+            papers = papers.enumerated().sorted {
+                let (a, b) = (upvotes[$0.element.id] ?? 0, upvotes[$1.element.id] ?? 0)
+                return a != b ? a > b : $0.offset < $1.offset
+            }.map(\.element)
+        default:
+            break
+        }
+        papers = Array(papers.prefix(Self.pageSize))
+        view.results = papers.map {
+            SearchResultView(paper: $0, upvotes: upvotes[$0.id] ?? 0, terms: response.highlightTerms)
+        }
+        view.hasResults = !papers.isEmpty
+        view.noResults = papers.isEmpty
+        view.resultSummary = "\(papers.count)\(papers.count == Self.pageSize ? "+" : "") results · \(response.mode.rawValue) search"
+        return HTML(body: renderer.render("search", view))
+    }
+}
+
+struct SearchPageView {
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    var site: SiteInfo
+    var query: String?
+    var hasQuery: Bool
+    var resultSummary = ""
+    var modes: [Option]
+    var sorts: [Option]
+    var from: String?
+    var to: String?
+    var category: String
+    var codeOnly: Bool
+    var filtersOn: Bool
+    var results: [SearchResultView] = []
+    var hasResults = false
+    var noResults = false
+
+    init(site: SiteInfo, query q: SearchController.Query) {
+        self.site = site
+        let trimmed = q.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        query = trimmed.isEmpty ? nil : q.text
+        hasQuery = !trimmed.isEmpty
+        let mode = q.mode?.rawValue ?? "auto"
+        modes = [("auto", "Best available"), ("hybrid", "Hybrid"), ("lexical", "Keywords"), ("semantic", "Meaning")]
+            .map { Option(value: $0.0, label: $0.1, selected: $0.0 == mode) }
+        sorts = [("relevance", "Relevance"), ("newest", "Newest"), ("upvotes", "Most upvoted")]
+            .map { Option(value: $0.0, label: $0.1, selected: $0.0 == q.sort) }
+        from = q.from?.description
+        to = q.to?.description
+        category = q.category
+        codeOnly = q.codeOnly
+        filtersOn = q.filtersOn
+    }
+}
+
+struct SearchResultView {
+    var id: String
+    var titleHTML: String
+    var authors: String?
+    var snippetHTML: String
+    var upvotes: Int
+    var published: String?
+    var primaryCategory: String?
+    var codeURL: String?
+
+    init(paper: Paper, upvotes: Int, terms: Set<String>) {
+        id = paper.id
+        titleHTML = HTMLText.highlighted(paper.title, Highlighter.matchRanges(in: paper.title, terms: terms))
+        authors = CardView.shortAuthors(paper.authors)
+        let snippet = Highlighter.snippet(paper.abstract, terms: terms, maxLength: 320)
+        snippetHTML = (snippet.truncatedStart ? "…" : "") + HTMLText.highlighted(snippet.text, snippet.highlights)
+            + (snippet.truncatedEnd ? "…" : "")
+        self.upvotes = upvotes
+        published = paper.publishedAt.map { Day($0).description }
+        primaryCategory = paper.primaryCategory
+        codeURL = paper.codeURL
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import LexicalIndex
+import Logging
+import PaperModel
+import PaperServices
+import PaperStore
+import SearchEval
+
+extension SearchMode: ExpressibleByArgument {}
+
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Measure search quality.", subcommands: [EvalBEIR.self])
+}
+
+struct EvalBEIR: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "beir",
+        abstract: "Index a BEIR folder and print nDCG@10, Recall@100 and MRR@10 (binary gains, log2 discount).",
+        discussion: """
+            The corpus goes through the product's own path: papers into a store in a work folder, embedded by \
+            the background indexer, indexed by the search engine. Without --mode, every mode the model allows \
+            is measured. Reuse --work-dir to skip re-embedding between runs.
+            """)
+
+    @Argument(help: "BEIR folder with corpus.jsonl, queries and qrels/.")
+    var directory: String
+
+    @Option(help: "Queries file (default: queries.jsonl in the folder).")
+    var queries: String?
+
+    @Option(help: "Qrels TSV (default: qrels/test.tsv in the folder).")
+    var qrels: String?
+
+    @Option(help: "lexical, semantic or hybrid (default: all that are available).")
+    var mode: SearchMode?
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Work folder for the store and indexes (default: a temporary folder, removed afterwards).")
+    var workDir: String?
+
+    @Option(help: "Hybrid: weight of the lexical z-score (0...1).")
+    var lexicalWeight: Float?
+
+    @Option(help: "Hybrid: candidates taken from each list.")
+    var candidates: Int?
+
+    @Flag(help: "Hybrid: also evaluate lexical weights 0.1...0.9 (for tuning on a training split).")
+    var sweep = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        var logger = Logger(label: "paperboy.eval")
+        logger.logLevel = .warning
+        let dataset: BEIRDataset
+        do {
+            dataset = try BEIRDataset.load(
+                directory: URL(fileURLWithPath: directory), queriesFile: queries.map { URL(fileURLWithPath: $0) },
+                qrelsFile: qrels.map { URL(fileURLWithPath: $0) })
+        } catch {
+            throw CommandFailure("cannot load the BEIR folder \(directory): \(error)")
+        }
+        let work = workDir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-eval-\(UUID().uuidString)")
+        defer { if workDir == nil { try? FileManager.default.removeItem(at: work) } }
+        let store = try SQLitePaperStore.open(directory: work)
+        try await store.upsert(dataset.corpus.map { Paper(id: $0.id, title: $0.title, abstract: $0.text, links: []) })
+
+        let needsModel = mode != .lexical
+        let encoder = needsModel && model.resolvedDirectory != nil ? try model.load() : nil
+        if mode != nil, mode != .lexical, encoder == nil {
+            throw CommandFailure("--mode \(mode!.rawValue) needs a model (--model DIR or scripts/fetch-model.sh)")
+        }
+        if let encoder {
+            let bar = ProgressBar(label: "embedding corpus", unit: .count)
+            let indexer = EmbeddingIndexer(
+                store: store, embedder: encoder, batchSize: 64, logger: logger,
+                onBatch: { done, total in bar.update(done: Int64(done), total: Int64(total)) })
+            _ = try await indexer.catchUp()
+            bar.finish()
+        }
+        var fusion = FusionParameters.tuned
+        if let lexicalWeight { fusion.lexicalWeight = lexicalWeight }
+        if let candidates { fusion.candidates = candidates }
+        let engine = try PaperSearchEngine(
+            store: store, directory: work.appendingPathComponent("index"), embedder: encoder, fusion: fusion, logger: logger)
+        try await engine.catchUp()
+
+        let modes = mode.map { [$0] } ?? (encoder == nil ? [.lexical] : SearchMode.allCases)
+        var rows: [(String, EvalReport)] = []
+        for m in modes {
+            rows.append((m.rawValue, try await evaluate(engine, dataset, mode: m)))
+        }
+        if sweep, let encoder {
+            for w in stride(from: Float(0.1), through: 0.9, by: 0.1) {
+                let variant = try PaperSearchEngine(
+                    store: store, directory: work.appendingPathComponent("index"), embedder: encoder,
+                    fusion: FusionParameters(lexicalWeight: w, candidates: fusion.candidates), logger: logger)
+                try await variant.catchUp()
+                rows.append((String(format: "hybrid w=%.1f", w), try await evaluate(variant, dataset, mode: .hybrid)))
+            }
+        }
+        if json {
+            let object = rows.map { ["mode": $0.0, "ndcg@10": $0.1.ndcgAt10, "recall@100": $0.1.recallAt100, "mrr@10": $0.1.mrrAt10,
+                                     "queries": $0.1.perQuery.count, "seconds": $0.1.seconds] as [String: Any] }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("corpus: \(dataset.corpus.count) documents, \(dataset.queries.count) queries"
+                + (encoder.map { ", model \($0.identity)" } ?? ", no model"))
+            print("mode            nDCG@10  Recall@100  MRR@10   ms/query")
+            for (name, report) in rows {
+                let perQuery = report.seconds * 1000 / Double(max(1, report.perQuery.count))
+                let label = name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                print(label + String(format: " %.4f   %.4f      %.4f   %.2f", report.ndcgAt10, report.recallAt100,
+                                     report.mrrAt10, perQuery))
+            }
+        }
+    }
+
+    func evaluate(_ engine: PaperSearchEngine, _ dataset: BEIRDataset, mode: SearchMode) async throws -> EvalReport {
+        let started = Date()
+        var ranked: [String: [String]] = [:]
+        for query in dataset.queries {
+            // A query the engine rejects (say, too long) retrieves nothing, as it would for a user.
+            let response = try? await engine.search(SearchRequest(query: query.text, mode: mode, limit: 100))
+            ranked[query.text] = response?.hits.map(\.paperID) ?? []
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var report = Evaluator.evaluate(dataset) { text in ranked[text] ?? [] }
+        report.seconds = seconds
+        return report
+    }
+}
