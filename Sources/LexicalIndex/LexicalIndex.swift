@@ -79,6 +79,15 @@ public final class LexicalIndex: @unchecked Sendable {
         }
     }
 
+    /// Removes every document, committed or buffered (visible after `commit`), e.g. to rebuild from the store.
+    public func deleteAll() {
+        lock.withLock {
+            pendingDocuments.removeAll()
+            pendingIndex.removeAll()
+            pendingDeletes.formUnion(locations.keys)
+        }
+    }
+
     /// Makes buffered changes visible and durable, recording the store change `sequence` they reflect.
     public func commit(sequence: Int64) throws {
         try lock.withLock {

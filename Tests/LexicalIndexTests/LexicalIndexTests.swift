@@ -80,8 +80,9 @@ import Testing
         #expect(try index.search("   ").isEmpty)
         #expect(try index.search("the of and").isEmpty)
         #expect(try index.search("-language").isEmpty)
-        #expect(try index.search("\"unbalanced language").map(\.key).sorted() == ["p1", "p4"] || true)
-        _ = try index.search("\"language")
+        // An unbalanced quote runs to the end of the query.
+        #expect(try index.search("\"language").map(\.key).sorted() == ["p1", "p4"])
+        #expect(try index.search("\"unbalanced language").isEmpty)
         _ = try index.search("\"\"\"")
         _ = try index.search("ti: au: cat: -")
         _ = try index.search("lang\u{0}uage\u{7}\u{1B}[31m")
@@ -141,7 +142,7 @@ import Testing
         for query in randomQueries(count: 100, seed: 5) {
             let a = try single.search(query, limit: 10), b = try many.search(query, limit: 10)
             #expect(zip(a, b).allSatisfy { abs($0.score - $1.score) <= 1e-4 * max(1, $1.score) })
-            #expect(Set(a.prefix(5).map(\.key)) == Set(b.prefix(5).map(\.key)) || a.prefix(6).map(\.score) != b.prefix(6).map(\.score) || true)
+            #expect(a.count == b.count)
         }
     }
 }
@@ -174,6 +175,21 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(files.contains("manifest.json"))
         #expect(!files.contains { $0.hasSuffix(".tmp") })
+    }
+
+    @Test func deleteAllEmptiesTheIndexForARebuild() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let index = try LexicalIndex.open(directory: dir)
+        index.upsert(syntheticDocuments(count: 100, seed: 8))
+        try index.commit(sequence: 5)
+        index.deleteAll()
+        index.upsert([IndexDocument(key: "fresh", title: "w1x", abstract: "")])
+        try index.commit(sequence: 0)
+        let reopened = try LexicalIndex.open(directory: dir)
+        #expect(reopened.documentCount == 1)
+        #expect(reopened.lastAppliedSequence == 0)
+        #expect(try reopened.search("w1x").map(\.key) == ["fresh"])
     }
 
     @Test func tieredMergesBoundSegmentCountAndKeepDocuments() throws {
