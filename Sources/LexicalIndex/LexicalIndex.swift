@@ -4,7 +4,8 @@ import TextAnalysis
 /// BM25 full-text index over papers: immutable on-disk segments, tombstones, tiered merges.
 ///
 /// Changes (`upsert`, `delete`) are buffered and become visible to `search` at `commit`, which writes a new
-/// segment and manifest atomically. All methods are safe to call from any thread (one internal lock).
+/// segment and manifest atomically. All methods are safe to call from any thread: searches run concurrently under a shared lock,
+/// changes and commits take it exclusively.
 public final class LexicalIndex: @unchecked Sendable {
     private struct Location {
         var segment: Int
@@ -15,17 +16,17 @@ public final class LexicalIndex: @unchecked Sendable {
     public let parameters: BM25Parameters
     /// A tier merges when it holds this many segments of similar size.
     public var mergeFactor: Int {
-        get { lock.withLock { _mergeFactor } }
-        set { lock.withLock { _mergeFactor = max(2, newValue) } }
+        get { lock.read { _mergeFactor } }
+        set { lock.write { _mergeFactor = max(2, newValue) } }
     }
 
-    private let lock = NSLock()
+    private let lock = ReadWriteLock()
     private let analyzer = Analyzer.standard
     private let parser = QueryParser()
     private var _mergeFactor = 10
     private var segments: [Segment] = []
     private var locations: [String: Location] = [:]
-    private var pendingDocuments: [IndexDocument] = []
+    private var pendingDocuments: [IndexDocument?] = []  // nil: upserted, then deleted before commit
     private var pendingIndex: [String: Int] = [:]
     private var pendingDeletes: Set<String> = []
     private var stats = CollectionStats()
@@ -45,16 +46,16 @@ public final class LexicalIndex: @unchecked Sendable {
         return index
     }
 
-    public var lastAppliedSequence: Int64 { lock.withLock { manifest.lastAppliedSequence } }
+    public var lastAppliedSequence: Int64 { lock.read { manifest.lastAppliedSequence } }
 
     /// Committed live documents.
-    public var documentCount: Int { lock.withLock { segments.reduce(0) { $0 + $1.liveCount } } }
+    public var documentCount: Int { lock.read { segments.reduce(0) { $0 + $1.liveCount } } }
 
-    public var segmentCount: Int { lock.withLock { segments.count } }
+    public var segmentCount: Int { lock.read { segments.count } }
 
     /// Adds or replaces documents by key (visible after `commit`).
     public func upsert(_ documents: [IndexDocument]) {
-        lock.withLock {
+        lock.write {
             for document in documents {
                 pendingDeletes.insert(document.key)  // replaces any committed version
                 if let i = pendingIndex[document.key] {
@@ -69,11 +70,11 @@ public final class LexicalIndex: @unchecked Sendable {
 
     /// Removes documents by key (visible after `commit`); unknown keys are ignored.
     public func delete(keys: [String]) {
-        lock.withLock {
+        lock.write {
             for key in keys {
                 pendingDeletes.insert(key)
                 if let i = pendingIndex.removeValue(forKey: key) {
-                    pendingDocuments[i].key = ""  // a hole, skipped at commit
+                    pendingDocuments[i] = nil
                 }
             }
         }
@@ -81,7 +82,7 @@ public final class LexicalIndex: @unchecked Sendable {
 
     /// Removes every document, committed or buffered (visible after `commit`), e.g. to rebuild from the store.
     public func deleteAll() {
-        lock.withLock {
+        lock.write {
             pendingDocuments.removeAll()
             pendingIndex.removeAll()
             pendingDeletes.formUnion(locations.keys)
@@ -90,7 +91,7 @@ public final class LexicalIndex: @unchecked Sendable {
 
     /// Makes buffered changes visible and durable, recording the store change `sequence` they reflect.
     public func commit(sequence: Int64) throws {
-        try lock.withLock {
+        try lock.write {
             var touchedSegments = Set<Int>()
             for key in pendingDeletes {
                 if let loc = locations.removeValue(forKey: key) {
@@ -99,7 +100,7 @@ public final class LexicalIndex: @unchecked Sendable {
                 }
             }
             var newSegments: [Segment] = []
-            let docs = pendingDocuments.filter { !$0.key.isEmpty }
+            let docs = pendingDocuments.compactMap { $0 }
             if !docs.isEmpty {
                 let builder = SegmentBuilder(analyzer: analyzer)
                 builder.add(docs)
@@ -122,7 +123,7 @@ public final class LexicalIndex: @unchecked Sendable {
 
     /// Merges everything into one segment (e.g. after a rebuild) and commits.
     public func forceMerge() throws {
-        try lock.withLock {
+        try lock.write {
             guard segments.count > 1 || segments.contains(where: { $0.deletedCount > 0 }) else { return }
             let builder = SegmentBuilder(analyzer: analyzer)
             builder.merge(segments)
@@ -140,13 +141,13 @@ public final class LexicalIndex: @unchecked Sendable {
 
     public func search(_ query: String, filter: SearchFilter = .init(), limit: Int = 10) throws -> [LexicalHit] {
         let parsed = try parser.parse(query)
-        return lock.withLock { searchLocked(parsed, filter: filter, limit: limit, pruning: true) }
+        return lock.read { searchLocked(parsed, filter: filter, limit: limit, pruning: true) }
     }
 
     /// Same results as `search`, scoring every matching document; for tests and measurements of pruning.
     public func searchExhaustive(_ query: String, filter: SearchFilter = .init(), limit: Int = 10) throws -> [LexicalHit] {
         let parsed = try parser.parse(query)
-        return lock.withLock { searchLocked(parsed, filter: filter, limit: limit, pruning: false) }
+        return lock.read { searchLocked(parsed, filter: filter, limit: limit, pruning: false) }
     }
 
     // MARK: - Search
@@ -202,7 +203,7 @@ public final class LexicalIndex: @unchecked Sendable {
 
     // MARK: - Maintenance
 
-    private func refreshStatistics() { lock.withLock { refreshStatisticsLocked() } }
+    private func refreshStatistics() { lock.write { refreshStatisticsLocked() } }
 
     private func refreshStatisticsLocked() {
         generation += 1

@@ -37,14 +37,14 @@ struct SegmentSearch {
         var notClauses: [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])] = []
         for c in plan.mustNot {
             let lists = c.terms.compactMap { segment.terms[$0.key] }
-            if lists.count == c.terms.count { notClauses.append((c, lists.map(PostingCursor.init))) }
+            if lists.count == c.terms.count { notClauses.append((c, lists.map { PostingCursor($0) })) }
         }
         var should: [ClauseCursor] = []
         for t in plan.should {
             guard let list = segment.terms[t.key] else { continue }
-            scorer.ensureImpacts(list, in: segment, isText: t.isText)
-            guard list.maxImpact > 0 else { continue }
-            should.append(ClauseCursor(cursor: PostingCursor(list), idf: t.idf, upperBound: t.idf * list.maxImpact))
+            let (impacts, maxImpact) = scorer.impacts(list, in: segment, isText: t.isText)
+            guard maxImpact > 0 else { continue }
+            should.append(ClauseCursor(cursor: PostingCursor(list, impacts: impacts), idf: t.idf, upperBound: t.idf * maxImpact))
         }
         if plan.must.isEmpty {
             maxScore(&should, notClauses: &notClauses, into: &collector)
@@ -54,8 +54,11 @@ struct SegmentSearch {
                 var cursors: [PostingCursor] = []
                 for t in c.terms {
                     guard let list = segment.terms[t.key] else { return }  // a required term is missing here
-                    if c.field == .any || c.field == .author { scorer.ensureImpacts(list, in: segment, isText: t.isText) }
-                    cursors.append(PostingCursor(list))
+                    if c.field == .any || c.field == .author {
+                        cursors.append(PostingCursor(list, impacts: scorer.impacts(list, in: segment, isText: t.isText).impacts))
+                    } else {
+                        cursors.append(PostingCursor(list))
+                    }
                 }
                 must.append((c, cursors))
             }
@@ -120,7 +123,7 @@ struct SegmentSearch {
             let list = cur.list
             switch c.field {
             case .any, .author:
-                score += idf * list.impacts[cur.index]
+                score += idf * cur.impacts[cur.index]
             case .title:
                 score += idf * scorer.parameters.titleWeight * scorer.fieldImpact(
                     tf: list.tf1[cur.index], length: segment.titleLengths[doc], average: scorer.stats.averageTitleLength)
@@ -166,7 +169,7 @@ struct SegmentSearch {
             for i in should.indices {
                 should[i].cursor.advance(to: doc)
                 if should[i].cursor.doc == doc {
-                    score += Double(should[i].idf * should[i].cursor.list.impacts[should[i].cursor.index])
+                    score += Double(should[i].idf * should[i].cursor.impacts[should[i].cursor.index])
                     matchedShould = true
                 }
             }
@@ -209,7 +212,7 @@ struct SegmentSearch {
             // which clauses were visited and pruned results equal exhaustive ones bit for bit.
             var score: Double = 0
             for i in firstEssential..<m where clauses[i].cursor.doc == doc {
-                score += Double(clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index])
+                score += Double(clauses[i].idf * clauses[i].cursor.impacts[clauses[i].cursor.index])
                 clauses[i].cursor.next()
             }
             let threshold = Double(collector.threshold)
@@ -218,7 +221,7 @@ struct SegmentSearch {
                 if score + Double(prefix[i]) <= threshold { break }
                 clauses[i].cursor.advance(to: doc)
                 if clauses[i].cursor.doc == doc {
-                    score += Double(clauses[i].idf * clauses[i].cursor.list.impacts[clauses[i].cursor.index])
+                    score += Double(clauses[i].idf * clauses[i].cursor.impacts[clauses[i].cursor.index])
                 }
                 i -= 1
             }

@@ -61,9 +61,17 @@ struct BM25Scorer {
         }
     }
 
-    /// Fills `list.impacts` for the current statistics (text or author term space).
-    func ensureImpacts(_ list: PostingList, in segment: Segment, isText: Bool) {
-        if list.impactGeneration == stats.generation { return }
+    /// The impacts of `list` for the current statistics (text or author term space), computed on first use.
+    /// Concurrent searches share the cache through the segment's impact lock; callers keep the returned array,
+    /// so a later recomputation never changes what a running search reads.
+    func impacts(_ list: PostingList, in segment: Segment, isText: Bool) -> (impacts: [Float], maxImpact: Float) {
+        segment.impactLock.lock()
+        defer { segment.impactLock.unlock() }
+        if list.impactGeneration != stats.generation { computeImpacts(list, in: segment, isText: isText) }
+        return (list.impacts, list.maxImpact)
+    }
+
+    private func computeImpacts(_ list: PostingList, in segment: Segment, isText: Bool) {
         var impacts = [Float](repeating: 0, count: list.count)
         var maxImpact: Float = 0
         if isText {

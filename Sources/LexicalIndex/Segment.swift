@@ -49,6 +49,8 @@ enum TermSpace {
     static let category = "C"
 }
 
+import Foundation
+
 /// An immutable set of documents with their inverted index; only the tombstones change after creation.
 final class Segment: @unchecked Sendable {
     let name: String
@@ -63,6 +65,8 @@ final class Segment: @unchecked Sendable {
 
     var deleted: [Bool]
     private(set) var deletedCount = 0
+    /// Guards the lazily computed BM25 impacts of this segment's posting lists.
+    let impactLock = NSLock()
     /// Name of the tombstone file that holds `deleted` on disk, if any.
     var deletesFile: String?
     private(set) var liveTitleLength = 0
@@ -102,9 +106,14 @@ final class Segment: @unchecked Sendable {
 /// A forward-only position in a posting list with galloping skips.
 struct PostingCursor {
     let list: PostingList
+    /// BM25 impacts of `list` for the statistics of the running search (empty where the clause needs none).
+    let impacts: [Float]
     var index = 0
 
-    init(_ list: PostingList) { self.list = list }
+    init(_ list: PostingList, impacts: [Float] = []) {
+        self.list = list
+        self.impacts = impacts
+    }
 
     static let exhausted = UInt32.max
 

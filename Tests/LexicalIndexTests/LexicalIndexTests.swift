@@ -127,6 +127,23 @@ import Testing
         }
     }
 
+    @Test func concurrentSearchesAgreeWithSequentialOnes() async throws {
+        let index = try LexicalIndex.open(directory: nil)
+        index.upsert(syntheticDocuments(count: 2_000, seed: 21))
+        try index.commit(sequence: 1)
+        let queries = randomQueries(count: 60, seed: 22)
+        // Concurrent first, so that searches race to compute the lazily cached impacts.
+        let concurrent = try await withThrowingTaskGroup(of: (Int, [LexicalHit]).self) { group in
+            for (i, q) in queries.enumerated() {
+                for _ in 0..<3 { group.addTask { (i, try index.search(q, limit: 10)) } }
+            }
+            var results: [(Int, [LexicalHit])] = []
+            for try await r in group { results.append(r) }
+            return results
+        }
+        for (i, hits) in concurrent { #expect(hits == (try index.search(queries[i], limit: 10))) }
+    }
+
     @Test func resultsDoNotDependOnSegmentation() throws {
         let docs = syntheticDocuments(count: 1_500, seed: 3)
         let single = try LexicalIndex.open(directory: nil)
