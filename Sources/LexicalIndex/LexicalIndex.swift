@@ -144,6 +144,13 @@ public final class LexicalIndex: @unchecked Sendable {
         return lock.read { searchLocked(parsed, filter: filter, limit: limit, pruning: true) }
     }
 
+    /// Ranks documents for text taken as plain words (no phrases, exclusions or field prefixes); for
+    /// natural-language queries such as BEIR claims.
+    public func searchPlainText(_ text: String, filter: SearchFilter = .init(), limit: Int = 10) throws -> [LexicalHit] {
+        let parsed = try parser.parsePlainText(text)
+        return lock.read { searchLocked(parsed, filter: filter, limit: limit, pruning: true) }
+    }
+
     /// Same results as `search`, scoring every matching document; for tests and measurements of pruning.
     public func searchExhaustive(_ query: String, filter: SearchFilter = .init(), limit: Int = 10) throws -> [LexicalHit] {
         let parsed = try parser.parse(query)

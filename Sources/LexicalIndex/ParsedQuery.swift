@@ -125,6 +125,13 @@ public struct QueryParser: Sendable {
         return ParsedQuery(clauses: clauses)
     }
 
+    /// Reads the query as plain words, without operators: for natural-language queries (e.g. benchmark claims,
+    /// "more like this" text) where quotes, dashes and colons are punctuation, not syntax.
+    public func parsePlainText(_ text: String) throws -> ParsedQuery {
+        guard text.count <= Self.maxQueryCharacters else { throw QueryError.tooLong(maxCharacters: Self.maxQueryCharacters) }
+        return ParsedQuery(clauses: makeClauses(text, field: .any, occurrence: .should, quoted: false))
+    }
+
     private func makeClauses(_ text: String, field: QueryField, occurrence: Occurrence, quoted: Bool) -> [QueryClause] {
         switch field {
         case .category:

@@ -94,6 +94,15 @@ import Testing
         #expect(try index.parse("a the").isEmpty)
     }
 
+    @Test func plainTextIgnoresOperators() throws {
+        let index = try makeIndex()
+        // As syntax, the quoted phrase is required and matches nothing; as plain text its words just score.
+        #expect(try index.search("diffusion \"language diffusion\"").isEmpty)
+        #expect(try index.searchPlainText("diffusion \"language diffusion\"").count == 3)
+        #expect(try index.searchPlainText("-bert ti:attention").first?.key == "p3")
+        #expect(try index.searchPlainText("").isEmpty)
+    }
+
     @Test func parsedQueryExposesHighlightTerms() throws {
         let parsed = try LexicalIndex.open(directory: nil).parse("Transformers \"language models\" -gpt au:Vaswani")
         #expect(parsed.highlightTerms == ["transform", "languag", "model"])

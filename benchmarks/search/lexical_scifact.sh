@@ -45,7 +45,7 @@ func evaluate(_ p: BM25Parameters) throws -> EvalReport {
     let index = try LexicalIndex.open(directory: nil, parameters: p)
     index.upsert(data.corpus.map { IndexDocument(key: $0.id, title: $0.title, abstract: $0.text) })
     try index.commit(sequence: 1)
-    return try Evaluator.evaluate(data) { try index.search($0, limit: 100).map(\.key) }
+    return try Evaluator.evaluate(data) { try index.searchPlainText($0, limit: 100).map(\.key) }
 }
 let d = BM25Parameters.default
 if args.contains("--sweep") {
