@@ -10,6 +10,9 @@ import ServiceLifecycle
 public actor EmbeddingIndexer: Service {
     let store: any PaperStore
     let embedder: any TextEmbedder
+    let chunking: ChunkPolicy
+    /// The key vectors are stored under: model identity plus chunk policy.
+    public nonisolated let modelKey: String
     let batchSize: Int
     let idleInterval: Duration
     let logger: Logger
@@ -17,11 +20,14 @@ public actor EmbeddingIndexer: Service {
     let onBatch: (@Sendable (Int, Int) -> Void)?
 
     public init(
-        store: any PaperStore, embedder: any TextEmbedder, batchSize: Int = 32, idleInterval: Duration = .seconds(2),
+        store: any PaperStore, embedder: any TextEmbedder, chunking: ChunkPolicy = .standard, batchSize: Int = 32,
+        idleInterval: Duration = .seconds(2),
         logger: Logger = Logger(label: "paperboy.embedding"), onBatch: (@Sendable (Int, Int) -> Void)? = nil
     ) {
         self.store = store
         self.embedder = embedder
+        self.chunking = chunking
+        self.modelKey = embedder.identity + chunking.tag
         self.batchSize = max(1, batchSize)
         self.idleInterval = idleInterval
         self.logger = logger
@@ -29,7 +35,7 @@ public actor EmbeddingIndexer: Service {
     }
 
     public func run() async throws {
-        logger.info("embedding papers in the background", metadata: ["model": "\(embedder.identity)"])
+        logger.info("embedding papers in the background", metadata: ["model": "\(modelKey)"])
         try await cancelWhenGracefulShutdown {
             var sinceLog = 0
             while !Task.isCancelled {
@@ -37,7 +43,7 @@ public actor EmbeddingIndexer: Service {
                     let embedded = try await self.embedNextBatch()
                     sinceLog += embedded
                     if sinceLog >= 500 || (embedded == 0 && sinceLog > 0) {
-                        let model = self.embedder.identity
+                        let model = self.modelKey
                         let done = try await self.store.embeddingCount(model: model)
                         let total = try await self.store.paperCount()
                         self.logger.info("embedded \(done) of \(total) papers", metadata: ["model": "\(model)"])
@@ -59,14 +65,19 @@ public actor EmbeddingIndexer: Service {
     /// Embeds the next batch of changed papers; returns how many were embedded (0: caught up).
     @discardableResult
     public func embedNextBatch() async throws -> Int {
-        let model = embedder.identity
+        let model = modelKey
         let progress = try await store.embeddingProgress(model: model)
         let changes = try await store.changes(after: progress, limit: batchSize)
         guard let last = changes.last else { return 0 }
-        let texts = changes.map(\.paper.embeddingText)
+        let chunks = changes.map { chunking.texts(for: $0.paper) }
+        let texts = chunks.flatMap { $0 }
         let embedder = self.embedder
         let vectors = try await BlockingWork.run { try embedder.embed(texts) }
-        let embeddings = zip(changes, vectors).map { PaperEmbedding(paperID: $0.paper.id, vector: $1) }
+        var next = 0
+        let embeddings = zip(changes, chunks).map { change, paperChunks in
+            defer { next += paperChunks.count }
+            return PaperEmbedding(paperID: change.paper.id, vectors: Array(vectors[next..<(next + paperChunks.count)]))
+        }
         try await store.saveEmbeddings(embeddings, model: model, throughSequence: last.sequence)
         if let onBatch {
             onBatch(try await store.embeddingCount(model: model), try await store.paperCount())

@@ -61,7 +61,10 @@ public final class PaperSearchEngine: @unchecked Sendable {
     public let lexical: LexicalIndex
     public let embedder: (any TextEmbedder)?
     public let fusion: FusionParameters
+    public let chunking: ChunkPolicy
+    /// Chunk vectors live under `paperID` (the first) and `paperID#n`.
     let vectors: VectorIndex?
+    private var chunkCounts: [String: Int] = [:]
     let logger: Logger
     private let lock = NSLock()
     private var vectorSequence: Int64 = 0
@@ -77,8 +80,10 @@ public final class PaperSearchEngine: @unchecked Sendable {
 
     public init(
         store: any PaperStore, directory: URL?, embedder: (any TextEmbedder)?, fusion: FusionParameters = .tuned,
-        bm25: BM25Parameters = .paperboy, logger: Logger = Logger(label: "paperboy.search")
+        chunking: ChunkPolicy = .standard, bm25: BM25Parameters = .paperboy,
+        logger: Logger = Logger(label: "paperboy.search")
     ) throws {
+        self.chunking = chunking
         self.store = store
         self.lexical = try LexicalIndex.open(directory: directory, parameters: bm25)
         self.embedder = embedder
@@ -92,8 +97,49 @@ public final class PaperSearchEngine: @unchecked Sendable {
         (vectors?.count ?? 0) > 0 ? .hybrid : .lexical
     }
 
+    static func chunkKey(_ paperID: String, _ chunk: Int) -> String {
+        chunk == 0 ? paperID : "\(paperID)#\(chunk)"
+    }
+
+    /// The paper a vector key belongs to (`#` never occurs in paper ids: arXiv and local ids are `[a-z0-9./-]`).
+    static func paperID(ofKey key: String) -> Substring {
+        key.firstIndex(of: "#").map { key[..<$0] } ?? key[...]
+    }
+
+    /// Nearest papers by their best chunk.
+    func nearestPapers(_ q: [Float], k: Int, allowed: (@Sendable (String) -> Bool)?) throws -> [(String, Float)] {
+        guard let vectors else { return [] }
+        var chunkFilter: (@Sendable (String) -> Bool)?
+        if let allowed {
+            chunkFilter = { key in allowed(String(PaperSearchEngine.paperID(ofKey: key))) }
+        }
+        var seen = Set<Substring>()
+        var result: [(String, Float)] = []
+        // Papers have ~1.5 chunks on average; over-fetch so that k distinct papers remain after grouping.
+        for hit in try vectors.search(q, k: k * 3, allowed: chunkFilter) {
+            let id = Self.paperID(ofKey: hit.key)
+            if seen.insert(id).inserted { result.append((String(id), hit.score)) }
+            if result.count == k { break }
+        }
+        return result
+    }
+
+    /// A paper's best chunk similarity to `q`.
+    func bestChunkScore(_ paperID: String, _ q: [Float]) -> Float? {
+        guard let vectors else { return nil }
+        let count = lock.withLock { chunkCounts[paperID] ?? 0 }
+        var best: Float?
+        for i in 0..<count {
+            guard let v = vectors.vector(for: Self.chunkKey(paperID, i)) else { continue }
+            let score = zip(v, q).reduce(0) { $0 + $1.0 * $1.1 }
+            best = max(best ?? score, score)
+        }
+        return best
+    }
+
+    /// Indexed papers, and papers with vectors.
     public var status: (documents: Int, vectors: Int) {
-        (lexical.documentCount, vectors?.count ?? 0)
+        (lexical.documentCount, lock.withLock { chunkCounts.count })
     }
 
     // MARK: Keeping current
@@ -143,9 +189,21 @@ public final class PaperSearchEngine: @unchecked Sendable {
         guard let vectors, let embedder else { return }
         while true {
             let from = lock.withLock { vectorSequence }
-            let page = try await store.embeddings(model: embedder.identity, changedAfter: from, limit: batch)
+            let page = try await store.embeddings(model: embedder.identity + chunking.tag, changedAfter: from, limit: batch)
             guard let last = page.last else { return }
-            try vectors.upsert(page.map { (key: $0.embedding.paperID, vector: $0.embedding.vector) })
+            var rows: [(key: String, vector: [Float])] = []
+            var stale: [String] = []
+            lock.withLock {
+                for change in page {
+                    let id = change.embedding.paperID
+                    let count = change.embedding.vectors.count
+                    for (i, v) in change.embedding.vectors.enumerated() { rows.append((Self.chunkKey(id, i), v)) }
+                    for i in count..<max(count, chunkCounts[id] ?? 0) { stale.append(Self.chunkKey(id, i)) }
+                    chunkCounts[id] = count
+                }
+            }
+            for key in stale { vectors.remove(key: key) }
+            try vectors.upsert(rows)
             lock.withLock { vectorSequence = last.sequence }
         }
     }
@@ -182,7 +240,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
                 SearchHit(paperID: $0.key, score: $0.score, lexicalScore: $0.score, semanticScore: nil)
             }
         case .semantic:
-            hits = try await semanticHits(parsed, filter: request.filter, limit: limit)
+            hits = try await semanticHits(request.query, parsed, filter: request.filter, limit: limit)
         case .hybrid:
             hits = try await hybridHits(request, parsed, limit: limit)
         }
@@ -191,16 +249,18 @@ public final class PaperSearchEngine: @unchecked Sendable {
 
     /// Papers most similar to a stored paper (its own embedding as the query), excluding itself.
     public func similar(to paperID: String, limit: Int) -> [SearchHit] {
-        guard let vectors else { return [] }
-        return vectors.similar(to: paperID, k: limit).map {
-            SearchHit(paperID: $0.key, score: $0.score, lexicalScore: nil, semanticScore: $0.score)
-        }
+        guard let q = vectors?.vector(for: paperID) else { return [] }
+        let hits = (try? nearestPapers(q, k: limit, allowed: { $0 != paperID })) ?? []
+        return hits.map { SearchHit(paperID: $0.0, score: $0.1, lexicalScore: nil, semanticScore: $0.1) }
     }
 
-    /// The words a person meant, without operators, for the encoder: `-excluded` words and field prefixes are
-    /// syntax, not meaning.
-    static func semanticText(_ parsed: ParsedQuery) -> String {
-        parsed.clauses.filter { $0.occurrence != .mustNot && $0.field != .category }
+    /// The words a person meant, for the encoder. A plain query goes as typed (stopwords and punctuation carry
+    /// meaning for a sentence encoder); with operators, `-excluded` words, quotes and field prefixes are syntax,
+    /// not meaning, and are dropped.
+    static func semanticText(_ query: String, _ parsed: ParsedQuery) -> String {
+        let hasSyntax = query.contains("\"") || parsed.clauses.contains { $0.occurrence == .mustNot || $0.field != .any }
+        if !hasSyntax { return query.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return parsed.clauses.filter { $0.occurrence != .mustNot && $0.field != .category }
             .map { $0.original.replacingOccurrences(of: "\"", with: "") }
             .map { text in
                 guard let colon = text.firstIndex(of: ":"), text[..<colon].allSatisfy(\.isLetter) else { return text }
@@ -229,30 +289,30 @@ public final class PaperSearchEngine: @unchecked Sendable {
         }
     }
 
-    func semanticHits(_ parsed: ParsedQuery, filter: SearchFilter, limit: Int) async throws -> [SearchHit] {
-        guard let vectors else { throw SearchRequestError.semanticUnavailable }
-        let q = try await queryVector(Self.semanticText(parsed))
-        return try vectors.search(q, k: limit, allowed: allowedPredicate(filter)).map {
-            SearchHit(paperID: $0.key, score: $0.score, lexicalScore: nil, semanticScore: $0.score)
+    func semanticHits(_ query: String, _ parsed: ParsedQuery, filter: SearchFilter, limit: Int) async throws -> [SearchHit] {
+        guard vectors != nil else { throw SearchRequestError.semanticUnavailable }
+        let q = try await queryVector(Self.semanticText(query, parsed))
+        return try nearestPapers(q, k: limit, allowed: allowedPredicate(filter)).map {
+            SearchHit(paperID: $0.0, score: $0.1, lexicalScore: nil, semanticScore: $0.1)
         }
     }
 
     func hybridHits(_ request: SearchRequest, _ parsed: ParsedQuery, limit: Int) async throws -> [SearchHit] {
-        guard let vectors else { throw SearchRequestError.semanticUnavailable }
+        guard vectors != nil else { throw SearchRequestError.semanticUnavailable }
         let depth = max(limit, fusion.candidates)
         let lexicalHits = try lexical.search(request.query, filter: request.filter, limit: depth)
-        let q = try await queryVector(Self.semanticText(parsed))
+        let q = try await queryVector(Self.semanticText(request.query, parsed))
         var semantic: [String: Float] = [:]
         // Exclusions, phrases and field prefixes are constraints: then only lexical matches may appear, re-ranked
         // with their semantic similarity. Plain words let semantic neighbours in too.
         let constrained = parsed.clauses.contains { $0.occurrence != .should || $0.field != .any }
         if !constrained {
-            for hit in try vectors.search(q, k: depth, allowed: allowedPredicate(request.filter)) {
-                semantic[hit.key] = hit.score
+            for (id, score) in try nearestPapers(q, k: depth, allowed: allowedPredicate(request.filter)) {
+                semantic[id] = score
             }
         }
         for hit in lexicalHits where semantic[hit.key] == nil {
-            if let v = vectors.vector(for: hit.key) { semantic[hit.key] = zip(v, q).reduce(0) { $0 + $1.0 * $1.1 } }
+            semantic[hit.key] = bestChunkScore(hit.key, q)
         }
         let lexical = Dictionary(lexicalHits.map { ($0.key, $0.score) }, uniquingKeysWith: max)
         return Array(Fusion.combine(lexical: lexical, semantic: semantic, parameters: fusion).prefix(limit))

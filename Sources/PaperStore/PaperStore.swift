@@ -149,14 +149,23 @@ public struct PaperChange: Sendable, Equatable {
     }
 }
 
+/// A paper's vectors: one per chunk of its text (long abstracts are embedded in overlapping windows), all of
+/// the same dimension.
 public struct PaperEmbedding: Sendable, Equatable {
     public var paperID: String
-    public var vector: [Float]
+    public var vectors: [[Float]]
+
+    public init(paperID: String, vectors: [[Float]]) {
+        self.paperID = paperID
+        self.vectors = vectors
+    }
 
     public init(paperID: String, vector: [Float]) {
-        self.paperID = paperID
-        self.vector = vector
+        self.init(paperID: paperID, vectors: [vector])
     }
+
+    /// The first chunk's vector: the paper's title and the start of its abstract.
+    public var vector: [Float] { vectors[0] }
 }
 
 public struct EmbeddingChange: Sendable, Equatable {

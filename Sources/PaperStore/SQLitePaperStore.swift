@@ -278,17 +278,20 @@ public struct SQLitePaperStore: PaperStore {
             try db.execute(sql: "DELETE FROM paper_embedding WHERE model <> ?", arguments: [model])
             try db.execute(sql: "DELETE FROM embedding_progress WHERE model <> ?", arguments: [model])
             for embedding in embeddings {
-                guard embedding.vector.allSatisfy(\.isFinite), !embedding.vector.isEmpty else {
+                let dimension = embedding.vectors.first?.count ?? 0
+                guard dimension > 0, embedding.vectors.allSatisfy({ $0.count == dimension && $0.allSatisfy(\.isFinite) })
+                else {
                     throw StoreError(.invalidInput, "embedding of \(embedding.paperID) is empty or not finite")
                 }
                 let seq = try Int64.fetchOne(db, sql: "SELECT change_seq FROM paper WHERE id = ?", arguments: [embedding.paperID])
                 guard let seq else { throw StoreError(.paperNotFound, "paper \(embedding.paperID) is not in the store") }
                 try db.execute(
                     sql: """
-                        INSERT INTO paper_embedding (model, paper_id, vector, change_seq) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(model, paper_id) DO UPDATE SET vector = excluded.vector, change_seq = excluded.change_seq
+                        INSERT INTO paper_embedding (model, paper_id, vector, chunks, change_seq) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(model, paper_id) DO UPDATE SET vector = excluded.vector, chunks = excluded.chunks,
+                          change_seq = excluded.change_seq
                         """,
-                    arguments: [model, embedding.paperID, Self.blob(embedding.vector), seq])
+                    arguments: [model, embedding.paperID, Self.blob(embedding.vectors.flatMap { $0 }), embedding.vectors.count, seq])
             }
             try db.execute(
                 sql: """
@@ -304,14 +307,14 @@ public struct SQLitePaperStore: PaperStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT paper_id, vector, change_seq FROM paper_embedding
+                    SELECT paper_id, vector, chunks, change_seq FROM paper_embedding
                     WHERE model = ? AND change_seq > ? ORDER BY change_seq LIMIT ?
                     """,
                 arguments: [model, sequence, max(0, limit)]
             ).map {
                 EmbeddingChange(
                     sequence: $0["change_seq"],
-                    embedding: PaperEmbedding(paperID: $0["paper_id"], vector: Self.floats($0["vector"])))
+                    embedding: PaperEmbedding(paperID: $0["paper_id"], vectors: Self.chunked(Self.floats($0["vector"]), $0["chunks"])))
             }
         }
     }
@@ -325,6 +328,11 @@ public struct SQLitePaperStore: PaperStore {
     /// Little-endian float32, the layout of every platform Paperboy runs on.
     static func blob(_ vector: [Float]) -> Data {
         vector.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
+    static func chunked(_ floats: [Float], _ chunks: Int) -> [[Float]] {
+        let width = floats.count / max(1, chunks)
+        return (0..<max(1, chunks)).map { Array(floats[($0 * width)..<(($0 + 1) * width)]) }
     }
 
     static func floats(_ data: Data) -> [Float] {

@@ -130,6 +130,10 @@ extension SQLitePaperStore {
                 CREATE INDEX paper_embedding_change ON paper_embedding(model, change_seq);
                 """)
         }
+        migrator.registerMigration("v4-embedding-chunks") { db in
+            // `vector` holds `chunks` vectors back to back (little-endian float32).
+            try db.execute(sql: "ALTER TABLE paper_embedding ADD COLUMN chunks INTEGER NOT NULL DEFAULT 1 CHECK (chunks >= 1)")
+        }
         return migrator
     }()
 }

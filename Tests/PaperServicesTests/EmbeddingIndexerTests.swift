@@ -48,7 +48,7 @@ struct EmbeddingIndexerTests {
         let store = try SQLitePaperStore.inMemory()
         try await store.upsert(papers(10))
         let embedder = LetterCountEmbedder()
-        let indexer = EmbeddingIndexer(store: store, embedder: embedder, batchSize: 4)
+        let indexer = EmbeddingIndexer(store: store, embedder: embedder, chunking: .none, batchSize: 4)
         #expect(try await indexer.catchUp() == 10)
         #expect(try await store.embeddingCount(model: "letters@1") == 10)
         #expect(try await indexer.catchUp() == 0)
@@ -69,12 +69,12 @@ struct EmbeddingIndexerTests {
         try await store.upsert(papers(6))
         let embedder = LetterCountEmbedder()
         embedder.failOnCall = 2
-        let indexer = EmbeddingIndexer(store: store, embedder: embedder, batchSize: 3)
+        let indexer = EmbeddingIndexer(store: store, embedder: embedder, chunking: .none, batchSize: 3)
         #expect(try await indexer.embedNextBatch() == 3)
         await #expect(throws: LetterCountEmbedder.Failure.self) { try await indexer.embedNextBatch() }
         #expect(try await store.embeddingProgress(model: "letters@1") == 3)
         // A new indexer (a restart) resumes after the last saved batch.
-        let restarted = EmbeddingIndexer(store: store, embedder: embedder, batchSize: 3)
+        let restarted = EmbeddingIndexer(store: store, embedder: embedder, chunking: .none, batchSize: 3)
         #expect(try await restarted.catchUp() == 3)
         #expect(embedder.embedded.count == 6)
         #expect(Set(embedder.embedded).count == 6)
@@ -83,26 +83,50 @@ struct EmbeddingIndexerTests {
     @Test func aNewModelReembedsEverything() async throws {
         let store = try SQLitePaperStore.inMemory()
         try await store.upsert(papers(5))
-        _ = try await EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(identity: "old")).catchUp()
+        _ = try await EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(identity: "old"), chunking: .none).catchUp()
         let newer = LetterCountEmbedder(identity: "new")
-        #expect(try await EmbeddingIndexer(store: store, embedder: newer).catchUp() == 5)
+        #expect(try await EmbeddingIndexer(store: store, embedder: newer, chunking: .none).catchUp() == 5)
         #expect(try await store.embeddingCount(model: "old") == 0)
         #expect(try await store.embeddingCount(model: "new") == 5)
+    }
+
+    @Test func longAbstractsAreEmbeddedInOverlappingChunks() async throws {
+        let words = (1...400).map { "w\($0)" }
+        let long = Paper(id: "2501.00001", title: "Long", abstract: words.joined(separator: " "))
+        let short = Paper(id: "2501.00002", title: "Short", abstract: "Few words here.")
+        let policy = ChunkPolicy(wordsPerChunk: 160, strideWords: 120, maxChunks: 8)
+        let texts = policy.texts(for: long)
+        #expect(texts.first == long.embeddingText)
+        #expect(texts.count == 3)  // windows of words 121-280 and 241-400
+        #expect(texts[1].hasPrefix("Long. w121 w122"))
+        #expect(texts[1].hasSuffix("w280"))
+        #expect(texts.last!.hasSuffix("w400"))
+        #expect(policy.texts(for: short) == [short.embeddingText])
+        #expect(ChunkPolicy.none.texts(for: long).count == 1)
+
+        let store = try SQLitePaperStore.inMemory()
+        try await store.upsert([long, short])
+        let indexer = EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(), chunking: policy)
+        #expect(indexer.modelKey == "letters@1+chunks160/120")
+        _ = try await indexer.catchUp()
+        let stored = try await store.embeddings(model: indexer.modelKey, changedAfter: 0, limit: 10)
+        #expect(stored.map(\.embedding.vectors.count) == [3, 1])
+        #expect(stored[0].embedding.vectors[1] == (try LetterCountEmbedder().embed([texts[1]]))[0])
     }
 
     @Test func serviceRunsUntilCancelled() async throws {
         let store = try SQLitePaperStore.inMemory()
         try await store.upsert(papers(3))
-        let indexer = EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(), idleInterval: .milliseconds(20))
+        let indexer = EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(), chunking: .none, idleInterval: .milliseconds(20))
         let task = Task { try await indexer.run() }
-        for _ in 0..<200 where try await store.embeddingCount(model: "letters@1") < 3 {
+        for _ in 0..<200 where try await store.embeddingCount(model: indexer.modelKey) < 3 {
             try await Task.sleep(for: .milliseconds(20))
         }
         try await store.upsert([Paper(id: "2501.00009", title: "Late", abstract: "Arrives later.")])
-        for _ in 0..<200 where try await store.embeddingCount(model: "letters@1") < 4 {
+        for _ in 0..<200 where try await store.embeddingCount(model: indexer.modelKey) < 4 {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(try await store.embeddingCount(model: "letters@1") == 4)
+        #expect(try await store.embeddingCount(model: indexer.modelKey) == 4)
         task.cancel()
         _ = await task.result
     }

@@ -1,0 +1,115 @@
+import Foundation
+import LexicalIndex
+import PaperModel
+import PaperStore
+import Testing
+@testable import PaperServices
+
+/// Counts a few topic words: vectors that make "meaning" checkable without a model.
+struct TopicEmbedder: TextEmbedder {
+    let identity = "topics@1"
+    static let topics = ["protein", "vision", "speech", "graph"]
+    var dimension: Int { Self.topics.count + 1 }
+
+    func embed(_ texts: [String]) throws -> [[Float]] {
+        texts.map { text in
+            let lower = text.lowercased()
+            var v = Self.topics.map { Float(lower.components(separatedBy: $0).count - 1) } + [0.1]
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            v = v.map { $0 / norm }
+            return v
+        }
+    }
+}
+
+func filler(_ n: Int) -> String { (1...n).map { "filler\($0 % 50)" }.joined(separator: " ") }
+
+func engineFixture() async throws -> (SQLitePaperStore, PaperSearchEngine) {
+    let store = try SQLitePaperStore.inMemory()
+    try await store.upsert([
+        Paper(id: "2501.00001", title: "Long study", abstract: filler(300) + " protein protein folding",
+              categories: ["q-bio.BM"], publishedAt: Day("2025-01-10")!.startDate),
+        Paper(id: "2501.00002", title: "Speech recognition", abstract: "We study speech with https://github.com/o/r.",
+              categories: ["cs.CL"], publishedAt: Day("2025-01-12")!.startDate),
+        Paper(id: "2501.00003", title: "Graph networks", abstract: "Graph learning for vision.",
+              categories: ["cs.LG"], publishedAt: Day("2025-01-14")!.startDate),
+    ])
+    _ = try await EmbeddingIndexer(store: store, embedder: TopicEmbedder()).catchUp()
+    let engine = try PaperSearchEngine(store: store, directory: nil, embedder: TopicEmbedder())
+    try await engine.catchUp()
+    return (store, engine)
+}
+
+@Suite("Search engine")
+struct PaperSearchEngineTests {
+    @Test func semanticSearchScoresPapersByTheirBestChunk() async throws {
+        let (_, engine) = try await engineFixture()
+        #expect(engine.defaultMode == .hybrid)
+        #expect(engine.status == (3, 3))
+        // "protein" occurs only past the encoder's first window of the long abstract.
+        let response = try await engine.search(SearchRequest(query: "protein", mode: .semantic, limit: 3))
+        #expect(response.hits.first?.paperID == "2501.00001")
+        #expect(Set(response.hits.map(\.paperID)).count == response.hits.count)  // chunks never duplicate a paper
+    }
+
+    @Test func filtersApplyToSemanticAndHybridHits() async throws {
+        let (_, engine) = try await engineFixture()
+        let codeOnly = SearchFilter(hasCode: true)
+        for mode in [SearchMode.semantic, .hybrid, .lexical] {
+            let hits = try await engine.search(SearchRequest(query: "speech graph", mode: mode, filter: codeOnly)).hits
+            #expect(hits.map(\.paperID) == ["2501.00002"], "\(mode)")
+        }
+        let january14 = Int32(Day("2025-01-14")!.daysSinceEpoch)
+        let dated = try await engine.search(
+            SearchRequest(query: "graph speech", mode: .semantic, filter: SearchFilter(dayRange: january14...january14)))
+        #expect(dated.hits.map(\.paperID) == ["2501.00003"])
+    }
+
+    @Test func exclusionsAreRespectedInHybridMode() async throws {
+        let (_, engine) = try await engineFixture()
+        let hits = try await engine.search(SearchRequest(query: "graph vision -networks", mode: .hybrid)).hits
+        #expect(!hits.map(\.paperID).contains("2501.00003"))
+    }
+
+    @Test func similarPapersExcludeThePaperItself() async throws {
+        let (_, engine) = try await engineFixture()
+        let similar = engine.similar(to: "2501.00003", limit: 5).map(\.paperID)
+        #expect(!similar.contains("2501.00003"))
+        #expect(similar.count == 2)
+        #expect(engine.similar(to: "9999.99999", limit: 5).isEmpty)
+    }
+
+    @Test func changesReachTheIndexesIncrementally() async throws {
+        let (store, engine) = try await engineFixture()
+        #expect(try await engine.search(SearchRequest(query: "transformers", mode: .lexical)).hits.isEmpty)
+        try await store.upsert([Paper(id: "2501.00002", version: 2, title: "Speech transformers", abstract: "Revised.")])
+        _ = try await EmbeddingIndexer(store: store, embedder: TopicEmbedder()).catchUp()
+        #expect(try await engine.catchUp() == 1)
+        #expect(try await engine.search(SearchRequest(query: "transformers", mode: .lexical)).hits.map(\.paperID) == ["2501.00002"])
+        #expect(engine.status == (3, 3))
+    }
+
+    @Test func badQueriesGiveClearErrorsOrNothing() async throws {
+        let (_, engine) = try await engineFixture()
+        await #expect(throws: SearchRequestError.self) {
+            try await engine.search(SearchRequest(query: String(repeating: "x", count: 10_000)))
+        }
+        for query in ["", "   ", "the of and", "\"unbalanced", "-only", "\u{0}\u{7}"] {
+            let response = try await engine.search(SearchRequest(query: query))
+            #expect(response.hits.isEmpty, "\(query.debugDescription)")
+        }
+        let lexicalOnly = try PaperSearchEngine(store: try SQLitePaperStore.inMemory(), directory: nil, embedder: nil)
+        #expect(lexicalOnly.defaultMode == .lexical)
+        await #expect(throws: SearchRequestError.semanticUnavailable) {
+            try await lexicalOnly.search(SearchRequest(query: "x", mode: .semantic))
+        }
+    }
+
+    @Test func fusionNormalizesEachListAndFillsMissingLexicalScores() {
+        let hits = Fusion.combine(
+            lexical: ["a": 10, "b": 5], semantic: ["a": 0.2, "b": 0.9, "c": 0.5],
+            parameters: FusionParameters(lexicalWeight: 0.5, candidates: 10))
+        #expect(hits.map(\.paperID) == ["b", "a", "c"])
+        #expect(hits.first { $0.paperID == "c" }?.lexicalScore == nil)
+    }
+}
