@@ -42,9 +42,10 @@ struct SegmentSearch {
         var should: [ClauseCursor] = []
         for t in plan.should {
             guard let list = segment.terms[t.key] else { continue }
-            let (impacts, maxImpact) = scorer.impacts(list, in: segment, isText: t.isText)
+            let (impacts, maxImpact, blockMax) = scorer.impacts(list, in: segment, isText: t.isText)
             guard maxImpact > 0 else { continue }
-            should.append(ClauseCursor(cursor: PostingCursor(list, impacts: impacts), idf: t.idf, upperBound: t.idf * maxImpact))
+            should.append(ClauseCursor(cursor: PostingCursor(list, impacts: impacts, blockMaxImpacts: blockMax), idf: t.idf,
+                                       upperBound: t.idf * maxImpact))
         }
         if plan.must.isEmpty {
             maxScore(&should, notClauses: &notClauses, into: &collector)
@@ -202,6 +203,20 @@ struct SegmentSearch {
         }
         updateEssential(collector.threshold)
         while firstEssential < m {
+            if pruning && firstEssential == m - 1 {
+                // One essential list left (typical once the heap fills): skip its blocks whose best posting,
+                // plus everything the other lists could add, cannot beat the threshold (block-max pruning).
+                let rest = m >= 2 ? Double(prefix[m - 2]) : 0
+                let threshold = Double(collector.threshold)
+                let idf = clauses[m - 1].idf
+                let count = clauses[m - 1].cursor.list.count
+                while clauses[m - 1].cursor.index < count {
+                    let block = clauses[m - 1].cursor.index >> impactBlockShift
+                    let bound = Double(idf * clauses[m - 1].cursor.blockMaxImpacts[block]) * 1.0001 + 1e-6 + rest
+                    if bound > threshold { break }
+                    clauses[m - 1].cursor.index = (block + 1) << impactBlockShift
+                }
+            }
             var doc = PostingCursor.exhausted
             for i in firstEssential..<m {
                 let d = clauses[i].cursor.doc

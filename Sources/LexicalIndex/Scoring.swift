@@ -64,11 +64,12 @@ struct BM25Scorer {
     /// The impacts of `list` for the current statistics (text or author term space), computed on first use.
     /// Concurrent searches share the cache through the segment's impact lock; callers keep the returned array,
     /// so a later recomputation never changes what a running search reads.
-    func impacts(_ list: PostingList, in segment: Segment, isText: Bool) -> (impacts: [Float], maxImpact: Float) {
+    func impacts(_ list: PostingList, in segment: Segment, isText: Bool)
+        -> (impacts: [Float], maxImpact: Float, blockMaxImpacts: [Float]) {
         segment.impactLock.lock()
         defer { segment.impactLock.unlock() }
         if list.impactGeneration != stats.generation { computeImpacts(list, in: segment, isText: isText) }
-        return (list.impacts, list.maxImpact)
+        return (list.impacts, list.maxImpact, list.blockMaxImpacts)
     }
 
     private func computeImpacts(_ list: PostingList, in segment: Segment, isText: Bool) {
@@ -91,8 +92,11 @@ struct BM25Scorer {
                 if v > maxImpact { maxImpact = v }
             }
         }
+        var blockMax = [Float](repeating: 0, count: (list.count + impactBlockSize - 1) >> impactBlockShift)
+        for (i, v) in impacts.enumerated() where v > blockMax[i >> impactBlockShift] { blockMax[i >> impactBlockShift] = v }
         list.impacts = impacts
         list.maxImpact = maxImpact
+        list.blockMaxImpacts = blockMax
         list.impactGeneration = stats.generation
     }
 }

@@ -14,6 +14,8 @@ final class PostingList: @unchecked Sendable {
     /// Computed lazily because it depends on the index-wide average field lengths, which every commit changes.
     var impacts: [Float] = []
     var maxImpact: Float = 0
+    /// Largest impact of each block of `impactBlockSize` postings, so that pruning can skip whole blocks.
+    var blockMaxImpacts: [Float] = []
     var impactGeneration = -1
 
     init(docs: [UInt32], tf1: [UInt16], tf2: [UInt16], posStarts: [UInt32], positions: [UInt8]) {
@@ -38,6 +40,10 @@ final class PostingList: @unchecked Sendable {
         return out
     }
 }
+
+/// Postings per block-max entry: small enough to skip precisely, large enough to keep the bounds array short.
+let impactBlockShift = 6
+let impactBlockSize = 1 << impactBlockShift
 
 /// Abstract positions are offset so that one position stream serves both fields and phrases never span them.
 let abstractPositionOffset: UInt32 = 1 << 20
@@ -108,11 +114,13 @@ struct PostingCursor {
     let list: PostingList
     /// BM25 impacts of `list` for the statistics of the running search (empty where the clause needs none).
     let impacts: [Float]
+    let blockMaxImpacts: [Float]
     var index = 0
 
-    init(_ list: PostingList, impacts: [Float] = []) {
+    init(_ list: PostingList, impacts: [Float] = [], blockMaxImpacts: [Float] = []) {
         self.list = list
         self.impacts = impacts
+        self.blockMaxImpacts = blockMaxImpacts
     }
 
     static let exhausted = UInt32.max
