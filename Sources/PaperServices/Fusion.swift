@@ -17,7 +17,7 @@ public struct FusionParameters: Sendable, Equatable {
     }
 
     /// Tuned on the SciFact TRAIN split (benchmarks/RESULTS.md, "Hybrid search").
-    public static let tuned = FusionParameters(lexicalWeight: 0.5, candidates: 100)
+    public static let tuned = FusionParameters(lexicalWeight: 0.4, candidates: 100)
 }
 
 extension BM25Parameters {
