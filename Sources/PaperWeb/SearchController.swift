@@ -46,8 +46,8 @@ struct SearchController: Sendable {
 
     /// Reads and validates the query string; bad values are the user's mistake: 400 with what was wrong.
     static func parse(_ request: Request) throws -> Query {
-        let params = request.uri.queryParameters
-        func value(_ name: String) -> String { params[Substring(name)].map(String.init) ?? "" }
+        let params = FormQuery(request.uri.query ?? "")
+        func value(_ name: String) -> String { params[name] ?? "" }
         let text = value("q")
         guard text.count <= QueryParser.maxQueryCharacters else {
             throw PageError(.badRequest, "Query too long", "A query has at most \(QueryParser.maxQueryCharacters) characters.")
@@ -121,6 +121,25 @@ struct SearchController: Sendable {
         view.resultSummary = "\(papers.count)\(papers.count == Self.pageSize ? "+" : "") results · \(response.mode.rawValue) search"
         return HTML(body: renderer.render("search", view))
     }
+}
+
+/// `application/x-www-form-urlencoded` query strings, as browsers send GET forms: `+` is a space, `%2B` a plus.
+struct FormQuery {
+    private var values: [String: String] = [:]
+
+    init(_ query: String) {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            let key = decode(parts[0])
+            if values[key] == nil { values[key] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+    }
+
+    subscript(_ name: String) -> String? { values[name] }
 }
 
 struct SearchPageView {

@@ -50,9 +50,10 @@ struct SearchPageTests {
     @Test func resultsAreHighlightedAndLinked() async throws {
         let vidlankd = LocalPaperID.make(title: "VidLanKD: Improving Language Understanding via Video-Distilled Knowledge Transfer")
         try await withSearchApp { client in
-            try await client.execute(uri: "/papers?q=VidLanKD", method: .get) { response in
+            try await client.execute(uri: "/papers?q=VidLanKD+language", method: .get) { response in
                 #expect(response.status == .ok)
                 let html = response.text
+                #expect(html.contains("value=\"VidLanKD language\""))
                 #expect(html.contains("href=\"/papers/\(vidlankd)\""))
                 #expect(html.contains("<mark>VidLanKD</mark>"))
                 #expect(html.contains("lexical search"))
@@ -62,6 +63,15 @@ struct SearchPageTests {
                 #expect(response.text.contains("An &lt;i&gt;<mark>escaped</mark>&lt;/i&gt; paper"))
             }
         }
+    }
+
+    @Test func formEncodingPlusIsASpace() {
+        let query = FormQuery("q=reward+models%2B%2B&cat=cs.CL&q=second&empty=&flag")
+        #expect(query["q"] == "reward models++")
+        #expect(query["cat"] == "cs.CL")
+        #expect(query["empty"] == "")
+        #expect(query["flag"] == "")
+        #expect(query["missing"] == nil)
     }
 
     @Test func filtersAndSorting() async throws {
