@@ -43,7 +43,7 @@ public func buildRouter(
     let router = Router(context: PaperboyRequestContext.self)
     router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
     StaticController().addRoutes(to: router)
-    HealthController(store: store, site: site).addRoutes(to: router)
+    HealthController(store: store, search: search, site: site).addRoutes(to: router)
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
     PagesController(store: store, search: search, renderer: renderer, site: site).addRoutes(to: router)
     return router

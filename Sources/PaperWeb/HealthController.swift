@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
+import PaperServices
 import PaperStore
 
 /// `GET /healthz`: is the store reachable, how big is it, which schema and search mode.
 struct HealthController: Sendable {
     let store: any PaperStore
+    let search: PaperSearchEngine?
     let site: SiteStatusProvider
 
     struct Health: ResponseEncodable {
@@ -17,6 +19,9 @@ struct HealthController: Sendable {
         struct Search: Codable {
             var mode: String
             var embeddingModel: String?
+            /// Papers in the lexical index, and papers with vectors (background embedding progress).
+            var indexedPapers: Int?
+            var embeddedPapers: Int?
         }
 
         var status: String
@@ -33,7 +38,10 @@ struct HealthController: Sendable {
     }
 
     @Sendable func health(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        let search = Health.Search(mode: site.searchMode(), embeddingModel: site.embeddingModel())
+        let counts = self.search?.status
+        let search = Health.Search(
+            mode: site.searchMode(), embeddingModel: site.embeddingModel(), indexedPapers: counts?.documents,
+            embeddedPapers: counts?.vectors)
         do {
             let status = try await store.status()
             let body = Health(

@@ -121,6 +121,12 @@ struct SearchPageTests {
                 #expect(response.text.contains("hybrid search"))
                 #expect(response.text.contains("Long-context <mark>Protein</mark> <mark>Language</mark> <mark>Model</mark>"))
             }
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                let search = json?["search"] as? [String: Any]
+                #expect(search?["indexedPapers"] as? Int == 140)
+                #expect(search?["embeddedPapers"] as? Int == 140)
+            }
             let protein = LocalPaperID.make(title: "Long-context Protein Language Model")
             try await client.execute(uri: "/papers/\(protein)", method: .get) { response in
                 #expect(response.status == .ok)
