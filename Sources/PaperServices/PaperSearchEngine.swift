@@ -15,12 +15,19 @@ public struct SearchRequest: Sendable {
     public var mode: SearchMode?
     public var filter: SearchFilter
     public var limit: Int
+    /// Take the query as plain words, without operators: for natural-language queries such as BEIR claims,
+    /// where a quoted word is a quotation, not a phrase constraint.
+    public var plainText: Bool
 
-    public init(query: String, mode: SearchMode? = nil, filter: SearchFilter = SearchFilter(), limit: Int = 20) {
+    public init(
+        query: String, mode: SearchMode? = nil, filter: SearchFilter = SearchFilter(), limit: Int = 20,
+        plainText: Bool = false
+    ) {
         self.query = query
         self.mode = mode
         self.filter = filter
         self.limit = limit
+        self.plainText = plainText
     }
 }
 
@@ -236,11 +243,11 @@ public final class PaperSearchEngine: @unchecked Sendable {
         let hits: [SearchHit]
         switch mode {
         case .lexical:
-            hits = try lexical.search(request.query, filter: request.filter, limit: limit).map {
+            hits = try lexicalHits(request, limit: limit).map {
                 SearchHit(paperID: $0.key, score: $0.score, lexicalScore: $0.score, semanticScore: nil)
             }
         case .semantic:
-            hits = try await semanticHits(request.query, parsed, filter: request.filter, limit: limit)
+            hits = try await semanticHits(request, parsed, limit: limit)
         case .hybrid:
             hits = try await hybridHits(request, parsed, limit: limit)
         }
@@ -257,8 +264,9 @@ public final class PaperSearchEngine: @unchecked Sendable {
     /// The words a person meant, for the encoder. A plain query goes as typed (stopwords and punctuation carry
     /// meaning for a sentence encoder); with operators, `-excluded` words, quotes and field prefixes are syntax,
     /// not meaning, and are dropped.
-    static func semanticText(_ query: String, _ parsed: ParsedQuery) -> String {
-        let hasSyntax = query.contains("\"") || parsed.clauses.contains { $0.occurrence == .mustNot || $0.field != .any }
+    static func semanticText(_ request: SearchRequest, _ parsed: ParsedQuery) -> String {
+        let query = request.query
+        let hasSyntax = !request.plainText && (query.contains("\"") || parsed.clauses.contains { $0.occurrence == .mustNot || $0.field != .any })
         if !hasSyntax { return query.trimmingCharacters(in: .whitespacesAndNewlines) }
         return parsed.clauses.filter { $0.occurrence != .mustNot && $0.field != .category }
             .map { $0.original.replacingOccurrences(of: "\"", with: "") }
@@ -289,10 +297,16 @@ public final class PaperSearchEngine: @unchecked Sendable {
         }
     }
 
-    func semanticHits(_ query: String, _ parsed: ParsedQuery, filter: SearchFilter, limit: Int) async throws -> [SearchHit] {
+    func lexicalHits(_ request: SearchRequest, limit: Int) throws -> [LexicalHit] {
+        request.plainText
+            ? try lexical.searchPlainText(request.query, filter: request.filter, limit: limit)
+            : try lexical.search(request.query, filter: request.filter, limit: limit)
+    }
+
+    func semanticHits(_ request: SearchRequest, _ parsed: ParsedQuery, limit: Int) async throws -> [SearchHit] {
         guard vectors != nil else { throw SearchRequestError.semanticUnavailable }
-        let q = try await queryVector(Self.semanticText(query, parsed))
-        return try nearestPapers(q, k: limit, allowed: allowedPredicate(filter)).map {
+        let q = try await queryVector(Self.semanticText(request, parsed))
+        return try nearestPapers(q, k: limit, allowed: allowedPredicate(request.filter)).map {
             SearchHit(paperID: $0.0, score: $0.1, lexicalScore: nil, semanticScore: $0.1)
         }
     }
@@ -300,12 +314,12 @@ public final class PaperSearchEngine: @unchecked Sendable {
     func hybridHits(_ request: SearchRequest, _ parsed: ParsedQuery, limit: Int) async throws -> [SearchHit] {
         guard vectors != nil else { throw SearchRequestError.semanticUnavailable }
         let depth = max(limit, fusion.candidates)
-        let lexicalHits = try lexical.search(request.query, filter: request.filter, limit: depth)
-        let q = try await queryVector(Self.semanticText(request.query, parsed))
+        let lexicalHits = try self.lexicalHits(request, limit: depth)
+        let q = try await queryVector(Self.semanticText(request, parsed))
         var semantic: [String: Float] = [:]
         // Exclusions, phrases and field prefixes are constraints: then only lexical matches may appear, re-ranked
         // with their semantic similarity. Plain words let semantic neighbours in too.
-        let constrained = parsed.clauses.contains { $0.occurrence != .should || $0.field != .any }
+        let constrained = !request.plainText && parsed.clauses.contains { $0.occurrence != .should || $0.field != .any }
         if !constrained {
             for (id, score) in try nearestPapers(q, k: depth, allowed: allowedPredicate(request.filter)) {
                 semantic[id] = score

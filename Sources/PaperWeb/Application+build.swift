@@ -8,6 +8,8 @@ import PaperStore
 public struct WebConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// Mark cookies Secure (serving behind TLS); also done per request for `X-Forwarded-Proto: https`.
+    public var secureCookies = false
     /// Tells pages and /healthz which search mode is active and with which model.
     public var searchStatus: @Sendable () -> (mode: String, model: String?)
 
@@ -26,8 +28,10 @@ struct SiteStatusProvider: Sendable {
     let store: any PaperStore
     let configuration: WebConfiguration
 
-    func info() async throws -> SiteInfo {
-        SiteInfo(paperCount: try await store.paperCount(), searchMode: searchMode())
+    func info(_ context: PaperboyRequestContext) async throws -> SiteInfo {
+        SiteInfo(
+            paperCount: try await store.paperCount(), searchMode: searchMode(), viewer: context.viewer?.username,
+            csrf: context.csrfToken)
     }
 
     func searchMode() -> String { configuration.searchStatus().mode }
@@ -41,11 +45,14 @@ public func buildRouter(
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let router = Router(context: PaperboyRequestContext.self)
+    router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
     StaticController().addRoutes(to: router)
     HealthController(store: store, search: search, site: site).addRoutes(to: router)
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
     PagesController(store: store, search: search, renderer: renderer, site: site).addRoutes(to: router)
+    AccountController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    CommunityController(store: store, site: site).addRoutes(to: router)
     return router
 }
 

@@ -29,7 +29,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
                 (status, heading, message) = (.internalServerError, "Something went wrong", "The error was logged.")
             }
-            let info = (try? await site.info()) ?? SiteInfo(paperCount: 0, searchMode: "unknown")
+            let info = (try? await site.info(context)) ?? SiteInfo(paperCount: 0, searchMode: "unknown")
             let view: [String: Any] = [
                 "site": info, "status": Int(status.code), "heading": heading, "message": message,
             ]

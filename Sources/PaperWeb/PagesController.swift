@@ -22,7 +22,7 @@ struct PagesController: Sendable {
 
     @Sendable func home(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let day = try await store.latestFeedDay(onOrBefore: nil) ?? Day(Date())
-        return try await dailyPage(day)
+        return try await dailyPage(day, context)
     }
 
     @Sendable func daily(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -30,18 +30,18 @@ struct PagesController: Sendable {
         guard let day = Day(text) else {
             throw PageError(.badRequest, "Not a date", "\(text.debugDescription) is not a date of the form YYYY-MM-DD.")
         }
-        return try await dailyPage(day)
+        return try await dailyPage(day, context)
     }
 
-    func dailyPage(_ day: Day) async throws -> HTML {
+    func dailyPage(_ day: Day, _ context: PaperboyRequestContext) async throws -> HTML {
         let entries = try await store.dailyFeed(day: day)
         let (previous, next) = try await store.neighbouringFeedDays(of: day)
         let latest = entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil
         let view = DailyPageView(
-            site: try await site.info(), day: day.description, dayLong: DateText.long(day),
+            site: try await site.info(context), day: day.description, dayLong: DateText.long(day),
             previousDay: previous?.description, previousDayShort: previous.map(DateText.short),
             nextDay: next?.description, nextDayShort: next.map(DateText.short), latestDay: latest?.description,
-            cards: entries.map(CardView.init(entry:)), hasCards: !entries.isEmpty)
+            cards: entries.map(CardView.init(entry:)), hasCards: !entries.isEmpty, here: "/papers/date/\(day)")
         return HTML(body: renderer.render("daily", view))
     }
 
@@ -60,17 +60,20 @@ struct PagesController: Sendable {
         async let comments = store.comments(paperID: id)
         let similarIDs = search?.similar(to: id, limit: 6).map(\.paperID) ?? []
         var view = PaperPageView(
-            site: try await site.info(), paper: paper, upvotes: try await upvotes, submission: try await submission,
+            site: try await site.info(context), paper: paper, upvotes: try await upvotes, submission: try await submission,
             comments: try await comments)
         view.similar = try await store.papers(ids: similarIDs).map {
             PaperPageView.SimilarView(id: $0.id, title: $0.title, authors: CardView.shortAuthors($0.authors))
         }
         view.hasSimilar = !view.similar.isEmpty
+        view.upvoters = try await store.upvoters(paperID: id)
+        view.hasUpvoters = !view.upvoters.isEmpty
+        if let viewer = context.viewer { view.viewerUpvoted = view.upvoters.contains(viewer.username) }
         return HTML(body: renderer.render("paper", view))
     }
 
     @Sendable func about(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        HTML(body: renderer.render("about", ["site": try await site.info()]))
+        HTML(body: renderer.render("about", ["site": try await site.info(context)]))
     }
 }
 

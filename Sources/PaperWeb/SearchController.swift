@@ -83,8 +83,9 @@ struct SearchController: Sendable {
 
     @Sendable func search(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let query = try Self.parse(request)
-        let info = try await site.info()
+        let info = try await site.info(context)
         var view = SearchPageView(site: info, query: query)
+        view.here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         guard !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return HTML(body: renderer.render("search", view))
         }
@@ -161,6 +162,7 @@ struct SearchPageView {
     var codeOnly: Bool
     var filtersOn: Bool
     var results: [SearchResultView] = []
+    var here = "/papers"
     var hasResults = false
     var noResults = false
 

@@ -32,6 +32,9 @@ struct WebSetupError: Error, CustomStringConvertible {
 struct SiteInfo {
     var paperCount: Int
     var searchMode: String
+    /// The logged-in user's name, nil for visitors.
+    var viewer: String? = nil
+    var csrf: String = ""
 }
 
 enum DateText {
@@ -68,6 +71,8 @@ struct DailyPageView {
     var latestDay: String?
     var cards: [CardView]
     var hasCards: Bool
+    /// Where vote forms return to.
+    var here: String
 }
 
 struct CardView {
@@ -159,6 +164,9 @@ struct PaperPageView {
     var hasComments: Bool
     var similar: [SimilarView] = []
     var hasSimilar = false
+    var upvoters: [String] = []
+    var hasUpvoters = false
+    var viewerUpvoted = false
 
     struct SimilarView {
         var id: String

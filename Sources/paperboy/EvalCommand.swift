@@ -127,7 +127,7 @@ struct EvalBEIR: AsyncParsableCommand {
         var ranked: [String: [String]] = [:]
         for query in dataset.queries {
             // A query the engine rejects (say, too long) retrieves nothing, as it would for a user.
-            let response = try? await engine.search(SearchRequest(query: query.text, mode: mode, limit: 100))
+            let response = try? await engine.search(SearchRequest(query: query.text, mode: mode, limit: 100, plainText: true))
             ranked[query.text] = response?.hits.map(\.paperID) ?? []
         }
         let seconds = Date().timeIntervalSince(started)

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import Hummingbird
+import PaperModel
+import PaperStore
+
+/// Resolves the session cookie to a user and hands out the CSRF cookie.
+///
+/// Sessions are server-side (in the store, so they survive restarts and work across instances); the cookie holds
+/// a random token and the store only its SHA-256. CSRF uses the double-submit pattern: a random `pb_csrf` cookie
+/// (SameSite=Lax, HttpOnly) that every POST form echoes in a hidden `csrf` field; a cross-site page can make the
+/// browser send the cookie but cannot read it to put it in the form.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = PaperboyRequestContext
+    let store: any PaperStore
+    let secureCookies: Bool
+
+    static let sessionCookie = "pb_session"
+    static let csrfCookie = "pb_csrf"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let token = request.cookies[Self.sessionCookie]?.value, Self.isToken(token) {
+            let hash = Self.hash(token)
+            if let user = try await store.sessionUser(tokenHash: hash, now: Date()) {
+                context.viewer = user
+                context.sessionTokenHash = hash
+            }
+        }
+        var newCSRF: String?
+        if let csrf = request.cookies[Self.csrfCookie]?.value, Self.isToken(csrf) {
+            context.csrfToken = csrf
+        } else {
+            newCSRF = Self.randomToken()
+            context.csrfToken = newCSRF!
+        }
+        var response = try await next(request, context)
+        if let newCSRF {
+            response.setCookie(Cookie(name: Self.csrfCookie, value: newCSRF, path: "/", secure: secure(request), httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+
+    func secure(_ request: Request) -> Bool {
+        secureCookies || request.headers[.init("X-Forwarded-Proto")!] == "https"
+    }
+
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    static func isToken(_ text: String) -> Bool {
+        text.count == 64 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+enum CSRF {
+    /// Throws 403 unless the form (or the `X-CSRF-Token` header, for scripts) echoes the CSRF cookie.
+    static func verify(_ form: FormQuery, _ request: Request, _ context: PaperboyRequestContext) throws {
+        let sent = form["csrf"] ?? request.headers[.init("X-CSRF-Token")!] ?? ""
+        let expected = context.csrfToken
+        // Constant-time comparison: the token must not leak through timing.
+        guard !expected.isEmpty, sent.utf8.count == expected.utf8.count,
+              zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
+              request.cookies[SessionMiddleware.csrfCookie]?.value == expected
+        else {
+            throw PageError(.forbidden, "Form expired", "The form was missing its security token. Reload the page and try again.")
+        }
+    }
+}
+
+extension Request {
+    /// The urlencoded form body (at most 64 KB).
+    mutating func form() async throws -> FormQuery {
+        let buffer = try await collectBody(upTo: 64 * 1024)
+        return FormQuery(String(buffer: buffer))
+    }
+}
