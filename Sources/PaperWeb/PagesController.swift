@@ -14,6 +14,9 @@ struct PagesController: Sendable {
     func addRoutes(to router: Router<PaperboyRequestContext>) {
         router.get("/", use: home)
         router.get("/papers/date/{day}", use: daily)
+        router.get("/papers/week/{week}", use: weekly)
+        router.get("/papers/month/{month}", use: monthly)
+        router.get("/papers/trending", use: trending)
         router.get("/papers/{id}", use: paper)
         // Old-style arXiv ids contain a slash: /papers/hep-th/9901001
         router.get("/papers/{id}/{number}", use: paper)
@@ -36,12 +39,78 @@ struct PagesController: Sendable {
     func dailyPage(_ day: Day, _ context: PaperboyRequestContext) async throws -> HTML {
         let entries = try await store.dailyFeed(day: day)
         let (previous, next) = try await store.neighbouringFeedDays(of: day)
-        let latest = entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil
-        let view = DailyPageView(
-            site: try await site.info(context), day: day.description, dayLong: DateText.long(day),
-            previousDay: previous?.description, previousDayShort: previous.map(DateText.short),
-            nextDay: next?.description, nextDayShort: next.map(DateText.short), latestDay: latest?.description,
-            cards: entries.map(CardView.init(entry:)), hasCards: !entries.isEmpty, here: "/papers/date/\(day)")
+        let view = FeedPageView(
+            site: try await site.info(context), heading: "Daily Papers", subtitle: "by the research community",
+            periodLabel: DateText.long(day), emptyPeriod: "on \(DateText.long(day))",
+            previousHref: previous.map { "/papers/date/\($0)" }, previousLabel: previous.map(DateText.short),
+            nextHref: next.map { "/papers/date/\($0)" }, nextLabel: next.map(DateText.short),
+            latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil)?.description : nil,
+            cards: entries.map { CardView(entry: $0) }, hasCards: !entries.isEmpty,
+            tabs: FeedPageView.tabs(active: .daily, day: day), here: "/papers/date/\(day)")
+        return HTML(body: renderer.render("daily", view))
+    }
+
+    static let periodPageSize = 100
+
+    @Sendable func weekly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let text = context.parameters.get("week") ?? ""
+        guard let week = FeedPeriod.week(text) else {
+            throw PageError(.badRequest, "Not a week", "\(text.debugDescription) is not an ISO week of the form YYYY-Www (e.g. 2026-W22).")
+        }
+        return try await periodPage(
+            week, kind: .weekly, heading: "Weekly Papers", label: "Week \(week.name.suffix(2)), \(DateText.short(week.first)) – \(DateText.short(week.last))",
+            previous: week.previousWeek, next: week.nextWeek, route: "week", context)
+    }
+
+    @Sendable func monthly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let text = context.parameters.get("month") ?? ""
+        guard let month = FeedPeriod.month(text) else {
+            throw PageError(.badRequest, "Not a month", "\(text.debugDescription) is not a month of the form YYYY-MM.")
+        }
+        let label = "\(DateText.monthNames[month.first.month - 1]) \(month.first.year)"
+        return try await periodPage(
+            month, kind: .monthly, heading: "Monthly Papers", label: label, previous: month.previousMonth,
+            next: month.nextMonth, route: "month", context)
+    }
+
+    func periodPage(
+        _ period: FeedPeriod, kind: FeedPageView.Kind, heading: String, label: String, previous: FeedPeriod,
+        next: FeedPeriod, route: String, _ context: PaperboyRequestContext
+    ) async throws -> HTML {
+        let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
+        let view = FeedPageView(
+            site: try await site.info(context), heading: heading, subtitle: "the most upvoted papers of the \(route)",
+            periodLabel: label, emptyPeriod: "in \(label)",
+            previousHref: "/papers/\(route)/\(previous.name)", previousLabel: previous.name,
+            nextHref: "/papers/\(route)/\(next.name)", nextLabel: next.name,
+            latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil)?.description : nil,
+            cards: entries.map { CardView(entry: $0) }, hasCards: !entries.isEmpty,
+            tabs: FeedPageView.tabs(active: kind, day: period.first), here: "/papers/\(route)/\(period.name)")
+        return HTML(body: renderer.render("daily", view))
+    }
+
+    /// Trending: `TrendingFormula` (see /about) over the papers submitted in its window. The window ends now, or
+    /// at the latest feed day when nothing was submitted recently (an archive or a demo still has a trending page).
+    @Sendable func trending(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let formula = TrendingFormula.standard
+        var now = Date()
+        let window = TimeInterval(formula.windowDays) * 86_400
+        var entries = try await store.submittedSince(now.addingTimeInterval(-window))
+        if entries.isEmpty, let latest = try await store.latestFeedDay(onOrBefore: nil) {
+            now = latest.adding(days: 1).startDate
+            entries = try await store.submittedSince(now.addingTimeInterval(-window)).filter { $0.submission.submittedAt < now }
+        }
+        let byID = Dictionary(entries.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let ranked = formula.rank(entries.map {
+            TrendingFormula.Candidate(paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
+        }, now: now).prefix(Self.periodPageSize).compactMap { byID[$0.paperID] }
+        let today = Day(now)
+        let view = FeedPageView(
+            site: try await site.info(context), heading: "Trending Papers",
+            subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
+            emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
+            cards: ranked.map { CardView(entry: $0) }, hasCards: !ranked.isEmpty,
+            tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
         return HTML(body: renderer.render("daily", view))
     }
 
@@ -73,7 +142,12 @@ struct PagesController: Sendable {
     }
 
     @Sendable func about(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        HTML(body: renderer.render("about", ["site": try await site.info(context)]))
+        let f = TrendingFormula.standard
+        let view: [String: Any] = [
+            "site": try await site.info(context), "commentWeight": f.commentWeight, "offsetHours": f.offsetHours,
+            "gravity": f.gravity, "windowDays": f.windowDays,
+        ]
+        return HTML(body: renderer.render("about", view))
     }
 }
 

@@ -60,19 +60,41 @@ enum DateText {
     ]
 }
 
-struct DailyPageView {
+/// A feed page: a day, an ISO week, a month, or trending.
+struct FeedPageView {
+    struct Tab {
+        var label: String
+        var href: String
+        var active: Bool
+    }
+
     var site: SiteInfo
-    var day: String
-    var dayLong: String
-    var previousDay: String?
-    var previousDayShort: String?
-    var nextDay: String?
-    var nextDayShort: String?
+    var heading: String
+    var subtitle: String
+    var periodLabel: String
+    var emptyPeriod: String
+    var previousHref: String?
+    var previousLabel: String?
+    var nextHref: String?
+    var nextLabel: String?
     var latestDay: String?
     var cards: [CardView]
     var hasCards: Bool
+    var tabs: [Tab]
     /// Where vote forms return to.
     var here: String
+
+    enum Kind { case daily, weekly, monthly, trending }
+
+    /// Daily / Weekly / Monthly / Trending, each pointing at the period that contains `day`.
+    static func tabs(active: Kind, day: Day) -> [Tab] {
+        [
+            Tab(label: "Daily", href: "/papers/date/\(day)", active: active == .daily),
+            Tab(label: "Weekly", href: "/papers/week/\(FeedPeriod.week(containing: day).name)", active: active == .weekly),
+            Tab(label: "Monthly", href: "/papers/month/\(FeedPeriod.month(containing: day).name)", active: active == .monthly),
+            Tab(label: "Trending", href: "/papers/trending", active: active == .trending),
+        ]
+    }
 }
 
 struct CardView {
@@ -85,10 +107,14 @@ struct CardView {
     var commentCount: Int?
     var codeURL: String?
     var primaryCategory: String?
+    var isNew = false
 
-    init(entry: FeedEntry) {
+    init(entry: FeedEntry, now: Date = Date()) {
         self.init(paper: entry.paper, upvotes: entry.upvotes, submitter: entry.submission.submitter)
         commentCount = entry.commentCount > 0 ? entry.commentCount : nil
+        // "new": submitted in the last 24 hours.
+        isNew = now.timeIntervalSince(entry.submission.submittedAt) < 24 * 3600
+        if codeURL == nil { codeURL = entry.submission.githubRepo }
     }
 
     init(paper: Paper, upvotes: Int, submitter: String?) {
