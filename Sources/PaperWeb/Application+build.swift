@@ -53,6 +53,7 @@ public func buildRouter(
     PagesController(store: store, search: search, renderer: renderer, site: site).addRoutes(to: router)
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     CommunityController(store: store, site: site).addRoutes(to: router)
+    SubmitController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     return router
 }
 

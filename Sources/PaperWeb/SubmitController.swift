@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import PaperModel
+import PaperStore
+
+/// Submitting papers to the daily feed, and profile pages.
+struct SubmitController: Sendable {
+    let store: any PaperStore
+    let renderer: PageRenderer
+    let site: SiteStatusProvider
+
+    func addRoutes(to router: Router<PaperboyRequestContext>) {
+        router.get("/submit", use: submitPage)
+        router.post("/submit", use: submit)
+        router.get("/users/{name}", use: profile)
+    }
+
+    struct SubmitView {
+        var site: SiteInfo
+        var today: String
+        var error: String?
+        var paper: String?
+        var github: String?
+        var project: String?
+    }
+
+    @Sendable func submitPage(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        guard context.viewer != nil else { return .redirect(to: "/login?next=/submit", type: .normal) }
+        let view = SubmitView(site: try await site.info(context), today: Day(Date()).description)
+        return try HTML(body: renderer.render("submit", view)).response(from: request, context: context)
+    }
+
+    /// An optional link field: empty, or an http(s) URL (anything else could be a script URL on the page).
+    static func link(_ raw: String?, host: String? = nil) -> (ok: Bool, url: String?) {
+        let text = (raw ?? "").trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return (true, nil) }
+        guard text.count <= 300, let url = URLComponents(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+              let urlHost = url.host?.lowercased(), !urlHost.isEmpty
+        else { return (false, nil) }
+        if let host, urlHost != host && urlHost != "www." + host { return (false, nil) }
+        return (true, text)
+    }
+
+    @Sendable func submit(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login?next=/submit", type: .normal) }
+        let today = Day(Date())
+        var view = SubmitView(
+            site: try await site.info(context), today: today.description, paper: form["paper"], github: form["github"],
+            project: form["project"])
+        func fail(_ message: String) throws -> Response {
+            view.error = message
+            return try HTML(status: .badRequest, body: renderer.render("submit", view)).response(from: request, context: context)
+        }
+        guard let arxiv = ArxivID.parse(form["paper"] ?? "") else {
+            return try fail("That is not an arXiv id or URL (e.g. 2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345).")
+        }
+        let github = Self.link(form["github"], host: "github.com")
+        guard github.ok else { return try fail("The GitHub repository must be an https://github.com/… URL.") }
+        let project = Self.link(form["project"])
+        guard project.ok else { return try fail("The project page must be an http(s) URL.") }
+        guard try await store.paper(id: arxiv.base) != nil else {
+            return try fail("Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again.")
+        }
+        do {
+            _ = try await store.submit(
+                paperID: arxiv.base, day: today, submitter: viewer.username, at: Date(), githubRepo: github.url,
+                projectPage: project.url)
+        } catch let error as StoreError where error.code == .alreadySubmitted {
+            return try fail("Already on the daily papers: \(error.message).")
+        }
+        return .redirect(to: "/papers/date/\(today)", type: .normal)
+    }
+
+    struct ProfileView {
+        var site: SiteInfo
+        var username: String
+        var displayName: String
+        var role: String
+        var isSelf: Bool
+        var submissions: [CardView]
+        var hasSubmissions: Bool
+        var upvoted: [PaperPageView.SimilarView]
+        var hasUpvoted: Bool
+        var here: String
+    }
+
+    @Sendable func profile(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let name = context.parameters.get("name") ?? ""
+        guard User.isValidUsername(name), let user = try await store.user(named: name) else {
+            throw PageError(.notFound, "No such user", "There is no user \(name.debugDescription) here.")
+        }
+        let submissions = try await store.submissions(by: user.username)
+        let upvoted = try await store.upvotedPapers(by: user.username)
+        let view = ProfileView(
+            site: try await site.info(context), username: user.username, displayName: user.displayName,
+            role: user.role.rawValue, isSelf: context.viewer?.id == user.id,
+            submissions: submissions.map { CardView(entry: $0) }, hasSubmissions: !submissions.isEmpty,
+            upvoted: upvoted.map { .init(id: $0.id, title: $0.title, authors: nil) }, hasUpvoted: !upvoted.isEmpty,
+            here: "/users/\(user.username)")
+        return HTML(body: renderer.render("profile", view))
+    }
+}
