@@ -12,6 +12,76 @@ struct CommunityController: Sendable {
     func addRoutes(to router: Router<PaperboyRequestContext>) {
         router.post("/papers/{id}/upvote", use: upvote)
         router.post("/papers/{id}/{number}/upvote", use: upvote)
+        router.post("/papers/{id}/comments", use: comment)
+        router.post("/papers/{id}/{number}/comments", use: comment)
+        router.post("/comments/{comment}/edit", use: editComment)
+        router.post("/comments/{comment}/delete", use: deleteComment)
+    }
+
+    func paperID(_ context: PaperboyRequestContext) async throws -> String {
+        var raw = context.parameters.get("id") ?? ""
+        if let number = context.parameters.get("number") { raw += "/" + number }
+        guard let id = PaperIdentifier.canonical(raw), try await store.paper(id: id) != nil else {
+            throw PageError(.notFound, "Paper not found", "There is no paper \(raw.debugDescription) here.")
+        }
+        return id
+    }
+
+    @Sendable func comment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        let id = try await paperID(context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
+        let parent = form["parent"].flatMap { Int64($0) }
+        do {
+            let comment = try await store.addComment(
+                paperID: id, author: viewer.username, parentID: parent, body: form["body"] ?? "", at: Date())
+            return .redirect(to: "/papers/\(id)#comment-\(comment.id)", type: .normal)
+        } catch let error as StoreError where error.code == .invalidInput {
+            throw PageError(.badRequest, "Comment not saved", error.message)
+        }
+    }
+
+    @Sendable func editComment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
+            throw PageError(.notFound, "Comment not found", "There is no such comment.")
+        }
+        do {
+            let comment = try await store.editComment(id: commentID, author: viewer.username, body: form["body"] ?? "", at: Date())
+            return .redirect(to: "/papers/\(comment.paperID)#comment-\(comment.id)", type: .normal)
+        } catch let error as StoreError {
+            throw Self.pageError(error)
+        }
+    }
+
+    @Sendable func deleteComment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
+            throw PageError(.notFound, "Comment not found", "There is no such comment.")
+        }
+        do {
+            try await store.deleteComment(
+                id: commentID, by: viewer.username, moderator: viewer.role != .member, at: Date())
+        } catch let error as StoreError {
+            throw Self.pageError(error)
+        }
+        return .redirect(to: AccountController.safeNext(request.headers[.referer].flatMap { URLComponents(string: $0)?.path }), type: .normal)
+    }
+
+    static func pageError(_ error: StoreError) -> PageError {
+        switch error.code {
+        case .forbidden: PageError(.forbidden, "Not allowed", error.message)
+        case .notFound: PageError(.notFound, "Comment not found", error.message)
+        default: PageError(.badRequest, "Comment not saved", error.message)
+        }
     }
 
     @Sendable func upvote(_ request: Request, context: PaperboyRequestContext) async throws -> Response {

@@ -138,6 +138,10 @@ struct PagesController: Sendable {
         view.upvoters = try await store.upvoters(paperID: id)
         view.hasUpvoters = !view.upvoters.isEmpty
         if let viewer = context.viewer { view.viewerUpvoted = view.upvoters.contains(viewer.username) }
+        view.loggedIn = context.viewer != nil
+        let confirmed = Set(try await store.claims(paperID: id).filter(\.confirmed).map(\.username))
+        view.commentList = PaperPageView.thread(
+            try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed, viewer: context.viewer)
         return HTML(body: renderer.render("paper", view))
     }
 

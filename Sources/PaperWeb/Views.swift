@@ -156,9 +156,19 @@ struct PaperPageView {
     }
 
     struct CommentView {
+        var id: Int64
         var author: String
-        var body: String
+        var bodyHTML: String
+        var rawBody: String
         var createdAt: String
+        var edited: Bool
+        var deleted: Bool
+        var depth: Int
+        var parentAuthor: String?
+        var isSubmitter: Bool
+        var isAuthor: Bool
+        var canEdit: Bool
+        var canDelete: Bool
     }
 
     struct ArxivView {
@@ -169,6 +179,8 @@ struct PaperPageView {
 
     var site: SiteInfo
     var id: String
+    /// The paper id, under a name comment templates cannot shadow.
+    var paperID: String
     var title: String
     var authors: [String]
     var abstractHTML: String
@@ -193,6 +205,7 @@ struct PaperPageView {
     var upvoters: [String] = []
     var hasUpvoters = false
     var viewerUpvoted = false
+    var loggedIn = false
 
     struct SimilarView {
         var id: String
@@ -203,6 +216,7 @@ struct PaperPageView {
     init(site: SiteInfo, paper: Paper, upvotes: Int, submission: DailySubmission?, comments: [Comment]) {
         self.site = site
         id = paper.id
+        paperID = paper.id
         title = paper.title
         authors = paper.authors
         abstractHTML = HTMLText.linkified(paper.abstract)
@@ -225,10 +239,32 @@ struct PaperPageView {
         self.submission = submission.map {
             SubmissionView(day: $0.day.description, dayLong: DateText.long($0.day), submitter: $0.submitter)
         }
-        commentList = comments.map {
-            CommentView(author: $0.author, body: $0.body, createdAt: DateText.iso8601($0.createdAt))
-        }
+        commentList = []
         hasComments = !comments.isEmpty
+    }
+
+    /// Comments in thread order (each reply under its parent), with badges and the viewer's permissions.
+    static func thread(
+        _ comments: [Comment], submitter: String?, confirmedAuthors: Set<String>, viewer: User?
+    ) -> [CommentView] {
+        let children = Dictionary(grouping: comments, by: { $0.parentID ?? 0 })
+        let authors = Dictionary(comments.map { ($0.id, $0.author) }, uniquingKeysWith: { a, _ in a })
+        var out: [CommentView] = []
+        func visit(_ parent: Int64, depth: Int) {
+            for c in children[parent] ?? [] {
+                let own = viewer?.username.lowercased() == c.author.lowercased()
+                out.append(CommentView(
+                    id: c.id, author: c.author, bodyHTML: SafeMarkdown.render(c.body), rawBody: c.body,
+                    createdAt: DateText.iso8601(c.createdAt), edited: c.editedAt != nil, deleted: c.isDeleted,
+                    depth: min(depth, 4), parentAuthor: c.parentID.flatMap { authors[$0] },
+                    isSubmitter: c.author == submitter, isAuthor: confirmedAuthors.contains(c.author),
+                    canEdit: own && !c.isDeleted,
+                    canDelete: !c.isDeleted && (own || viewer?.role == .curator || viewer?.role == .admin)))
+                visit(c.id, depth: depth + 1)
+            }
+        }
+        visit(0, depth: 0)
+        return out
     }
 
     static func label(_ kind: PaperLink.Kind) -> String {
