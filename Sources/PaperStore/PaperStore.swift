@@ -55,6 +55,7 @@ public protocol PaperStore: Sendable {
     // MARK: Users, upvotes, comments
     func createUser(username: String, displayName: String, role: UserRole, passwordHash: String?) async throws -> User
     func user(named username: String) async throws -> User?
+    func setRole(username: String, role: UserRole) async throws
     /// Sets or clears one user's upvote on a paper; returns the paper's new upvote count.
     @discardableResult func setUpvote(paperID: String, username: String, upvoted: Bool) async throws -> Int
     func upvoteCount(paperID: String) async throws -> Int

@@ -91,6 +91,12 @@ extension SQLitePaperStore {
 
     // MARK: Accounts and sessions
 
+    public func setRole(username: String, role: UserRole) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE user SET role = ? WHERE id = ?", arguments: [role.rawValue, try Self.userID(username, db)])
+        }
+    }
+
     public func passwordHash(username: String) async throws -> String? {
         try await read { db in
             try String.fetchOne(db, sql: "SELECT password_hash FROM user WHERE username = ?", arguments: [username])

@@ -54,6 +54,7 @@ public func buildRouter(
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     CommunityController(store: store, site: site).addRoutes(to: router)
     SubmitController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     return router
 }
 

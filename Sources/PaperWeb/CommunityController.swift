@@ -16,6 +16,42 @@ struct CommunityController: Sendable {
         router.post("/papers/{id}/{number}/comments", use: comment)
         router.post("/comments/{comment}/edit", use: editComment)
         router.post("/comments/{comment}/delete", use: deleteComment)
+        router.post("/papers/{id}/claim", use: claim)
+        router.post("/papers/{id}/{number}/claim", use: claim)
+        router.post("/curate/claims", use: confirmClaim)
+    }
+
+    @Sendable func claim(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        let id = try await paperID(context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
+        do {
+            try await store.claimAuthorship(paperID: id, username: viewer.username, authorName: form["author"] ?? "")
+        } catch let error as StoreError where error.code == .invalidInput {
+            throw PageError(.badRequest, "Claim not recorded", error.message)
+        }
+        return .redirect(to: "/papers/\(id)", type: .normal)
+    }
+
+    /// Curators and admins confirm author claims (listed on /curate).
+    @Sendable func confirmClaim(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        guard let viewer = context.viewer, viewer.role != .member else {
+            throw PageError(.forbidden, "Curators only", "Only curators and admins confirm author claims.")
+        }
+        guard let paper = form["paper"], let user = form["user"] else {
+            throw PageError(.badRequest, "Missing fields", "Say which paper and user the claim is for.")
+        }
+        do {
+            try await store.confirmClaim(paperID: paper, username: user)
+        } catch let error as StoreError {
+            throw PageError(.notFound, "No such claim", error.message)
+        }
+        return .redirect(to: "/curate", type: .normal)
     }
 
     func paperID(_ context: PaperboyRequestContext) async throws -> String {

@@ -139,6 +139,12 @@ struct PagesController: Sendable {
         view.hasUpvoters = !view.upvoters.isEmpty
         if let viewer = context.viewer { view.viewerUpvoted = view.upvoters.contains(viewer.username) }
         view.loggedIn = context.viewer != nil
+        if let viewer = context.viewer {
+            view.viewerCollections = try await store.collections(owner: viewer.username).map { .init(id: $0.id, name: $0.name) }
+            view.hasCollections = !view.viewerCollections.isEmpty
+            view.authorChoices = paper.authors
+            view.hasAuthorChoices = !paper.authors.isEmpty
+        }
         let confirmed = Set(try await store.claims(paperID: id).filter(\.confirmed).map(\.username))
         view.commentList = PaperPageView.thread(
             try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed, viewer: context.viewer)

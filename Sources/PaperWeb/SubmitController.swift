@@ -13,6 +13,7 @@ struct SubmitController: Sendable {
         router.get("/submit", use: submitPage)
         router.post("/submit", use: submit)
         router.get("/users/{name}", use: profile)
+        router.get("/curate", use: curate)
     }
 
     struct SubmitView {
@@ -74,6 +75,20 @@ struct SubmitController: Sendable {
         return .redirect(to: "/papers/date/\(today)", type: .normal)
     }
 
+    struct CurateView {
+        var site: SiteInfo
+        var claims: [AuthorClaim]
+        var hasClaims: Bool
+    }
+
+    @Sendable func curate(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        guard let viewer = context.viewer, viewer.role != .member else {
+            throw PageError(.forbidden, "Curators only", "This page is for curators and admins.")
+        }
+        let claims = try await store.pendingClaims()
+        return HTML(body: renderer.render("curate", CurateView(site: try await site.info(context), claims: claims, hasClaims: !claims.isEmpty)))
+    }
+
     struct ProfileView {
         var site: SiteInfo
         var username: String
@@ -84,6 +99,8 @@ struct SubmitController: Sendable {
         var hasSubmissions: Bool
         var upvoted: [PaperPageView.SimilarView]
         var hasUpvoted: Bool
+        var collections: [PaperCollection]
+        var hasCollections: Bool
         var here: String
     }
 
@@ -94,12 +111,15 @@ struct SubmitController: Sendable {
         }
         let submissions = try await store.submissions(by: user.username)
         let upvoted = try await store.upvotedPapers(by: user.username)
+        let isSelf = context.viewer?.id == user.id
+        // Others see only public collections.
+        let collections = try await store.collections(owner: user.username).filter { isSelf || $0.isPublic }
         let view = ProfileView(
             site: try await site.info(context), username: user.username, displayName: user.displayName,
-            role: user.role.rawValue, isSelf: context.viewer?.id == user.id,
+            role: user.role.rawValue, isSelf: isSelf,
             submissions: submissions.map { CardView(entry: $0) }, hasSubmissions: !submissions.isEmpty,
             upvoted: upvoted.map { .init(id: $0.id, title: $0.title, authors: nil) }, hasUpvoted: !upvoted.isEmpty,
-            here: "/users/\(user.username)")
+            collections: collections, hasCollections: !collections.isEmpty, here: "/users/\(user.username)")
         return HTML(body: renderer.render("profile", view))
     }
 }

@@ -206,6 +206,15 @@ struct PaperPageView {
     var hasUpvoters = false
     var viewerUpvoted = false
     var loggedIn = false
+    var viewerCollections: [CollectionOption] = []
+    var hasCollections = false
+    var authorChoices: [String] = []
+    var hasAuthorChoices = false
+
+    struct CollectionOption {
+        var id: Int64
+        var name: String
+    }
 
     struct SimilarView {
         var id: String

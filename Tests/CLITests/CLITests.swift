@@ -85,6 +85,24 @@ struct CLITests {
         #expect(run.stderr.contains("skipped \(cut.path):2:"))
     }
 
+    @Test func createsAnAdminWithAPasswordFromStandardInput() throws {
+        let data = try temporaryDirectory().appendingPathComponent("data").path
+        let process = Process()
+        process.executableURL = paperboyBinary
+        process.arguments = ["user", "create", "boss", "--admin", "--data-dir", data]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        input.fileHandleForWriting.write(Data("a long password\n".utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("created admin boss"))
+        #expect(try paperboy(["user", "create", "bad name!", "--data-dir", data]).status != 0)
+    }
+
     @Test func badArgumentsAreRejectedWithUsage() throws {
         var run = try paperboy(["import", "--date", "May 30", "x.txt"])
         #expect(run.status != 0)

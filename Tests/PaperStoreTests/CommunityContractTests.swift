@@ -30,6 +30,8 @@ struct CommunityContractTests {
         #expect(try await store.passwordHash(username: "ada") == "h2")
         #expect(try await store.sessionUser(tokenHash: "t1", now: now)?.username == "ada")
         #expect(try await store.sessionUser(tokenHash: "t2", now: now) == nil)
+        try await store.setRole(username: "ada", role: .admin)
+        #expect(try await store.sessionUser(tokenHash: "t1", now: now)?.role == .admin)
         try await store.deleteSession(tokenHash: "t1")
         #expect(try await store.sessionUser(tokenHash: "t1", now: now) == nil)
     }

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import PaperModel
+import PaperStore
+
+/// Reading lists: named, public or private, one owner. A private collection is a 404 for everyone else, so its
+/// existence does not leak.
+struct CollectionsController: Sendable {
+    let store: any PaperStore
+    let renderer: PageRenderer
+    let site: SiteStatusProvider
+
+    func addRoutes(to router: Router<PaperboyRequestContext>) {
+        router.post("/collections", use: create)
+        router.get("/collections/{collection}", use: show)
+        router.post("/collections/{collection}/items", use: setItem)
+        // The paper page's "Save to collection" form names the collection in a field.
+        router.post("/collections/save", use: setItem)
+    }
+
+    struct CollectionView {
+        struct Item {
+            var id: String
+            var title: String
+        }
+
+        var site: SiteInfo
+        var collectionID: Int64
+        var name: String
+        var owner: String
+        var isPublic: Bool
+        var isOwner: Bool
+        var paperCount: Int
+        var papers: [Item]
+        var hasPapers: Bool
+    }
+
+    func visibleCollection(_ context: PaperboyRequestContext, form: FormQuery? = nil) async throws -> PaperCollection {
+        guard let id = (context.parameters.get("collection") ?? form?["collection"]).flatMap({ Int64($0) }),
+              let collection = try await store.collection(id: id),
+              collection.isPublic || collection.owner == context.viewer?.username
+        else { throw PageError(.notFound, "Collection not found", "There is no such collection.") }
+        return collection
+    }
+
+    @Sendable func show(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let collection = try await visibleCollection(context)
+        let papers = try await store.collectionPapers(id: collection.id)
+        let view = CollectionView(
+            site: try await site.info(context), collectionID: collection.id, name: collection.name, owner: collection.owner,
+            isPublic: collection.isPublic, isOwner: collection.owner == context.viewer?.username,
+            paperCount: collection.paperCount, papers: papers.map { .init(id: $0.id, title: $0.title) },
+            hasPapers: !papers.isEmpty)
+        return HTML(body: renderer.render("collection", view))
+    }
+
+    @Sendable func create(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        do {
+            let collection = try await store.createCollection(
+                owner: viewer.username, name: form["name"] ?? "", isPublic: form["public"] == "on" || form["public"] == "1")
+            if let paper = form["paper"].flatMap(PaperIdentifier.canonical) {
+                try await store.setCollectionItem(collectionID: collection.id, paperID: paper, present: true, by: viewer.username)
+                return .redirect(to: "/papers/\(paper)", type: .normal)
+            }
+            return .redirect(to: "/collections/\(collection.id)", type: .normal)
+        } catch let error as StoreError where error.code == .invalidInput || error.code == .paperNotFound {
+            throw PageError(.badRequest, "Collection not created", error.message)
+        }
+    }
+
+    @Sendable func setItem(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        let collection = try await visibleCollection(context, form: form)
+        guard collection.owner == viewer.username else {
+            throw PageError(.forbidden, "Not your collection", "Only its owner can change a collection.")
+        }
+        guard let paper = form["paper"].flatMap(PaperIdentifier.canonical) else {
+            throw PageError(.badRequest, "No paper", "Say which paper to add or remove.")
+        }
+        do {
+            try await store.setCollectionItem(
+                collectionID: collection.id, paperID: paper, present: form["present"] != "off", by: viewer.username)
+        } catch let error as StoreError where error.code == .paperNotFound {
+            throw PageError(.notFound, "Paper not found", error.message)
+        }
+        return .redirect(to: AccountController.safeNext(form["next"] ?? "/collections/\(collection.id)"), type: .normal)
+    }
+}

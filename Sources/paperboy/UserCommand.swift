@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import HummingbirdBcrypt
+import PaperModel
+import PaperStore
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage accounts.", subcommands: [CreateUser.self])
+}
+
+struct CreateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create an account; the password is read from standard input (or asked for on a terminal).",
+        discussion: "Example: echo 'a long password' | paperboy user create alice --admin")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: "Username: 1-39 letters, digits, '-' or '_'.")
+    var username: String
+
+    @Flag(help: "Make the account an admin.")
+    var admin = false
+
+    @Flag(help: "Make the account a curator.")
+    var curator = false
+
+    func validate() throws {
+        guard User.isValidUsername(username) else { throw ValidationError("username must be 1-39 letters, digits, '-' or '_'") }
+        guard !(admin && curator) else { throw ValidationError("choose --admin or --curator, not both") }
+    }
+
+    func run() async throws {
+        let password: String
+        if isatty(STDIN_FILENO) == 1, let typed = getpass("Password for \(username): ") {
+            password = String(cString: typed)
+        } else {
+            password = readLine(strippingNewline: true) ?? ""
+        }
+        guard password.count >= 8, password.count <= 72 else { throw CommandFailure("a password has 8 to 72 characters") }
+        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let role: UserRole = admin ? .admin : curator ? .curator : .member
+        do {
+            _ = try await store.createUser(
+                username: username, displayName: username, role: role, passwordHash: Bcrypt.hash(password, cost: 11))
+        } catch let error as StoreError {
+            throw CommandFailure(error.message)
+        }
+        print("created \(role.rawValue) \(username)")
+    }
+}
