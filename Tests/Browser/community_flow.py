@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Browser test: two people use Paperboy in headless Chromium (Debian's chromium + chromium-driver, Selenium).
+
+Starts `paperboy serve` on a free loopback port with the demo corpus, then: Alice signs up and submits a paper to
+today's feed; Bob signs up, upvotes it (JavaScript path, no reload) and comments; the trending page and the weekly
+tab show the paper. Saves a screenshot of the daily page. Prints 'N passed, N failed'.
+
+Usage: community_flow.py PAPERBOY_BINARY OUTPUT_DIR
+"""
+import datetime, gzip, json, os, socket, subprocess, sys, tempfile, time, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+binary, out_dir = sys.argv[1], sys.argv[2]
+os.makedirs(out_dir, exist_ok=True)
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+data = os.path.join(root, "Sources", "DemoCorpus", "Data")
+
+# A demo paper that is on no daily feed yet.
+picked = {line.split("\t")[1] for line in open(os.path.join(data, "daily-picks.tsv")) if not line.startswith("day")}
+paper = None
+with gzip.open(os.path.join(data, "arxiv-cs-2026-05.jsonl.gz"), "rt") as f:
+    for line in f:
+        record = json.loads(line)
+        if record["id"] not in picked:
+            paper = record
+            break
+title = " ".join(paper["title"].split())
+
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+base = f"http://127.0.0.1:{port}"
+data_dir = tempfile.mkdtemp(prefix="paperboy-browser-")
+server = subprocess.Popen(
+    [binary, "serve", "--port", str(port), "--data-dir", data_dir, "--model", "/nonexistent-model"],
+    stdout=subprocess.DEVNULL, stderr=open(os.path.join(out_dir, "server.log"), "w"))
+
+passed, failed = 0, 0
+
+
+def check(name, condition):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok - {name}")
+    else:
+        failed += 1
+        print(f"FAILED - {name}")
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600", "--disable-dev-shm-usage"]:
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def sign_up(driver, name):
+    driver.get(base + "/signup")
+    driver.find_element(By.NAME, "username").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys("a long password")
+    driver.find_element(By.NAME, "confirm").send_keys("a long password")
+    driver.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, f"a[href='/users/{name}']")))
+
+
+try:
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.2)
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+    alice = browser()
+    sign_up(alice, "alice")
+    check("sign up logs in", "alice" in alice.page_source)
+    alice.get(base + "/submit")
+    alice.find_element(By.NAME, "paper").send_keys("https://arxiv.org/abs/" + paper["id"] + "v1")
+    alice.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    WebDriverWait(alice, 20).until(EC.url_contains("/papers/date/" + today))
+    check("submission lands on today's feed", title in alice.page_source)
+
+    bob = browser()
+    sign_up(bob, "bob")
+    bob.get(base + "/papers/date/" + today)
+    button = bob.find_element(By.CSS_SELECTOR, f"form.vote-form[action='/papers/{paper['id']}/upvote'] button")
+    url_before = bob.current_url
+    button.click()
+    WebDriverWait(bob, 20).until(lambda d: button.find_element(By.CSS_SELECTOR, ".vote-count").text == "1")
+    check("upvote updates the count without a reload", bob.current_url == url_before and "upvoted" in button.get_attribute("class"))
+
+    bob.get(base + "/papers/" + paper["id"])
+    bob.find_element(By.ID, "comment-body").send_keys("Nice **ablation** <script>alert(1)</script>")
+    bob.find_element(By.CSS_SELECTOR, "form.comment-form button[type=submit]").click()
+    WebDriverWait(bob, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".comment-body strong")))
+    check("comment is rendered safely", "<script>alert(1)</script>" not in bob.page_source
+          and bob.find_element(By.CSS_SELECTOR, ".comment-body strong").text == "ablation")
+    check("upvoters are listed", "Upvoted by" in bob.page_source)
+
+    alice.get(base + "/papers/trending")
+    check("trending shows the paper first", alice.find_elements(By.CSS_SELECTOR, ".card-title a")[0].text.startswith(title[:40]))
+    alice.find_element(By.LINK_TEXT, "Weekly").click()
+    check("weekly tab shows the paper", title in alice.page_source)
+
+    alice.get(base + "/papers/date/" + today)
+    alice.save_screenshot(os.path.join(out_dir, "daily.png"))
+    check("screenshot saved", os.path.getsize(os.path.join(out_dir, "daily.png")) > 10_000)
+    alice.quit()
+    bob.quit()
+except Exception as error:
+    failed += 1
+    print(f"FAILED - browser flow raised {error!r}")
+finally:
+    server.terminate()
+    server.wait(timeout=20)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
