@@ -23,11 +23,14 @@ struct SubmitController: Sendable {
         var paper: String?
         var github: String?
         var project: String?
+        var isCurator = false
+        var onBehalf: String?
     }
 
     @Sendable func submitPage(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         guard context.viewer != nil else { return .redirect(to: "/login?next=/submit", type: .normal) }
-        let view = SubmitView(site: try await site.info(context), today: Day(Date()).description)
+        var view = SubmitView(site: try await site.info(context), today: Day(Date()).description)
+        view.isCurator = context.viewer.map { $0.role != .member } ?? false
         return try HTML(body: renderer.render("submit", view)).response(from: request, context: context)
     }
 
@@ -50,7 +53,7 @@ struct SubmitController: Sendable {
         let today = Day(Date())
         var view = SubmitView(
             site: try await site.info(context), today: today.description, paper: form["paper"], github: form["github"],
-            project: form["project"])
+            project: form["project"], isCurator: viewer.role != .member, onBehalf: form["on_behalf"])
         func fail(_ message: String) throws -> Response {
             view.error = message
             return try HTML(status: .badRequest, body: renderer.render("submit", view)).response(from: request, context: context)
@@ -62,12 +65,21 @@ struct SubmitController: Sendable {
         guard github.ok else { return try fail("The GitHub repository must be an https://github.com/… URL.") }
         let project = Self.link(form["project"])
         guard project.ok else { return try fail("The project page must be an http(s) URL.") }
+        // Curators submit on behalf of others (say, a paper someone mailed them).
+        var submitter = viewer.username
+        if let other = form["on_behalf"]?.trimmingCharacters(in: .whitespaces), !other.isEmpty {
+            guard viewer.role != .member else { return try fail("Only curators submit on behalf of others.") }
+            guard User.isValidUsername(other), let user = try await store.user(named: other) else {
+                return try fail("There is no user \(other.debugDescription).")
+            }
+            submitter = user.username
+        }
         guard try await store.paper(id: arxiv.base) != nil else {
             return try fail("Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again.")
         }
         do {
             _ = try await store.submit(
-                paperID: arxiv.base, day: today, submitter: viewer.username, at: Date(), githubRepo: github.url,
+                paperID: arxiv.base, day: today, submitter: submitter, at: Date(), githubRepo: github.url,
                 projectPage: project.url)
         } catch let error as StoreError where error.code == .alreadySubmitted {
             return try fail("Already on the daily papers: \(error.message).")

@@ -53,4 +53,19 @@ struct SubmitTests {
             try await browser.client.execute(uri: "/users/nobody", method: .get) { #expect($0.status == .notFound) }
         }
     }
+
+    @Test func curatorsSubmitOnBehalfOfOthers() async throws {
+        try await withBrowserApp { browser, store in
+            try await store.upsert([Paper(id: "2611.00003", title: "Mailed in", abstract: "x"), Paper(id: "2611.00004", title: "Other", abstract: "y")])
+            _ = try await browser.signUp("alice")
+            #expect(try await browser.post("/submit", ["paper": "2611.00003", "on_behalf": "ada"]).text.contains("Only curators"))
+            let curator = Browser(client: browser.client)
+            _ = try await curator.signUp("cura")
+            try await store.setRole(username: "cura", role: .curator)
+            #expect(try await curator.get("/submit").text.contains("On behalf of"))
+            #expect(try await curator.post("/submit", ["paper": "2611.00003", "on_behalf": "ghost"]).text.contains("no user"))
+            #expect(try await curator.post("/submit", ["paper": "2611.00003", "on_behalf": "ada"]).status == .seeOther)
+            #expect(try await store.submission(paperID: "2611.00003")?.submitter == "ada")
+        }
+    }
 }
