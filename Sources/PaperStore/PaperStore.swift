@@ -40,6 +40,8 @@ public protocol PaperStore: Sendable {
     /// Feed entries submitted at or after `since`: the candidates the trending ranking orders.
     func submittedSince(_ since: Date) async throws -> [FeedEntry]
     func submissions(by username: String) async throws -> [FeedEntry]
+    /// Takes a paper off the daily feed (curators hiding spam); returns false when it was on none.
+    @discardableResult func removeSubmission(paperID: String) async throws -> Bool
 
     // MARK: Embeddings (derived, kept with the model identity that produced them)
     /// The change sequence up to which papers have vectors for `model` (0: none yet).

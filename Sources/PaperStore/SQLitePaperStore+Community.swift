@@ -4,6 +4,13 @@ import PaperModel
 
 /// Accounts, sessions, upvoters, comment editing, collections and author claims.
 extension SQLitePaperStore {
+    public func removeSubmission(paperID: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM daily_submission WHERE paper_id = ?", arguments: [paperID])
+            return db.changesCount > 0
+        }
+    }
+
     // MARK: Upvotes
 
     public func upvoters(paperID: String) async throws -> [String] {

@@ -19,6 +19,21 @@ struct CommunityController: Sendable {
         router.post("/papers/{id}/claim", use: claim)
         router.post("/papers/{id}/{number}/claim", use: claim)
         router.post("/curate/claims", use: confirmClaim)
+        router.post("/papers/{id}/hide", use: hide)
+        router.post("/papers/{id}/{number}/hide", use: hide)
+    }
+
+    /// Curators take spam off the daily feed; the paper stays in the store and in search.
+    @Sendable func hide(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        try CSRF.verify(form, request, context)
+        let id = try await paperID(context)
+        guard let viewer = context.viewer, viewer.role != .member else {
+            throw PageError(.forbidden, "Curators only", "Only curators and admins take papers off the feed.")
+        }
+        try await store.removeSubmission(paperID: id)
+        return .redirect(to: "/papers/\(id)", type: .normal)
     }
 
     @Sendable func claim(_ request: Request, context: PaperboyRequestContext) async throws -> Response {

@@ -139,6 +139,7 @@ struct PagesController: Sendable {
         view.hasUpvoters = !view.upvoters.isEmpty
         if let viewer = context.viewer { view.viewerUpvoted = view.upvoters.contains(viewer.username) }
         view.loggedIn = context.viewer != nil
+        view.canModerate = context.viewer.map { $0.role != .member } ?? false
         if let viewer = context.viewer {
             view.viewerCollections = try await store.collections(owner: viewer.username).map { .init(id: $0.id, name: $0.name) }
             view.hasCollections = !view.viewerCollections.isEmpty

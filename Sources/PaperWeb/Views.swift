@@ -206,6 +206,7 @@ struct PaperPageView {
     var hasUpvoters = false
     var viewerUpvoted = false
     var loggedIn = false
+    var canModerate = false
     var viewerCollections: [CollectionOption] = []
     var hasCollections = false
     var authorChoices: [String] = []

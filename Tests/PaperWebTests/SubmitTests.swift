@@ -66,6 +66,12 @@ struct SubmitTests {
             #expect(try await curator.post("/submit", ["paper": "2611.00003", "on_behalf": "ghost"]).text.contains("no user"))
             #expect(try await curator.post("/submit", ["paper": "2611.00003", "on_behalf": "ada"]).status == .seeOther)
             #expect(try await store.submission(paperID: "2611.00003")?.submitter == "ada")
+            // Hiding spam: members may not, curators may; the paper stays in the store.
+            #expect(try await browser.post("/papers/2611.00003/hide", [:]).status == .forbidden)
+            #expect(try await curator.get("/papers/2611.00003").text.contains("Take off the daily feed"))
+            #expect(try await curator.post("/papers/2611.00003/hide", [:]).status == .seeOther)
+            #expect(try await store.submission(paperID: "2611.00003") == nil)
+            #expect(try await store.paper(id: "2611.00003") != nil)
         }
     }
 }
