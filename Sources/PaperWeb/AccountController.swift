@@ -74,9 +74,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func signup(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form["password"] ?? ""
         let next = Self.safeNext(form["next"])
@@ -103,9 +101,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func login(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form["password"] ?? ""
         let next = Self.safeNext(form["next"])
@@ -135,9 +131,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func logout(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         if let hash = context.sessionTokenHash { try await store.deleteSession(tokenHash: hash) }
         var response = Response.redirect(to: "/", type: .normal)
         response.setCookie(Cookie(name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
@@ -157,9 +151,7 @@ struct AccountController: Sendable {
     }
 
     @Sendable func changePassword(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         let current = form["current"] ?? "", password = form["password"] ?? ""
         let stored = try await store.passwordHash(username: viewer.username)

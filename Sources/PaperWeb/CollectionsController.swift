@@ -55,9 +55,7 @@ struct CollectionsController: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         do {
             let collection = try await store.createCollection(
@@ -73,9 +71,7 @@ struct CollectionsController: Sendable {
     }
 
     @Sendable func setItem(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         let collection = try await visibleCollection(context, form: form)
         guard collection.owner == viewer.username else {

@@ -25,9 +25,7 @@ struct CommunityController: Sendable {
 
     /// Curators take spam off the daily feed; the paper stays in the store and in search.
     @Sendable func hide(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         let id = try await paperID(context)
         guard let viewer = context.viewer, viewer.role != .member else {
             throw PageError(.forbidden, "Curators only", "Only curators and admins take papers off the feed.")
@@ -37,9 +35,7 @@ struct CommunityController: Sendable {
     }
 
     @Sendable func claim(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         let id = try await paperID(context)
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
         do {
@@ -52,9 +48,7 @@ struct CommunityController: Sendable {
 
     /// Curators and admins confirm author claims (listed on /curate).
     @Sendable func confirmClaim(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer, viewer.role != .member else {
             throw PageError(.forbidden, "Curators only", "Only curators and admins confirm author claims.")
         }
@@ -79,9 +73,7 @@ struct CommunityController: Sendable {
     }
 
     @Sendable func comment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         let id = try await paperID(context)
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
         let parent = form["parent"].flatMap { Int64($0) }
@@ -95,9 +87,7 @@ struct CommunityController: Sendable {
     }
 
     @Sendable func editComment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
             throw PageError(.notFound, "Comment not found", "There is no such comment.")
@@ -111,9 +101,7 @@ struct CommunityController: Sendable {
     }
 
     @Sendable func deleteComment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
             throw PageError(.notFound, "Comment not found", "There is no such comment.")
@@ -136,9 +124,7 @@ struct CommunityController: Sendable {
     }
 
     @Sendable func upvote(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         var raw = context.parameters.get("id") ?? ""
         if let number = context.parameters.get("number") { raw += "/" + number }
         guard let id = PaperIdentifier.canonical(raw), try await store.paper(id: id) != nil else {

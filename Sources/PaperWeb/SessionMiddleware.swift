@@ -60,6 +60,14 @@ struct SessionMiddleware: RouterMiddleware {
 }
 
 enum CSRF {
+    /// Reads a POST form and checks its token: the first lines of every state-changing handler.
+    static func verifiedForm(_ request: Request, _ context: PaperboyRequestContext) async throws -> (FormQuery, Request) {
+        var request = request
+        let form = try await request.form()
+        try verify(form, request, context)
+        return (form, request)
+    }
+
     /// Throws 403 unless the form (or the `X-CSRF-Token` header, for scripts) echoes the CSRF cookie.
     static func verify(_ form: FormQuery, _ request: Request, _ context: PaperboyRequestContext) throws {
         let sent = form["csrf"] ?? request.headers[.init("X-CSRF-Token")!] ?? ""

@@ -46,9 +46,7 @@ struct SubmitController: Sendable {
     }
 
     @Sendable func submit(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        var request = request
-        let form = try await request.form()
-        try CSRF.verify(form, request, context)
+        let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/submit", type: .normal) }
         let today = Day(Date())
         var view = SubmitView(
