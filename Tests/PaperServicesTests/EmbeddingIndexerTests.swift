@@ -119,13 +119,16 @@ struct EmbeddingIndexerTests {
         try await store.upsert(papers(3))
         let indexer = EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(), chunking: .none, idleInterval: .milliseconds(20))
         let task = Task { try await indexer.run() }
-        for _ in 0..<200 where try await store.embeddingCount(model: indexer.modelKey) < 3 {
-            try await Task.sleep(for: .milliseconds(20))
+        // Polls with a generous deadline: a loaded CI machine may take a while, a broken service never gets there.
+        func waitFor(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while try await store.embeddingCount(model: indexer.modelKey) < count, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
+        try await waitFor(3)
         try await store.upsert([Paper(id: "2501.00009", title: "Late", abstract: "Arrives later.")])
-        for _ in 0..<200 where try await store.embeddingCount(model: indexer.modelKey) < 4 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await waitFor(4)
         #expect(try await store.embeddingCount(model: indexer.modelKey) == 4)
         task.cancel()
         _ = await task.result
