@@ -97,7 +97,7 @@ struct AccountController: Sendable {
         } catch let error as StoreError where error.code == .usernameTaken {
             return try await fail("That username is taken.")
         }
-        return try await startSession(username: username, redirect: next, request: request)
+        return try await startSession(username: username, redirect: next, context: context)
     }
 
     @Sendable func login(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -127,14 +127,16 @@ struct AccountController: Sendable {
             ).response(from: request, context: context)
         }
         await throttle.recordSuccess(username: username.lowercased())
-        return try await startSession(username: user.username, redirect: next, request: request)
+        return try await startSession(username: user.username, redirect: next, context: context)
     }
 
     @Sendable func logout(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         if let hash = context.sessionTokenHash { try await store.deleteSession(tokenHash: hash) }
         var response = Response.redirect(to: "/", type: .normal)
-        response.setCookie(Cookie(name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+        response.setCookie(Cookie(
+            name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.secureCookies,
+            httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -170,15 +172,14 @@ struct AccountController: Sendable {
         return .redirect(to: "/users/\(viewer.username)", type: .normal)
     }
 
-    func startSession(username: String, redirect: String, request: Request) async throws -> Response {
+    func startSession(username: String, redirect: String, context: PaperboyRequestContext) async throws -> Response {
         let token = SessionMiddleware.randomToken()
         let expires = Date().addingTimeInterval(Self.sessionLifetime)
         try await store.createSession(username: username, tokenHash: SessionMiddleware.hash(token), expiresAt: expires)
         var response = Response.redirect(to: redirect, type: .normal)
-        let secure = request.headers[.init("X-Forwarded-Proto")!] == "https"
         response.setCookie(Cookie(
-            name: SessionMiddleware.sessionCookie, value: token, expires: expires, path: "/", secure: secure, httpOnly: true,
-            sameSite: .lax))
+            name: SessionMiddleware.sessionCookie, value: token, expires: expires, path: "/", secure: context.secureCookies,
+            httpOnly: true, sameSite: .lax))
         return response
     }
 }

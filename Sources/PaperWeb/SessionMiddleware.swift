@@ -20,6 +20,7 @@ struct SessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        context.secureCookies = secure(request)
         if let token = request.cookies[Self.sessionCookie]?.value, Self.isToken(token) {
             let hash = Self.hash(token)
             if let user = try await store.sessionUser(tokenHash: hash, now: Date()) {
@@ -36,11 +37,13 @@ struct SessionMiddleware: RouterMiddleware {
         }
         var response = try await next(request, context)
         if let newCSRF {
-            response.setCookie(Cookie(name: Self.csrfCookie, value: newCSRF, path: "/", secure: secure(request), httpOnly: true, sameSite: .lax))
+            response.setCookie(Cookie(
+                name: Self.csrfCookie, value: newCSRF, path: "/", secure: context.secureCookies, httpOnly: true, sameSite: .lax))
         }
         return response
     }
 
+    /// Secure cookies when configured (served behind TLS) or when a proxy says the request came over https.
     func secure(_ request: Request) -> Bool {
         secureCookies || request.headers[.init("X-Forwarded-Proto")!] == "https"
     }

@@ -14,6 +14,8 @@ public struct PaperboyRequestContext: RequestContext, RemoteAddressRequestContex
     public var sessionTokenHash: String?
     /// The double-submit CSRF token: the `pb_csrf` cookie, which every state-changing form must echo.
     public var csrfToken = ""
+    /// Whether cookies set for this request get the Secure attribute (decided once, by `SessionMiddleware`).
+    public var secureCookies = false
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -92,6 +92,22 @@ struct AccountTests {
         }
     }
 
+    @Test func cookiesAreSecureBehindTLS() async throws {
+        try await withBrowserApp { browser, _ in
+            try await browser.get("/")
+            let csrf = try #require(browser.jar["pb_csrf"])
+            var headers = browser.jar.header
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            headers[.init("X-Forwarded-Proto")!] = "https"
+            let body = "csrf=\(csrf)&username=tls&password=long%20enough&confirm=long%20enough"
+            let response = try await browser.client.execute(uri: "/signup", method: .post, headers: headers, body: ByteBuffer(string: body))
+            let cookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("pb_session=") })
+            #expect(cookie.contains("Secure"))
+            let plain = try await Browser(client: browser.client).signUp("plain")
+            #expect(!(plain.headers[values: .setCookie].first { $0.hasPrefix("pb_session=") } ?? "Secure").contains("Secure"))
+        }
+    }
+
     @Test func badSignUpsExplainWhatIsWrong() async throws {
         try await withBrowserApp { browser, store in
             _ = try await browser.signUp("alice")
