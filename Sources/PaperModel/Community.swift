@@ -135,3 +135,18 @@ public struct Comment: Sendable, Equatable {
         self.editedAt = editedAt
     }
 }
+
+/// A personal access token as its owner sees it; the secret itself is shown once, at creation.
+public struct AccessToken: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+
+    public init(id: Int64, name: String, createdAt: Date, lastUsedAt: Date?) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}

@@ -80,6 +80,14 @@ public protocol PaperStore: Sendable {
     func sessionUser(tokenHash: String, now: Date) async throws -> User?
     func deleteSession(tokenHash: String) async throws
 
+    // Personal access tokens (write API); the caller hashes the secret, the store never sees it.
+    func createAccessToken(username: String, name: String, tokenHash: String) async throws -> AccessToken
+    func accessTokens(username: String) async throws -> [AccessToken]
+    /// Deletes one of the user's tokens; `notFound` if it is not theirs.
+    func deleteAccessToken(id: Int64, username: String) async throws
+    /// The token's owner, recording the use; nil for an unknown token.
+    func accessTokenUser(tokenHash: String, now: Date) async throws -> User?
+
     // MARK: Collections
     func createCollection(owner: String, name: String, isPublic: Bool) async throws -> PaperCollection
     func collections(owner: String) async throws -> [PaperCollection]

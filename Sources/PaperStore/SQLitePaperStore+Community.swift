@@ -148,6 +148,64 @@ extension SQLitePaperStore {
         }
     }
 
+    // MARK: Personal access tokens
+
+    static func accessToken(from row: Row) -> AccessToken {
+        AccessToken(id: row["id"], name: row["name"], createdAt: row["created_at"], lastUsedAt: row["last_used_at"])
+    }
+
+    public func createAccessToken(username: String, name: String, tokenHash: String) async throws -> AccessToken {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(trimmed.count) else {
+            throw StoreError(.invalidInput, "a token name must have 1 to 100 characters")
+        }
+        return try await write { db in
+            let userID = try Self.userID(username, db)
+            try db.execute(
+                sql: "INSERT INTO access_token (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [userID, trimmed, tokenHash, Date()])
+            return try Row.fetchOne(
+                db, sql: "SELECT * FROM access_token WHERE id = ?", arguments: [db.lastInsertedRowID]
+            ).map(Self.accessToken(from:))!
+        }
+    }
+
+    public func accessTokens(username: String) async throws -> [AccessToken] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.* FROM access_token t JOIN user u ON u.id = t.user_id
+                    WHERE u.username = ? ORDER BY t.created_at, t.id
+                    """,
+                arguments: [username]
+            ).map(Self.accessToken(from:))
+        }
+    }
+
+    public func deleteAccessToken(id: Int64, username: String) async throws {
+        try await write { db in
+            let userID = try Self.userID(username, db)
+            try db.execute(sql: "DELETE FROM access_token WHERE id = ? AND user_id = ?", arguments: [id, userID])
+            if db.changesCount == 0 {
+                throw StoreError(.notFound, "access token \(id) does not exist")
+            }
+        }
+    }
+
+    public func accessTokenUser(tokenHash: String, now: Date) async throws -> User? {
+        try await write { db in
+            guard let username = try String.fetchOne(
+                db,
+                sql: "SELECT u.username FROM access_token t JOIN user u ON u.id = t.user_id WHERE t.token_hash = ?",
+                arguments: [tokenHash])
+            else { return nil }
+            try db.execute(
+                sql: "UPDATE access_token SET last_used_at = ? WHERE token_hash = ?", arguments: [now, tokenHash])
+            return try Self.user(username, db)
+        }
+    }
+
     // MARK: Collections
 
     static let collectionColumns = """

@@ -134,6 +134,20 @@ extension SQLitePaperStore {
             // `vector` holds `chunks` vectors back to back (little-endian float32).
             try db.execute(sql: "ALTER TABLE paper_embedding ADD COLUMN chunks INTEGER NOT NULL DEFAULT 1 CHECK (chunks >= 1)")
         }
+        migrator.registerMigration("v5-access-tokens") { db in
+            // Personal access tokens for the write API. Like sessions, only a SHA-256 of the token is stored.
+            try db.execute(sql: """
+                CREATE TABLE access_token (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  name TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100),
+                  token_hash TEXT NOT NULL UNIQUE,
+                  created_at DATETIME NOT NULL,
+                  last_used_at DATETIME
+                );
+                CREATE INDEX access_token_user ON access_token(user_id);
+                """)
+        }
         return migrator
     }()
 }

@@ -37,6 +37,27 @@ struct CommunityContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func accessTokensBelongToTheirOwnerAndRecordUse(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        let token = try await store.createAccessToken(username: "ada", name: "  laptop ", tokenHash: "th1")
+        #expect(token.name == "laptop" && token.lastUsedAt == nil)
+        _ = try await store.createAccessToken(username: "bob", name: "ci", tokenHash: "th2")
+        await #expect(throws: StoreError.self) {
+            _ = try await store.createAccessToken(username: "ada", name: "   ", tokenHash: "th3")
+        }
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        #expect(try await store.accessTokenUser(tokenHash: "th1", now: now)?.username == "ada")
+        #expect(try await store.accessTokenUser(tokenHash: "nope", now: now) == nil)
+        #expect(try await store.accessTokens(username: "ada").map(\.lastUsedAt) == [now])
+        // Bob cannot delete Ada's token.
+        await #expect(throws: StoreError.self) { try await store.deleteAccessToken(id: token.id, username: "bob") }
+        try await store.deleteAccessToken(id: token.id, username: "ada")
+        #expect(try await store.accessTokenUser(tokenHash: "th1", now: now) == nil)
+        #expect(try await store.accessTokens(username: "ada").isEmpty)
+        #expect(try await store.accessTokens(username: "bob").count == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func feedsOverRangesProfilesAndUpvoters(kind: StoreKind) async throws {
         let store = try await seeded(kind)
         let t = Date(timeIntervalSince1970: 1_780_000_000)
