@@ -10,15 +10,19 @@ public struct WebConfiguration: Sendable {
     public var port: Int
     /// Mark cookies Secure (serving behind TLS); also done per request for `X-Forwarded-Proto: https`.
     public var secureCookies = false
+    /// The address people reach Paperboy at (`https://papers.example.org`), for absolute links in feeds, API
+    /// answers and mail. Nil: taken from each request's Host header.
+    public var publicURL: String?
     /// Tells pages and /healthz which search mode is active and with which model.
     public var searchStatus: @Sendable () -> (mode: String, model: String?)
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080,
+        host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
         searchStatus: @escaping @Sendable () -> (mode: String, model: String?) = { ("lexical-only", nil) }
     ) {
         self.host = host
         self.port = port
+        self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.searchStatus = searchStatus
     }
 }

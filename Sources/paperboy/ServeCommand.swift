@@ -23,11 +23,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
+    @Option(help: "The public address of this server (https://papers.example.org), for links in feeds and mail. Default: each request's Host.")
+    var publicURL: String?
+
     @Flag(name: .customLong("no-demo"), help: "Do not import the demo corpus into an empty data folder.")
     var noDemo = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0-65535, got \(port)") }
+        if let publicURL {
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                  url.query == nil
+            else { throw ValidationError("--public-url must be an http(s) address like https://papers.example.org") }
+        }
     }
 
     func run() async throws {
@@ -62,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = try await buildApplication(
             store: store, search: engine,
-            configuration: WebConfiguration(host: host, port: port, searchStatus: searchStatus), logger: logger)
+            configuration: WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus), logger: logger)
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
