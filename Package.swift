@@ -93,7 +93,11 @@ let package = Package(
         ),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
         // Against a real SMTP server (aiosmtpd, via PAPERBOY_TEST_PYTHON) and Python's email parser.
-        .testTarget(name: "MailTests", dependencies: ["Mail"], exclude: ["smtp_peer.py"]),
+        .testTarget(
+            name: "MailTests",
+            dependencies: ["Mail", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            exclude: ["smtp_peer.py"]
+        ),
         .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
         // Runs the built `paperboy` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["PaperModel"]),

@@ -61,7 +61,7 @@ public struct MailMessage: Sendable {
         while text.contains(boundary) || html.contains(boundary) { boundary = Self.makeBoundary() }
         let partHeaders = "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
         return head
-            + "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n"
+            + MIMEEncoding.header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
             + "\r\n"
             + "--\(boundary)\r\n"
             + "Content-Type: text/plain; charset=utf-8\r\n" + partHeaders + text + "\r\n"
@@ -74,7 +74,7 @@ public struct MailMessage: Sendable {
     /// renderer checks anyway.
     static func makeBoundary() -> String {
         var generator = SystemRandomNumberGenerator()
-        let random = (0..<3).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
+        let random = (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
         return "=_paperboy_" + random
     }
 

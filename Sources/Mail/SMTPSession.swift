@@ -28,7 +28,20 @@ final class SMTPSession {
     /// Sends one command line; `redacted` is what the log shows instead (for credentials).
     func send(_ line: String, redacted: String? = nil) async throws {
         logger.trace("smtp >>> \(redacted ?? line)")
-        try await channel.writeAndFlush(ByteBuffer(string: line + "\r\n"))
+        try await write(ByteBuffer(string: line + "\r\n"))
+    }
+
+    /// A failed write only says "closed"; the reason (a TLS handshake failure, say) is what ended the reply
+    /// stream, so that is the error to report.
+    private func write(_ buffer: ByteBuffer) async throws {
+        do {
+            try await channel.writeAndFlush(buffer)
+        } catch {
+            if let reply = try await replies.next() {
+                throw SMTPConnectionFailure.protocolViolation("unexpected reply \(reply.code) \(reply.text)")
+            }
+            throw error
+        }
     }
 
     func command(_ line: String, redacted: String? = nil) async throws -> SMTPReply {
@@ -68,7 +81,7 @@ final class SMTPSession {
         if last != UInt8(ascii: "\n") { payload.writeString("\r\n") }
         payload.writeString(".\r\n")
         logger.trace("smtp >>> <\(payload.readableBytes) bytes of message data>")
-        try await channel.writeAndFlush(payload)
+        try await write(payload)
     }
 
     func close() async {

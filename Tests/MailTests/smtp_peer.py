@@ -1,1 +1,158 @@
-"""A real SMTP server (aiosmtpd) for Paperboy's mail tests."""
+"""A real SMTP server (aiosmtpd) for Paperboy's mail tests.
+
+    smtp_peer.py OUTDIR [--starttls CERT KEY] [--auth USER:PASS [--exclude-auth PLAIN]]
+                        [--script "RCPT:451,RCPT:250"]
+
+Listens on 127.0.0.1 on a free port and prints that port on stdout (one line). Every accepted message is
+saved as OUTDIR/NNNN.json: envelope, raw content as received after the DATA transparency (dot-stuffing)
+was undone, whether the session was TLS and who authenticated. Runs until stdin closes or SIGTERM, so it
+goes away with the test process that started it.
+
+--script lists replies for MAIL, RCPT or DATA, consumed in order per command: "RCPT:451,RCPT:250" makes the
+first RCPT fail with 451 and the second succeed; a 2xx entry (or no entry left) means normal handling.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import ssl
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+REPLIES = {
+    "421": "421 4.3.2 Service shutting down (scripted)",
+    "450": "450 4.2.1 Mailbox unavailable (scripted)",
+    "451": "451 4.3.0 Temporary local problem, try again later (scripted)",
+    "452": "452 4.3.1 Insufficient system storage (scripted)",
+    "550": "550 5.1.1 No such user here (scripted)",
+    "552": "552 5.3.4 Message too big (scripted)",
+    "554": "554 5.7.1 Transaction failed (scripted)",
+}
+
+
+class Handler:
+    def __init__(self, outdir, script):
+        self.outdir = outdir
+        self.script = script
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def scripted(self, command):
+        queue = self.script.get(command, [])
+        if not queue:
+            return None
+        code = queue.pop(0)
+        if code.startswith("2"):
+            return None
+        return REPLIES.get(code, f"{code} Scripted reply")
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        reply = self.scripted("MAIL")
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.scripted("RCPT")
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = self.scripted("DATA")
+        if reply:
+            return reply
+        with self.lock:
+            self.count += 1
+            number = self.count
+        record = {
+            "mail_from": envelope.mail_from,
+            "mail_options": envelope.mail_options,
+            "rcpt_tos": envelope.rcpt_tos,
+            "content": envelope.original_content.decode("utf-8", errors="replace"),
+            "tls": session.ssl is not None,
+            "authenticated": bool(session.authenticated),
+            "auth_login": getattr(session, "paperboy_login", None),
+            "auth_mechanism": getattr(session, "paperboy_mechanism", None),
+            "helo": session.host_name,
+        }
+        path = os.path.join(self.outdir, f"{number:04d}.json")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(record, f)
+        os.replace(path + ".tmp", path)
+        return "250 2.0.0 Message accepted for delivery"
+
+
+def make_authenticator(user, password):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        login = auth_data.login.decode("utf-8")
+        ok = login == user and auth_data.password.decode("utf-8") == password
+        if ok:
+            session.paperboy_login = login
+            session.paperboy_mechanism = mechanism
+        # handled=False: aiosmtpd itself answers 535 on failure.
+        return AuthResult(success=ok, handled=False)
+
+    return authenticator
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    # A parent that runs on libdispatch threads may hand down a signal mask with SIGTERM blocked.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    parser = argparse.ArgumentParser()
+    parser.add_argument("outdir")
+    parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--auth", metavar="USER:PASS")
+    parser.add_argument("--script", default="")
+    parser.add_argument("--exclude-auth", action="append", default=[], metavar="MECHANISM")
+    args = parser.parse_args()
+
+    script = {}
+    for entry in filter(None, args.script.split(",")):
+        command, code = entry.split(":")
+        script.setdefault(command.strip().upper(), []).append(code.strip())
+
+    kwargs = {}
+    if args.starttls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*args.starttls)
+        kwargs.update(tls_context=context, require_starttls=True)
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+        kwargs.update(
+            authenticator=make_authenticator(user, password),
+            auth_required=True,
+            # Without --starttls the test talks plaintext over loopback, which Paperboy allows.
+            auth_require_tls=bool(args.starttls),
+            auth_exclude_mechanism=args.exclude_auth,
+        )
+
+    os.makedirs(args.outdir, exist_ok=True)
+    controller = Controller(Handler(args.outdir, script), hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller.start()
+    print(controller.port, flush=True)
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    done.wait()
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()
