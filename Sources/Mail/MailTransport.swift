@@ -34,7 +34,7 @@ public actor RecordingMailTransport: MailTransport {
 /// to a temporary file first and renamed into place, so a reader never sees half a message. For running
 /// Paperboy without an SMTP server: the mail still ends up somewhere visible.
 public struct FileMailTransport: MailTransport {
-    public let directory: URL
+    let directory: URL
 
     public init(directory: URL) {
         self.directory = directory

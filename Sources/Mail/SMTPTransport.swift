@@ -7,7 +7,7 @@ import NIOSSL
 /// Delivers over SMTP (RFC 5321) with SwiftNIO: one connection per message, STARTTLS or implicit TLS,
 /// AUTH PLAIN or LOGIN, and DeliveryError for every way it can fail.
 public final class SMTPTransport: MailTransport {
-    public let configuration: SMTPConfiguration
+    private let configuration: SMTPConfiguration
     private let logger: Logger
     /// Built once: loading the trust roots for every message would be wasteful.
     private let tlsContext: Result<NIOSSLContext, any Error>?
@@ -58,6 +58,12 @@ public final class SMTPTransport: MailTransport {
 
     private func deliver(_ message: MailMessage, rendered: String) async throws {
         let configuration = self.configuration
+        // Settable in code, so checked here too: the name goes into a command line.
+        guard !configuration.heloName.isEmpty, HeaderSyntax.isPrintableASCII(configuration.heloName),
+            !configuration.heloName.contains(" ")
+        else {
+            throw DeliveryError(kind: .permanent, replyCode: nil, message: "invalid HELO name \"\(configuration.heloName)\"")
+        }
         let context: NIOSSLContext?
         switch tlsContext {
         case .none: context = nil
@@ -121,12 +127,13 @@ public final class SMTPTransport: MailTransport {
                 try expect(await session.command("STARTTLS"), 220, "STARTTLS")
                 try await session.startTLS(context: tlsContext, serverHostname: serverHostname)
                 capabilities = try await hello(session)
-            } else if configuration.requireTLS {
-                // Could be a man in the middle stripping STARTTLS; a later attempt may get through.
-                throw DeliveryError(
-                    kind: .transient, replyCode: nil,
-                    message: "\(configuration.host) does not offer STARTTLS, which the configuration requires")
             }
+        }
+        if configuration.requireTLS && !session.tlsActive {
+            // Could be a man in the middle stripping STARTTLS; a later attempt may get through.
+            throw DeliveryError(
+                kind: .transient, replyCode: nil,
+                message: "\(configuration.host) does not offer STARTTLS, which the configuration requires")
         }
 
         if let username = configuration.username {
