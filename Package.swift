@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Value types of the domain; no I/O.
@@ -66,6 +68,16 @@ let package = Package(
             ],
             resources: [.copy("Templates"), .copy("Static")]
         ),
+        // Outgoing mail: RFC 5322 / MIME rendering and an SMTP client on SwiftNIO.
+        .target(
+            name: "Mail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Composition root: the one command-line executable.
         .executableTarget(
             name: "paperboy",
@@ -80,6 +92,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
+        // Against a real SMTP server (aiosmtpd, via PAPERBOY_TEST_PYTHON) and Python's email parser.
+        .testTarget(name: "MailTests", dependencies: ["Mail"], exclude: ["smtp_peer.py"]),
         .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
         // Runs the built `paperboy` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["PaperModel"]),

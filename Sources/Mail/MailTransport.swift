@@ -1,0 +1,94 @@
+import Foundation
+
+public protocol MailTransport: Sendable {
+    /// Delivers one message to `message.to`; throws DeliveryError (transient: 4xx, connection/timeouts;
+    /// permanent: 5xx).
+    func send(_ message: MailMessage) async throws
+}
+
+/// Test and preview implementation: records messages; scriptable failures.
+public actor RecordingMailTransport: MailTransport {
+    public private(set) var sent: [MailMessage] = []
+    private var failures: [DeliveryError] = []
+
+    public init() {}
+
+    /// The next `count` sends throw `error` (after any failures already scheduled) and record nothing.
+    public func failNext(_ count: Int, with error: DeliveryError) {
+        failures += Array(repeating: error, count: max(0, count))
+    }
+
+    /// Renders the message like a real transport would (so invalid messages fail here too), then records it.
+    public func send(_ message: MailMessage) async throws {
+        if !failures.isEmpty { throw failures.removeFirst() }
+        do {
+            _ = try message.rendered()
+        } catch let error as MailError {
+            throw DeliveryError.invalidMessage(error)
+        }
+        sent.append(message)
+    }
+}
+
+/// Delivers into a directory: each message becomes `<directory>/<timestamp>-<sanitized messageID>.eml`, written
+/// to a temporary file first and renamed into place, so a reader never sees half a message. For running
+/// Paperboy without an SMTP server: the mail still ends up somewhere visible.
+public struct FileMailTransport: MailTransport {
+    public let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    public func send(_ message: MailMessage) async throws {
+        let rendered: String
+        do {
+            rendered = try message.rendered()
+        } catch let error as MailError {
+            throw DeliveryError.invalidMessage(error)
+        }
+        let name = "\(Self.timestamp(Date()))-\(Self.sanitize(MailMessage.bareMessageID(message.messageID))).eml"
+        let destination = directory.appendingPathComponent(name)
+        let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(rendered.utf8).write(to: temporary)
+            guard rename(temporary.path, destination.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: temporary)
+                throw DeliveryError(kind: .transient, replyCode: nil, message: "cannot move mail into \(destination.path): \(reason)")
+            }
+        } catch let error as DeliveryError {
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw DeliveryError(kind: .transient, replyCode: nil, message: "cannot write mail to \(directory.path): \(error)")
+        }
+    }
+
+    /// `20261127T050748.123Z`: sorts by delivery time.
+    static func timestamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
+        func pad(_ n: Int?, _ width: Int) -> String {
+            let s = String(n ?? 0)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
+            + pad(c.second, 2) + "." + pad((c.nanosecond ?? 0) / 1_000_000, 3) + "Z"
+    }
+
+    /// Letters, digits, `.`, `-`, `_`, `@` and `+` kept; anything else (slashes above all) becomes `_`.
+    static func sanitize(_ id: String) -> String {
+        let kept = id.unicodeScalars.map { scalar -> Character in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", ".", "-", "_", "@", "+": return Character(scalar)
+            default: return "_"
+            }
+        }
+        var name = String(kept.prefix(180))
+        while name.hasPrefix(".") { name = "_" + name.dropFirst() }
+        return name.isEmpty ? "message" : name
+    }
+}

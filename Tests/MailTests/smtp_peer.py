@@ -1,0 +1,1 @@
+"""A real SMTP server (aiosmtpd) for Paperboy's mail tests."""
