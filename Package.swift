@@ -60,6 +60,7 @@ let package = Package(
             name: "PaperWeb",
             dependencies: [
                 "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "TextAnalysis",
+                "Digests", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -78,12 +79,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Digests by mail: subscriptions (double opt-in, signed links), period selection, rendering, the durable
+        // outbox and its scheduler.
+        .target(
+            name: "Digests",
+            dependencies: [
+                "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "Mail",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")]
+        ),
         // Composition root: the one command-line executable.
         .executableTarget(
             name: "paperboy",
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
                 "LexicalIndex", "SearchEval",
+                "Digests", "Mail",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,6 +109,12 @@ let package = Package(
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
         // Against a real SMTP server (aiosmtpd, via PAPERBOY_TEST_PYTHON) and Python's email parser.
         .testTarget(name: "MailTests", dependencies: ["Mail"], exclude: ["smtp_peer.py"]),
+        // Digest selection, rendering, tokens and the outbox, also against a real SMTP server (aiosmtpd).
+        .testTarget(
+            name: "DigestsTests",
+            dependencies: ["Digests", "Mail", "PaperStore", "PaperModel", "PaperServices"],
+            exclude: ["digest_peer.py"]
+        ),
         .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
         // Runs the built `paperboy` executable end to end.
         .testTarget(name: "CLITests", dependencies: ["PaperModel"]),
@@ -108,6 +129,7 @@ let package = Package(
             name: "PaperWebTests",
             dependencies: [
                 "PaperWeb", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
+                "Digests", "Mail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -54,7 +54,12 @@ public struct DigestBatch: Sendable {
             logger.info("no papers in the period: no digest", metadata: ["period": "\(period)"])
             return report
         }
-        let subscribers = try await only.map { [$0] } ?? store.subscribers(status: .confirmed, frequency: period.frequency)
+        let subscribers: [Subscriber]
+        if let only {
+            subscribers = [only]
+        } else {
+            subscribers = try await store.subscribers(status: .confirmed, frequency: period.frequency)
+        }
         report.subscribers = subscribers.count
         for subscriber in subscribers {
             try Task.checkCancellation()

@@ -17,10 +17,10 @@ public struct SubscriptionTokens: Sendable {
     public static let confirmationLifetime: TimeInterval = 7 * 24 * 3600
     public static let longLifetime: TimeInterval = 10 * 365 * 24 * 3600
 
-    let key: SymmetricKey
+    let keyData: Data
 
     public init(key: Data) {
-        self.key = SymmetricKey(data: key)
+        self.keyData = key
     }
 
     /// The signing key of `store`, created on first use.
@@ -58,7 +58,7 @@ public struct SubscriptionTokens: Sendable {
     }
 
     func mac(_ purpose: Purpose, _ id: Int64, _ expiry: Int64) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data("paperboy-digest|\(purpose.rawValue)|\(id)|\(expiry)".utf8), using: key))
+        Array(HMAC<SHA256>.authenticationCode(for: Data("paperboy-digest|\(purpose.rawValue)|\(id)|\(expiry)".utf8), using: SymmetricKey(data: keyData)))
     }
 
     static func base64url(_ bytes: [UInt8]) -> String {
