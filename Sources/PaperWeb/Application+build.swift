@@ -1,3 +1,4 @@
+import Digests
 import Foundation
 import Hummingbird
 import Logging
@@ -33,9 +34,12 @@ struct SiteStatusProvider: Sendable {
     let configuration: WebConfiguration
 
     func info(_ context: PaperboyRequestContext) async throws -> SiteInfo {
-        SiteInfo(
+        var info = SiteInfo(
             paperCount: try await store.paperCount(), searchMode: searchMode(), viewer: context.viewer?.username,
             csrf: context.csrfToken)
+        // The footer's subscribe form is one click for people whose account already has a digest address.
+        if let viewer = context.viewer { info.subscriberEmail = try await store.subscriber(username: viewer.username)?.email }
+        return info
     }
 
     func searchMode() -> String { configuration.searchStatus().mode }
@@ -44,7 +48,8 @@ struct SiteStatusProvider: Sendable {
 
 /// The router with every page and endpoint, for the server and for tests.
 public func buildRouter(
-    store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration()
+    store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration(),
+    subscriptions: SubscriptionService? = nil
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
@@ -59,13 +64,15 @@ public func buildRouter(
     CommunityController(store: store, site: site).addRoutes(to: router)
     SubmitController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: router)
     return router
 }
 
 public func buildApplication(
-    store: any PaperStore, search: PaperSearchEngine?, configuration: WebConfiguration, logger: Logger
+    store: any PaperStore, search: PaperSearchEngine?, configuration: WebConfiguration, logger: Logger,
+    subscriptions: SubscriptionService? = nil
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, search: search, configuration: configuration)
+    let router = try await buildRouter(store: store, search: search, configuration: configuration, subscriptions: subscriptions)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Paperboy"),

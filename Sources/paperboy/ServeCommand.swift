@@ -1,5 +1,6 @@
 import ArgumentParser
 import DemoCorpus
+import Digests
 import Embeddings
 import Foundation
 import Hummingbird
@@ -29,12 +30,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-demo"), help: "Do not import the demo corpus into an empty data folder.")
     var noDemo = false
 
+    @OptionGroup var mail: MailOptions
+
+    @Option(name: .customLong("digest-hour"), help: "Hour (0-23) at which digests are sent.")
+    var digestHour = 7
+
+    @Option(name: .customLong("digest-time-zone"), help: "Time zone of --digest-hour (e.g. Europe/Paris).")
+    var digestTimeZone = "UTC"
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0-65535, got \(port)") }
         if let publicURL {
             guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
                   url.query == nil
             else { throw ValidationError("--public-url must be an http(s) address like https://papers.example.org") }
+        }
+        guard (0...23).contains(digestHour) else { throw ValidationError("--digest-hour must be 0-23, got \(digestHour)") }
+        guard TimeZone(identifier: digestTimeZone) != nil else {
+            throw ValidationError("unknown --digest-time-zone \(digestTimeZone.debugDescription)")
         }
     }
 
@@ -68,9 +81,17 @@ struct ServeCommand: AsyncParsableCommand {
             guard let encoder else { return ("lexical-only", nil) }
             return (engine.defaultMode.rawValue, encoder.identity)
         }
+        let digests = try await DigestKit.make(
+            store: store, search: engine, mail: mail, dataDirectory: directory,
+            publicURL: publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)", logger: logger)
+        logger.info("digest mail: \(digests.transportDescription)")
+        services.append(DigestScheduler(
+            schedule: DigestSchedule(hour: digestHour, timeZone: TimeZone(identifier: digestTimeZone)!), batch: digests.batch,
+            logger: logger))
         let app = try await buildApplication(
             store: store, search: engine,
-            configuration: WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus), logger: logger)
+            configuration: WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus), logger: logger,
+            subscriptions: digests.subscriptions)
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
