@@ -58,7 +58,7 @@ public struct DigestRenderer: Sendable {
     struct ItemView {
         var number: Int
         var title: String
-        var authors: String
+        var authors: String?
         var teaser: String
         var upvotes: Int
         var url: String
@@ -152,9 +152,9 @@ public struct DigestRenderer: Sendable {
         text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
-    static func authors(_ authors: [String]) -> String {
+    static func authors(_ authors: [String]) -> String? {
         switch authors.count {
-        case 0: "Unknown authors"
+        case 0: nil
         case 1...4: authors.joined(separator: ", ")
         default: authors.prefix(3).joined(separator: ", ") + " and \(authors.count - 3) more"
         }
