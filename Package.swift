@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
         // Runs the built `paperboy` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["PaperModel"]),
+        .testTarget(name: "CLITests", dependencies: ["PaperModel", "PaperStore"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
