@@ -1,6 +1,9 @@
 import GRDB
 
 extension SQLitePaperStore {
+    /// The newest migration: what `status().schemaVersion` says once a store is open.
+    public static var currentSchemaVersion: String { migrator.migrations.last! }
+
     /// Versioned migrations. Never edit a shipped migration: add a new one.
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()

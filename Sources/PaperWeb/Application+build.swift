@@ -14,6 +14,8 @@ public struct WebConfiguration: Sendable {
     /// The address people reach Paperboy at (`https://papers.example.org`), for absolute links in feeds, API
     /// answers and mail. Nil: taken from each request's Host header.
     public var publicURL: String?
+    /// Rate limits of the JSON APIs, feeds and the write API.
+    public var apiLimits = APILimits()
     /// Tells pages and /healthz which search mode is active and with which model.
     public var searchStatus: @Sendable () -> (mode: String, model: String?)
 
@@ -56,6 +58,7 @@ public func buildRouter(
     let router = Router(context: PaperboyRequestContext.self)
     router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
+    router.add(middleware: APIEdgeMiddleware(limiter: RateLimiter(.perMinute(configuration.apiLimits.readsPerMinute))))
     StaticController().addRoutes(to: router)
     HealthController(store: store, search: search, site: site).addRoutes(to: router)
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
@@ -64,6 +67,12 @@ public func buildRouter(
     CommunityController(store: store, site: site).addRoutes(to: router)
     SubmitController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
+    ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
+    FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: router)
+    WriteAPIController(store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute)))
+        .addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
     DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: router)
     return router
 }

@@ -27,6 +27,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The public address of this server (https://papers.example.org), for links in feeds and mail. Default: each request's Host.")
     var publicURL: String?
 
+    @Option(help: "Read requests (JSON APIs, feeds) allowed per client IP address per minute.")
+    var apiReadsPerMinute = APILimits().readsPerMinute
+
+    @Option(help: "Write API requests allowed per access token per minute.")
+    var apiWritesPerMinute = APILimits().writesPerMinute
+
     @Flag(name: .customLong("no-demo"), help: "Do not import the demo corpus into an empty data folder.")
     var noDemo = false
 
@@ -39,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     var digestTimeZone = "UTC"
 
     func validate() throws {
+        guard apiReadsPerMinute > 0, apiWritesPerMinute > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0-65535, got \(port)") }
         if let publicURL {
             guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
@@ -88,10 +95,10 @@ struct ServeCommand: AsyncParsableCommand {
         services.append(DigestScheduler(
             schedule: DigestSchedule(hour: digestHour, timeZone: TimeZone(identifier: digestTimeZone)!), batch: digests.batch,
             logger: logger))
+        var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
+        configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
         let app = try await buildApplication(
-            store: store, search: engine,
-            configuration: WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus), logger: logger,
-            subscriptions: digests.subscriptions)
+            store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions)
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
