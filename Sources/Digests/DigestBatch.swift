@@ -42,6 +42,8 @@ public struct DigestBatch: Sendable {
         public var subscribers = 0
         public var recorded = 0
         public var alreadyRecorded = 0
+        /// Subscribers whose digest could not be rendered (an address the mail layer refuses).
+        public var unrenderable = 0
     }
 
     /// Records the period's digest for every confirmed subscriber of its frequency (or only `only`, an address
@@ -68,7 +70,15 @@ public struct DigestBatch: Sendable {
                 report.alreadyRecorded += 1
                 continue
             }
-            let message = try await render(papers, for: subscriber, key: key)
+            let message: MailMessage
+            do {
+                message = try await render(papers, for: subscriber, key: key)
+            } catch let error as MailError {
+                // An address the mail layer refuses (stored before validation got stricter): skip it, keep going.
+                report.unrenderable += 1
+                logger.warning("digest not rendered", metadata: ["subscriber": "\(subscriber.id)", "error": "\(error)"])
+                continue
+            }
             if try await store.enqueueOutbox(
                 key: key, subscriberID: subscriber.id, recipient: subscriber.email, payload: StoredMail.encode(message),
                 at: clock())
