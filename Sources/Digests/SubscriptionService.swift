@@ -17,6 +17,8 @@ public struct SubscriptionService: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
     let library: DigestRendererCache
+    /// Confirmation mails per address: a subscribe form must not become a way to flood someone's inbox.
+    let confirmationThrottle = ConfirmationThrottle()
 
     public init(
         store: any PaperStore, transport: any MailTransport, from: MailAddress, tokens: SubscriptionTokens,
@@ -73,6 +75,12 @@ public struct SubscriptionService: Sendable {
         let address = try Self.address(email)
         let subscriber = try await store.subscribe(email: address.address, username: username, frequency: frequency, at: clock())
         if subscriber.status == .confirmed { return .alreadyConfirmed(subscriber) }
+        // A repeat within the throttle window answers as if sent (the mail from a moment ago is still valid);
+        // nothing tells a stranger whether the address is subscribed.
+        guard confirmationThrottle.allow(address.address.lowercased(), now: clock()) else {
+            logger.notice("confirmation mail throttled", metadata: ["subscriber": "\(subscriber.id)"])
+            return .confirmationSent(subscriber)
+        }
         let renderer = try await library.renderer(baseURL: baseURL)
         let mail = try renderer.confirmation(to: address, subscriber: subscriber, tokens: tokens, date: clock())
         do {
@@ -165,5 +173,30 @@ actor DigestRendererCache {
         let renderer = try await DigestRenderer(from: from, links: DigestLinks(baseURL: baseURL))
         if renderers.count < 16 { renderers[baseURL] = renderer }
         return renderer
+    }
+}
+
+/// At most one confirmation mail per address every `interval`, and `dailyLimit` a day. In memory: a restart
+/// forgets, which at worst allows one more mail.
+final class ConfirmationThrottle: @unchecked Sendable {
+    let interval: TimeInterval
+    let dailyLimit: Int
+    private var sent: [String: [Date]] = [:]
+    private let lock = NSLock()
+
+    init(interval: TimeInterval = 10 * 60, dailyLimit: Int = 5) {
+        self.interval = interval
+        self.dailyLimit = dailyLimit
+    }
+
+    func allow(_ key: String, now: Date) -> Bool {
+        lock.withLock {
+            if sent.count > 100_000 { sent = sent.filter { ($0.value.last.map { now.timeIntervalSince($0) } ?? .infinity) < 86_400 } }
+            let recent = (sent[key] ?? []).filter { now.timeIntervalSince($0) < 86_400 }
+            if let last = recent.last, now.timeIntervalSince(last) < interval { sent[key] = recent; return false }
+            if recent.count >= dailyLimit { sent[key] = recent; return false }
+            sent[key] = recent + [now]
+            return true
+        }
     }
 }

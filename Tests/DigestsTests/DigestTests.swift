@@ -276,6 +276,26 @@ struct SubscriptionTests {
         #expect(throws: MailError.self) { try MailAddress("a@example.org", displayName: "Eve\r\nBcc: victim@example.org") }
     }
 
+    @Test func confirmationMailsAreThrottledPerAddress() async throws {
+        let store = try await makeDigestStore()
+        let transport = RecordingMailTransport()
+        let service = try await service(store, transport)
+        for _ in 0..<4 {
+            guard case .confirmationSent = try await service.subscribe(email: "target@example.org", username: nil, baseURL: "x") else {
+                Issue.record("a pending address answers as sent"); return
+            }
+        }
+        _ = try await service.subscribe(email: "TARGET@example.org", username: nil, baseURL: "x")
+        _ = try await service.subscribe(email: "other@example.org", username: nil, baseURL: "x")
+        #expect(await transport.sent.map(\.to.address) == ["target@example.org", "other@example.org"])
+        let throttle = ConfirmationThrottle(interval: 600, dailyLimit: 2)
+        let t0 = Date()
+        #expect(throttle.allow("a", now: t0) && !throttle.allow("a", now: t0.addingTimeInterval(599)))
+        #expect(throttle.allow("a", now: t0.addingTimeInterval(601)))
+        #expect(!throttle.allow("a", now: t0.addingTimeInterval(1300)))  // two a day
+        #expect(throttle.allow("a", now: t0.addingTimeInterval(86_401)))
+    }
+
     @Test func doubleOptInConfirmUnsubscribeAndPreferences() async throws {
         let store = try await makeDigestStore()
         let transport = RecordingMailTransport()
