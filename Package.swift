@@ -60,6 +60,7 @@ let package = Package(
             name: "PaperWeb",
             dependencies: [
                 "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "TextAnalysis",
+                "Digests", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -78,12 +79,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Digests by mail: subscriptions (double opt-in, signed links), period selection, rendering, the durable
+        // outbox and its scheduler.
+        .target(
+            name: "Digests",
+            dependencies: [
+                "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "Mail",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")]
+        ),
         // Composition root: the one command-line executable.
         .executableTarget(
             name: "paperboy",
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
                 "LexicalIndex", "SearchEval",
+                "Digests", "Mail",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,9 +113,15 @@ let package = Package(
             dependencies: ["Mail", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["smtp_peer.py"]
         ),
+        // Digest selection, rendering, tokens and the outbox, also against a real SMTP server (aiosmtpd).
+        .testTarget(
+            name: "DigestsTests",
+            dependencies: ["Digests", "Mail", "PaperStore", "PaperModel", "PaperServices"],
+            exclude: ["digest_peer.py"]
+        ),
         .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
         // Runs the built `paperboy` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["PaperModel"]),
+        .testTarget(name: "CLITests", dependencies: ["PaperModel", "PaperStore"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
@@ -112,6 +133,7 @@ let package = Package(
             name: "PaperWebTests",
             dependencies: [
                 "PaperWeb", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
+                "Digests", "Mail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 public enum UserRole: String, Sendable, Codable, CaseIterable {
@@ -148,5 +149,26 @@ public struct AccessToken: Sendable, Equatable {
         self.name = name
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// Personal access token secrets: `pb_` + 40 random hex digits, shown to their owner once; the store keeps only
+/// `hash(token)`, so a copy of the database hands out no working tokens.
+public enum AccessTokenSecret {
+    public static let prefix = "pb_"
+
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return prefix + bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func hash(_ token: String) -> String {
+        "tok:" + SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func isWellFormed(_ token: String) -> Bool {
+        token.hasPrefix(prefix) && token.utf8.count == prefix.utf8.count + 40
+            && token.dropFirst(prefix.count).allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 }

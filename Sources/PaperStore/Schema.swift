@@ -1,6 +1,9 @@
 import GRDB
 
 extension SQLitePaperStore {
+    /// The newest migration: what `status().schemaVersion` says once a store is open.
+    public static var currentSchemaVersion: String { migrator.migrations.last! }
+
     /// Versioned migrations. Never edit a shipped migration: add a new one.
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
@@ -146,6 +149,46 @@ extension SQLitePaperStore {
                   last_used_at DATETIME
                 );
                 CREATE INDEX access_token_user ON access_token(user_id);
+                """)
+        }
+        migrator.registerMigration("v6-digests") { db in
+            // Digest subscriptions (double opt-in), the durable outbox (one row per idempotency key: a digest is
+            // rendered and recorded once, then sent) and named secrets (the token signing key).
+            try db.execute(sql: """
+                CREATE TABLE subscriber (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  email TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254),
+                  user_id INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                  status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed', 'suspended')),
+                  frequency TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+                  categories TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(categories)),
+                  saved_searches TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(saved_searches)),
+                  created_at DATETIME NOT NULL,
+                  confirmed_at DATETIME,
+                  bounce_count INTEGER NOT NULL DEFAULT 0 CHECK (bounce_count >= 0)
+                );
+                CREATE INDEX subscriber_status ON subscriber(status, frequency);
+                CREATE INDEX subscriber_user ON subscriber(user_id);
+
+                CREATE TABLE outbox (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  idempotency_key TEXT NOT NULL UNIQUE,
+                  subscriber_id INTEGER REFERENCES subscriber(id) ON DELETE SET NULL,
+                  recipient TEXT NOT NULL,
+                  payload TEXT NOT NULL,
+                  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
+                  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                  next_attempt_at DATETIME NOT NULL,
+                  last_error TEXT,
+                  created_at DATETIME NOT NULL,
+                  sent_at DATETIME
+                );
+                CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+
+                CREATE TABLE secret (
+                  name TEXT PRIMARY KEY NOT NULL,
+                  value BLOB NOT NULL
+                );
                 """)
         }
         return migrator

@@ -1,3 +1,4 @@
+import Digests
 import Foundation
 import Hummingbird
 import Logging
@@ -13,6 +14,8 @@ public struct WebConfiguration: Sendable {
     /// The address people reach Paperboy at (`https://papers.example.org`), for absolute links in feeds, API
     /// answers and mail. Nil: taken from each request's Host header.
     public var publicURL: String?
+    /// Rate limits of the JSON APIs, feeds and the write API.
+    public var apiLimits = APILimits()
     /// Tells pages and /healthz which search mode is active and with which model.
     public var searchStatus: @Sendable () -> (mode: String, model: String?)
 
@@ -33,9 +36,12 @@ struct SiteStatusProvider: Sendable {
     let configuration: WebConfiguration
 
     func info(_ context: PaperboyRequestContext) async throws -> SiteInfo {
-        SiteInfo(
+        var info = SiteInfo(
             paperCount: try await store.paperCount(), searchMode: searchMode(), viewer: context.viewer?.username,
             csrf: context.csrfToken)
+        // The footer's subscribe form is one click for people whose account already has a digest address.
+        if let viewer = context.viewer { info.subscriberEmail = try await store.subscriber(username: viewer.username)?.email }
+        return info
     }
 
     func searchMode() -> String { configuration.searchStatus().mode }
@@ -44,13 +50,15 @@ struct SiteStatusProvider: Sendable {
 
 /// The router with every page and endpoint, for the server and for tests.
 public func buildRouter(
-    store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration()
+    store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration(),
+    subscriptions: SubscriptionService? = nil
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let router = Router(context: PaperboyRequestContext.self)
     router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
+    router.add(middleware: APIEdgeMiddleware(limiter: RateLimiter(.perMinute(configuration.apiLimits.readsPerMinute))))
     StaticController().addRoutes(to: router)
     HealthController(store: store, search: search, site: site).addRoutes(to: router)
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
@@ -59,13 +67,21 @@ public func buildRouter(
     CommunityController(store: store, site: site).addRoutes(to: router)
     SubmitController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
+    ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
+    FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: router)
+    WriteAPIController(store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute)))
+        .addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
+    DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: router)
     return router
 }
 
 public func buildApplication(
-    store: any PaperStore, search: PaperSearchEngine?, configuration: WebConfiguration, logger: Logger
+    store: any PaperStore, search: PaperSearchEngine?, configuration: WebConfiguration, logger: Logger,
+    subscriptions: SubscriptionService? = nil
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, search: search, configuration: configuration)
+    let router = try await buildRouter(store: store, search: search, configuration: configuration, subscriptions: subscriptions)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Paperboy"),

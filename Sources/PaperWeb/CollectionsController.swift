@@ -46,8 +46,12 @@ struct CollectionsController: Sendable {
     @Sendable func show(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let collection = try await visibleCollection(context)
         let papers = try await store.collectionPapers(id: collection.id)
+        var info = try await site.info(context)
+        if collection.isPublic {
+            info.feeds = FeedsController.links("/feeds/collections/\(collection.id)", title: collection.name)
+        }
         let view = CollectionView(
-            site: try await site.info(context), collectionID: collection.id, name: collection.name, owner: collection.owner,
+            site: info, collectionID: collection.id, name: collection.name, owner: collection.owner,
             isPublic: collection.isPublic, isOwner: collection.owner == context.viewer?.username,
             paperCount: collection.paperCount, papers: papers.map { .init(id: $0.id, title: $0.title) },
             hasPapers: !papers.isEmpty)

@@ -14,7 +14,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let path = request.uri.path
-            if path.hasPrefix("/api/") || path == "/healthz" { throw error }
+            if APIEdgeMiddleware.isAPI(path) || path == "/healthz" || error is APIError { throw error }
             let status: HTTPResponse.Status
             let heading: String
             let message: String

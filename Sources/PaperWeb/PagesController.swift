@@ -39,8 +39,10 @@ struct PagesController: Sendable {
     func dailyPage(_ day: Day, _ context: PaperboyRequestContext) async throws -> HTML {
         let entries = try await store.dailyFeed(day: day)
         let (previous, next) = try await store.neighbouringFeedDays(of: day)
+        var info = try await site.info(context)
+        info.feeds = FeedsController.links("/feeds/daily", title: "Daily papers")
         let view = FeedPageView(
-            site: try await site.info(context), heading: "Daily Papers", subtitle: "by the research community",
+            site: info, heading: "Daily Papers", subtitle: "by the research community",
             periodLabel: DateText.long(day), emptyPeriod: "on \(DateText.long(day))",
             previousHref: previous.map { "/papers/date/\($0)" }, previousLabel: previous.map(DateText.short),
             nextHref: next.map { "/papers/date/\($0)" }, nextLabel: next.map(DateText.short),
@@ -91,7 +93,9 @@ struct PagesController: Sendable {
 
     /// Trending: `TrendingFormula` (see /about) over the papers submitted in its window. The window ends now, or
     /// at the latest feed day when nothing was submitted recently (an archive or a demo still has a trending page).
-    @Sendable func trending(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+    /// The trending list: `TrendingFormula` over the papers submitted in its window, ending now, or at the latest
+    /// feed day when nothing was submitted recently (an archive or a demo still has a trending list).
+    static func trendingEntries(store: any PaperStore) async throws -> (entries: [FeedEntry], now: Date) {
         let formula = TrendingFormula.standard
         var now = Date()
         let window = TimeInterval(formula.windowDays) * 86_400
@@ -103,10 +107,18 @@ struct PagesController: Sendable {
         let byID = Dictionary(entries.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
         let ranked = formula.rank(entries.map {
             TrendingFormula.Candidate(paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
-        }, now: now).prefix(Self.periodPageSize).compactMap { byID[$0.paperID] }
+        }, now: now).prefix(periodPageSize).compactMap { byID[$0.paperID] }
+        return (ranked, now)
+    }
+
+    @Sendable func trending(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let formula = TrendingFormula.standard
+        let (ranked, now) = try await Self.trendingEntries(store: store)
         let today = Day(now)
+        var info = try await site.info(context)
+        info.feeds = FeedsController.links("/feeds/trending", title: "Trending papers")
         let view = FeedPageView(
-            site: try await site.info(context), heading: "Trending Papers",
+            site: info, heading: "Trending Papers",
             subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
             cards: ranked.map { CardView(entry: $0) }, hasCards: !ranked.isEmpty,
@@ -114,15 +126,32 @@ struct PagesController: Sendable {
         return HTML(body: renderer.render("daily", view))
     }
 
-    @Sendable func paper(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let raw: String
+    @Sendable func paper(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var raw: String
         if let archive = context.parameters.get("id"), let number = context.parameters.get("number") {
             raw = "\(archive)/\(number)"
         } else {
             raw = context.parameters.get("id") ?? ""
         }
+        // `/papers/{id}.md` and `Accept: text/markdown` ask for the Markdown version.
+        var markdown = request.headers[.accept].map { $0.contains("text/markdown") } ?? false
+        if raw.hasSuffix(".md") {
+            raw.removeLast(3)
+            markdown = true
+        }
         guard let id = PaperIdentifier.canonical(raw), let paper = try await store.paper(id: id) else {
+            if markdown {
+                throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
+            }
             throw PageError(.notFound, "Paper not found", "There is no paper \(raw.debugDescription) here.")
+        }
+        if markdown {
+            let text = PaperMarkdown.render(
+                paper, submission: try await store.submission(paperID: id), upvotes: try await store.upvoteCount(paperID: id),
+                base: baseURL(request, site.configuration))
+            return Response(
+                status: .ok, headers: [.contentType: "text/markdown; charset=utf-8", .vary: "Accept"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         async let upvotes = store.upvoteCount(paperID: id)
         async let submission = store.submission(paperID: id)
@@ -149,7 +178,9 @@ struct PagesController: Sendable {
         let confirmed = Set(try await store.claims(paperID: id).filter(\.confirmed).map(\.username))
         view.commentList = PaperPageView.thread(
             try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed, viewer: context.viewer)
-        return HTML(body: renderer.render("paper", view))
+        var response = try HTML(body: renderer.render("paper", view)).response(from: request, context: context)
+        response.headers[.vary] = "Accept"
+        return response
     }
 
     @Sendable func about(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {

@@ -83,7 +83,12 @@ struct SearchController: Sendable {
 
     @Sendable func search(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let query = try Self.parse(request)
-        let info = try await site.info(context)
+        var info = try await site.info(context)
+        if !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, let q = request.uri.query {
+            info.feeds = FeedsController.links("/feeds/search", title: "Search: \(query.text)").map {
+                FeedLink(type: $0.type, title: $0.title, href: $0.href + "?" + q)
+            }
+        }
         var view = SearchPageView(site: info, query: query)
         view.here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         guard !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

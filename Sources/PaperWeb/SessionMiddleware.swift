@@ -19,6 +19,9 @@ struct SessionMiddleware: RouterMiddleware {
     static let csrfCookie = "pb_csrf"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // APIs and feeds are cookie-free: programs authenticate with access tokens, and a session cookie riding
+        // along on a cross-site request must not act for anyone.
+        if APIEdgeMiddleware.isAPI(request.uri.path) { return try await next(request, context) }
         var context = context
         context.secureCookies = secure(request)
         if let token = request.cookies[Self.sessionCookie]?.value, Self.isToken(token) {

@@ -13,6 +13,9 @@ struct SubmitController: Sendable {
         router.get("/submit", use: submitPage)
         router.post("/submit", use: submit)
         router.get("/users/{name}", use: profile)
+        router.post("/settings/tokens", use: createToken)
+        router.post("/settings/tokens/{token}/delete", use: deleteToken)
+        router.get("/avatars/{file}", use: avatar)
         router.get("/curate", use: curate)
     }
 
@@ -112,10 +115,24 @@ struct SubmitController: Sendable {
         var collections: [PaperCollection]
         var hasCollections: Bool
         var here: String
+        var tokens: [TokenView] = []
+        var hasTokens = false
+        /// Shown once, right after creation.
+        var newToken: String?
+    }
+
+    struct TokenView {
+        var id: Int64
+        var name: String
+        var created: String
+        var lastUsed: String?
     }
 
     @Sendable func profile(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let name = context.parameters.get("name") ?? ""
+        try await profilePage(name: context.parameters.get("name") ?? "", context: context)
+    }
+
+    func profilePage(name: String, context: PaperboyRequestContext, newToken: String? = nil) async throws -> HTML {
         guard User.isValidUsername(name), let user = try await store.user(named: name) else {
             throw PageError(.notFound, "No such user", "There is no user \(name.debugDescription) here.")
         }
@@ -124,12 +141,66 @@ struct SubmitController: Sendable {
         let isSelf = context.viewer?.id == user.id
         // Others see only public collections.
         let collections = try await store.collections(owner: user.username).filter { isSelf || $0.isPublic }
-        let view = ProfileView(
+        var view = ProfileView(
             site: try await site.info(context), username: user.username, displayName: user.displayName,
             role: user.role.rawValue, isSelf: isSelf,
             submissions: submissions.map { CardView(entry: $0) }, hasSubmissions: !submissions.isEmpty,
             upvoted: upvoted.map { .init(id: $0.id, title: $0.title, authors: nil) }, hasUpvoted: !upvoted.isEmpty,
             collections: collections, hasCollections: !collections.isEmpty, here: "/users/\(user.username)")
+        if isSelf {
+            view.tokens = try await store.accessTokens(username: user.username).map {
+                TokenView(id: $0.id, name: $0.name, created: Day($0.createdAt).description, lastUsed: $0.lastUsedAt.map { Day($0).description })
+            }
+            view.hasTokens = !view.tokens.isEmpty
+            view.newToken = newToken
+        }
         return HTML(body: renderer.render("profile", view))
+    }
+
+    /// Creates a personal access token and shows its secret once, on the profile page.
+    @Sendable func createToken(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let (form, request) = try await CSRF.verifiedForm(request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        let secret = AccessTokenSecret.generate()
+        do {
+            _ = try await store.createAccessToken(
+                username: viewer.username, name: form["name"] ?? "", tokenHash: AccessTokenSecret.hash(secret))
+        } catch let error as StoreError where error.code == .invalidInput {
+            throw PageError(.badRequest, "Token not created", error.message)
+        }
+        var response = try await profilePage(name: viewer.username, context: context, newToken: secret)
+            .response(from: request, context: context)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    @Sendable func deleteToken(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        _ = try await CSRF.verifiedForm(request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        guard let id = context.parameters.get("token").flatMap(Int64.init) else {
+            throw PageError(.notFound, "No such token", "There is no such access token.")
+        }
+        do {
+            try await store.deleteAccessToken(id: id, username: viewer.username)
+        } catch let error as StoreError where error.code == .notFound {
+            throw PageError(.notFound, "No such token", error.message)
+        }
+        return .redirect(to: "/users/\(viewer.username)#tokens", type: .normal)
+    }
+
+    /// `/avatars/{username}.svg`: a generated initial on a colour derived from the name (API user objects and
+    /// pages need an avatar URL; nobody uploads pictures).
+    @Sendable func avatar(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        var name = context.parameters.get("file") ?? ""
+        if name.hasSuffix(".svg") { name.removeLast(4) }
+        guard User.isValidUsername(name) else { throw PageError(.notFound, "No such avatar", "There is no avatar \(name.debugDescription).") }
+        let hue = name.lowercased().unicodeScalars.reduce(UInt32(7)) { ($0 &* 31 &+ $1.value) % 360 }
+        let initial = String(name.prefix(1)).uppercased()
+        let svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64"><circle cx="32" cy="32" r="32" fill="hsl(\(hue),55%,45%)"/><text x="32" y="42" font-family="sans-serif" font-size="30" font-weight="600" text-anchor="middle" fill="#fff">\(initial)</text></svg>
+            """
+        return Response(
+            status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
+            body: .init(byteBuffer: ByteBuffer(string: svg)))
     }
 }

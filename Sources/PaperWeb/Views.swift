@@ -35,6 +35,10 @@ struct SiteInfo {
     /// The logged-in user's name, nil for visitors.
     var viewer: String? = nil
     var csrf: String = ""
+    /// Feeds of this page, for `<link rel="alternate">`.
+    var feeds: [FeedLink] = []
+    /// The digest address of the logged-in user's subscription, for the one-click subscribe form.
+    var subscriberEmail: String? = nil
 }
 
 enum DateText {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DemoCorpus
+import Digests
 import Embeddings
 import Foundation
 import Hummingbird
@@ -26,15 +27,34 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The public address of this server (https://papers.example.org), for links in feeds and mail. Default: each request's Host.")
     var publicURL: String?
 
+    @Option(help: "Read requests (JSON APIs, feeds) allowed per client IP address per minute.")
+    var apiReadsPerMinute = APILimits().readsPerMinute
+
+    @Option(help: "Write API requests allowed per access token per minute.")
+    var apiWritesPerMinute = APILimits().writesPerMinute
+
     @Flag(name: .customLong("no-demo"), help: "Do not import the demo corpus into an empty data folder.")
     var noDemo = false
 
+    @OptionGroup var mail: MailOptions
+
+    @Option(name: .customLong("digest-hour"), help: "Hour (0-23) at which digests are sent.")
+    var digestHour = 7
+
+    @Option(name: .customLong("digest-time-zone"), help: "Time zone of --digest-hour (e.g. Europe/Paris).")
+    var digestTimeZone = "UTC"
+
     func validate() throws {
+        guard apiReadsPerMinute > 0, apiWritesPerMinute > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0-65535, got \(port)") }
         if let publicURL {
             guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
                   url.query == nil
             else { throw ValidationError("--public-url must be an http(s) address like https://papers.example.org") }
+        }
+        guard (0...23).contains(digestHour) else { throw ValidationError("--digest-hour must be 0-23, got \(digestHour)") }
+        guard TimeZone(identifier: digestTimeZone) != nil else {
+            throw ValidationError("unknown --digest-time-zone \(digestTimeZone.debugDescription)")
         }
     }
 
@@ -68,9 +88,17 @@ struct ServeCommand: AsyncParsableCommand {
             guard let encoder else { return ("lexical-only", nil) }
             return (engine.defaultMode.rawValue, encoder.identity)
         }
+        let digests = try await DigestKit.make(
+            store: store, search: engine, mail: mail, dataDirectory: directory,
+            publicURL: publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)", logger: logger)
+        logger.info("digest mail: \(digests.transportDescription)")
+        services.append(DigestScheduler(
+            schedule: DigestSchedule(hour: digestHour, timeZone: TimeZone(identifier: digestTimeZone)!), batch: digests.batch,
+            logger: logger))
+        var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
+        configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
         let app = try await buildApplication(
-            store: store, search: engine,
-            configuration: WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus), logger: logger)
+            store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions)
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -6,7 +6,7 @@ import PaperStore
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage accounts.", subcommands: [CreateUser.self])
+        commandName: "user", abstract: "Manage accounts.", subcommands: [CreateUser.self, CreateToken.self])
 }
 
 struct CreateUser: AsyncParsableCommand {
@@ -48,5 +48,31 @@ struct CreateUser: AsyncParsableCommand {
             throw CommandFailure(error.message)
         }
         print("created \(role.rawValue) \(username)")
+    }
+}
+
+struct CreateToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Create a personal access token for the write API and print it (shown only once).",
+        discussion: "Example: paperboy user token alice --name ci")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: "The account the token acts as.")
+    var username: String
+
+    @Option(help: "A name that says where the token is used.")
+    var name = "command line"
+
+    func run() async throws {
+        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let secret = AccessTokenSecret.generate()
+        do {
+            _ = try await store.createAccessToken(username: username, name: name, tokenHash: AccessTokenSecret.hash(secret))
+        } catch let error as StoreError {
+            throw CommandFailure(error.message)
+        }
+        print(secret)
     }
 }

@@ -265,7 +265,7 @@ struct StoreContractTests {
         }
         let reopened = try SQLitePaperStore.open(directory: dir)
         #expect(try await reopened.paper(id: "2210.14199") == samplePaper())
-        #expect(try await reopened.status().schemaVersion == "v4-embedding-chunks")
+        #expect(try await reopened.status().schemaVersion == SQLitePaperStore.currentSchemaVersion)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("paperboy.sqlite-wal").path))
     }
 }

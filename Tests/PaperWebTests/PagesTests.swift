@@ -130,7 +130,7 @@ struct PagesTests {
                 let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 #expect(json?["status"] as? String == "ok")
                 #expect(json?["paperCount"] as? Int == 140)
-                #expect(json?["schemaVersion"] as? String == "v4-embedding-chunks")
+                #expect(json?["schemaVersion"] as? String == SQLitePaperStore.currentSchemaVersion)
                 #expect((json?["store"] as? [String: Any])?["ok"] as? Bool == true)
                 #expect((json?["search"] as? [String: Any])?["mode"] as? String == "lexical-only")
             }

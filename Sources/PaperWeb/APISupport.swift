@@ -1,0 +1,243 @@
+import Crypto
+import Foundation
+import Hummingbird
+import PaperModel
+import PaperStore
+
+/// An API error: the HTTP status and a JSON body `{"error": message, "code": code}`. `error` is what
+/// Hugging Face clients print; `code` is stable, for programs (catalog in /openapi.json).
+struct APIError: HTTPResponseError {
+    enum Code: String {
+        case invalidParameter = "invalid_parameter"
+        case notFound = "not_found"
+        case unauthorized = "unauthorized"
+        case forbidden = "forbidden"
+        case conflict = "conflict"
+        case rateLimited = "rate_limited"
+        case unavailable = "unavailable"
+        case payloadTooLarge = "payload_too_large"
+    }
+
+    let status: HTTPResponse.Status
+    let code: Code
+    let message: String
+    var retryAfter: Int?
+
+    init(_ status: HTTPResponse.Status, _ code: Code, _ message: String, retryAfter: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    static func badParameter(_ message: String) -> APIError { APIError(.badRequest, .invalidParameter, message) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"paperboy\"" }
+        let body = "{\"error\":\(jsonString(message)),\"code\":\"\(code.rawValue)\"}"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// JSON responses with the same encoder everywhere (stable key order, URLs unescaped).
+struct JSONBody<Value: Encodable>: ResponseGenerator {
+    var status: HTTPResponse.Status = .ok
+    let value: Value
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try Self.encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Timestamps as the Hugging Face Hub writes them and its client parses them: `2026-05-30T12:00:00.000Z`
+/// (always UTC, always milliseconds; an offset such as `+00:00` breaks `huggingface_hub`).
+enum Timestamp {
+    static func hub(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let millis = ms - seconds * 1000
+        let c = Day.calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!,
+            Int(millis))
+    }
+
+    /// RFC 3339 without fractions, as Atom and the arXiv API write it: `2026-05-30T12:00:00Z`.
+    static func atom(_ date: Date) -> String {
+        let c = Day.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    /// RFC 822 as RSS 2.0 wants it: `Sat, 30 May 2026 12:00:00 +0000`.
+    static func rss(_ date: Date) -> String {
+        let c = Day.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return String(
+            format: "%@, %02d %@ %04d %02d:%02d:%02d +0000", days[c.weekday! - 1], c.day!, months[c.month! - 1], c.year!,
+            c.hour!, c.minute!, c.second!)
+    }
+}
+
+/// Reading query parameters of API requests, with 400s that say what was wrong.
+struct APIQuery {
+    let values: FormQuery
+
+    init(_ request: Request) {
+        values = FormQuery(request.uri.query ?? "")
+    }
+
+    /// The value, nil when absent or empty (clients send `?date=&week=` for "not given").
+    subscript(_ name: String) -> String? {
+        guard let v = values[name], !v.isEmpty else { return nil }
+        return v
+    }
+
+    func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = self[name] else { return value }
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
+            throw APIError.badParameter("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(text.prefix(40).debugDescription)")
+        }
+        return n
+    }
+
+    func text(_ name: String, maxLength: Int = 1_000) throws -> String? {
+        guard let v = self[name] else { return nil }
+        guard v.count <= maxLength else { throw APIError.badParameter("\(name) is longer than \(maxLength) characters") }
+        guard !v.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) else {
+            throw APIError.badParameter("\(name) contains control characters")
+        }
+        return v
+    }
+}
+
+/// Where absolute links point: the configured public URL, or the scheme and Host of the request.
+func baseURL(_ request: Request, _ configuration: WebConfiguration) -> String {
+    if let url = configuration.publicURL { return url }
+    let host = request.head.authority.flatMap { h in
+        h.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) && !h.isEmpty ? h : nil
+    } ?? "\(configuration.host):\(configuration.port)"
+    let scheme = request.headers[.init("X-Forwarded-Proto")!] == "https" ? "https" : "http"
+    return "\(scheme)://\(host)"
+}
+
+/// Token-bucket rate limits per client key (IP address or access token). Buckets refill continuously; an empty
+/// bucket answers how many seconds until the next request is allowed.
+final class RateLimiter: @unchecked Sendable {
+    struct Rule: Sendable, Equatable {
+        /// Requests allowed in a burst.
+        var burst: Double
+        /// Requests per second refilled.
+        var perSecond: Double
+
+        static func perMinute(_ n: Int) -> Rule { Rule(burst: Double(n), perSecond: Double(n) / 60) }
+    }
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
+
+    let rule: Rule
+    private var buckets: [String: Bucket] = [:]
+    private let lock = NSLock()
+
+    init(_ rule: Rule) {
+        self.rule = rule
+    }
+
+    /// nil when allowed (and counted); otherwise the whole seconds to wait.
+    func take(_ key: String, now: Date = Date()) -> Int? {
+        lock.withLock {
+            if buckets.count > 50_000 { buckets = buckets.filter { now.timeIntervalSince($0.value.updated) < 3600 } }
+            var bucket = buckets[key] ?? Bucket(tokens: rule.burst, updated: now)
+            bucket.tokens = min(rule.burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rule.perSecond)
+            bucket.updated = now
+            defer { buckets[key] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return max(1, Int(((1 - bucket.tokens) / rule.perSecond).rounded(.up)))
+        }
+    }
+}
+
+/// The limits applied to API, feed and write requests.
+public struct APILimits: Sendable, Equatable {
+    /// Reads (JSON APIs, feeds, the arXiv-compatible query API) per client IP address, per minute.
+    public var readsPerMinute: Int
+    /// Writes with an access token, per token, per minute.
+    public var writesPerMinute: Int
+
+    public init(readsPerMinute: Int = 600, writesPerMinute: Int = 60) {
+        self.readsPerMinute = readsPerMinute
+        self.writesPerMinute = writesPerMinute
+    }
+}
+
+/// Applies the per-IP read limit to `/api/`, `/feeds/` and `/openapi.json`, and CORS for their GET requests:
+/// any origin may read public data; writes are not offered cross-origin (no credentials are ever shared).
+struct APIEdgeMiddleware: RouterMiddleware {
+    typealias Context = PaperboyRequestContext
+    let limiter: RateLimiter
+
+    static func isAPI(_ path: String) -> Bool {
+        path.hasPrefix("/api/") || path.hasPrefix("/feeds/") || path == "/openapi.json"
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard Self.isAPI(path) else { return try await next(request, context) }
+        let readOnly = request.method == .get || request.method == .head
+        if request.method == .options {
+            // CORS preflight: only simple reads are allowed from other origins.
+            return Response(status: .noContent, headers: [
+                .accessControlAllowOrigin: "*", .accessControlAllowMethods: "GET, HEAD, OPTIONS",
+                .accessControlAllowHeaders: "Accept, Content-Type", .accessControlMaxAge: "86400",
+            ])
+        }
+        do {
+            let ip = context.remoteAddress?.ipAddress ?? "unknown"
+            if let wait = limiter.take("ip:" + ip) {
+                var response = try APIError(
+                    .tooManyRequests, .rateLimited, "Too many requests; retry in \(wait) s.", retryAfter: wait
+                ).response(from: request, context: context)
+                response.headers[.accessControlAllowOrigin] = "*"
+                return response
+            }
+        }
+        do {
+            var response = try await next(request, context)
+            if readOnly { response.headers[.accessControlAllowOrigin] = "*" }
+            return response
+        } catch let error as HTTPResponseError where readOnly {
+            var response = try error.response(from: request, context: context)
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
+        }
+    }
+}
+
+extension AccessTokenSecret {
+    /// The token of `Authorization: Bearer pb_...`, nil when the header is absent or not ours.
+    static func bearer(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return isWellFormed(token) ? token : nil
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import Hummingbird
+import PaperModel
+import PaperStore
+
+/// The write API for programs: upvote, submit, comment and collections, authenticated by personal access tokens
+/// (`Authorization: Bearer pb_...`, created on the profile page). No cookies are read here, so there is no CSRF
+/// surface; each token has its own rate limit.
+struct WriteAPIController: Sendable {
+    let store: any PaperStore
+    let limiter: RateLimiter
+
+    static let maxBodyBytes = 64 * 1024
+
+    func addRoutes(to router: Router<PaperboyRequestContext>) {
+        router.get("/api/whoami", use: whoami)
+        router.post("/api/papers", use: submit)
+        router.post("/api/papers/{id}/upvote", use: upvote)
+        router.delete("/api/papers/{id}/upvote", use: removeUpvote)
+        router.post("/api/papers/{id}/comments", use: comment)
+        router.get("/api/collections", use: collections)
+        router.post("/api/collections", use: createCollection)
+        router.put("/api/collections/{collection}/papers/{id}", use: addToCollection)
+        router.delete("/api/collections/{collection}/papers/{id}", use: removeFromCollection)
+    }
+
+    /// The token's owner; 401 without a valid token, 429 when the token is over its limit.
+    func authenticate(_ request: Request) async throws -> User {
+        guard let token = AccessTokenSecret.bearer(request) else {
+            throw APIError(.unauthorized, .unauthorized, "This endpoint needs a personal access token: Authorization: Bearer pb_... (create one on your profile page)")
+        }
+        let hash = AccessTokenSecret.hash(token)
+        guard let user = try await store.accessTokenUser(tokenHash: hash, now: Date()) else {
+            throw APIError(.unauthorized, .unauthorized, "The access token is not valid (revoked or mistyped)")
+        }
+        if let wait = limiter.take("token:" + hash) {
+            throw APIError(.tooManyRequests, .rateLimited, "Too many writes with this token; retry in \(wait) s.", retryAfter: wait)
+        }
+        return user
+    }
+
+    /// The JSON object of the request body (an empty body is an empty object).
+    func body(_ request: Request) async throws -> [String: Any] {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
+        } catch {
+            throw APIError(.contentTooLarge, .payloadTooLarge, "The request body is larger than \(Self.maxBodyBytes) bytes")
+        }
+        if buffer.readableBytes == 0 { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
+            throw APIError.badParameter("The request body must be a JSON object")
+        }
+        return object
+    }
+
+    func paper(_ context: PaperboyRequestContext) async throws -> Paper {
+        let raw = context.parameters.get("id") ?? ""
+        guard let id = PaperIdentifier.canonical(raw.removingPercentEncoding ?? raw), let paper = try await store.paper(id: id) else {
+            throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
+        }
+        return paper
+    }
+
+    struct Whoami: Encodable {
+        var user: String
+        var fullname: String
+        var role: String
+        var type = "user"
+    }
+
+    @Sendable func whoami(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        return try JSONBody(value: Whoami(user: user.username, fullname: user.displayName, role: user.role.rawValue))
+            .response(from: request, context: context)
+    }
+
+    struct UpvoteResult: Encodable {
+        var paperId: String
+        var upvoted: Bool
+        var upvotes: Int
+    }
+
+    @Sendable func upvote(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        let paper = try await paper(context)
+        let count = try await store.setUpvote(paperID: paper.id, username: user.username, upvoted: true)
+        return try JSONBody(value: UpvoteResult(paperId: paper.id, upvoted: true, upvotes: count)).response(from: request, context: context)
+    }
+
+    @Sendable func removeUpvote(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        let paper = try await paper(context)
+        let count = try await store.setUpvote(paperID: paper.id, username: user.username, upvoted: false)
+        return try JSONBody(value: UpvoteResult(paperId: paper.id, upvoted: false, upvotes: count)).response(from: request, context: context)
+    }
+
+    struct SubmissionResult: Encodable {
+        var paperId: String
+        var title: String
+        var date: String
+        var submittedBy: String
+        var githubRepo: String?
+        var projectPage: String?
+    }
+
+    /// `POST /api/papers {"id": "2605.12345", "githubRepo"?, "projectPage"?}`: puts a stored paper on today's feed.
+    @Sendable func submit(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        let body = try await body(request)
+        guard let raw = body["id"] as? String, let arxiv = ArxivID.parse(raw) else {
+            throw APIError.badParameter("id must be an arXiv id or URL (e.g. 2605.12345)")
+        }
+        let github = SubmitController.link(body["githubRepo"] as? String, host: "github.com")
+        guard github.ok else { throw APIError.badParameter("githubRepo must be an https://github.com/… URL") }
+        let project = SubmitController.link(body["projectPage"] as? String)
+        guard project.ok else { throw APIError.badParameter("projectPage must be an http(s) URL") }
+        guard let paper = try await store.paper(id: arxiv.base) else {
+            throw APIError(.notFound, .notFound, "Paper \(arxiv.base) is not in Paperboy yet; import it first")
+        }
+        let today = Day(Date())
+        let submission: DailySubmission
+        do {
+            submission = try await store.submit(
+                paperID: paper.id, day: today, submitter: user.username, at: Date(), githubRepo: github.url, projectPage: project.url)
+        } catch let error as StoreError where error.code == .alreadySubmitted {
+            throw APIError(.conflict, .conflict, "Already on the daily papers: \(error.message)")
+        }
+        let result = SubmissionResult(
+            paperId: paper.id, title: paper.title, date: submission.day.description, submittedBy: submission.submitter,
+            githubRepo: submission.githubRepo, projectPage: submission.projectPage)
+        return try JSONBody(status: .created, value: result).response(from: request, context: context)
+    }
+
+    struct CommentResult: Encodable {
+        var id: Int64
+        var paperId: String
+        var author: String
+        var parentId: Int64?
+        var body: String
+        var createdAt: String
+    }
+
+    /// `POST /api/papers/{id}/comments {"body": "...", "parentId"?}`.
+    @Sendable func comment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        let paper = try await paper(context)
+        let body = try await body(request)
+        guard let text = body["body"] as? String else { throw APIError.badParameter("body (the comment text) is required") }
+        var parent: Int64?
+        if let p = body["parentId"] {
+            guard let n = (p as? NSNumber)?.int64Value, !(p is Bool) else { throw APIError.badParameter("parentId must be a comment id") }
+            parent = n
+        }
+        do {
+            let comment = try await store.addComment(paperID: paper.id, author: user.username, parentID: parent, body: text, at: Date())
+            let result = CommentResult(
+                id: comment.id, paperId: paper.id, author: comment.author, parentId: comment.parentID, body: comment.body,
+                createdAt: Timestamp.hub(comment.createdAt))
+            return try JSONBody(status: .created, value: result).response(from: request, context: context)
+        } catch let error as StoreError where error.code == .invalidInput || error.code == .notFound {
+            throw APIError.badParameter(error.message)
+        }
+    }
+
+    struct CollectionResult: Encodable {
+        var id: Int64
+        var name: String
+        var owner: String
+        var isPublic: Bool
+        var paperCount: Int
+        var createdAt: String
+
+        init(_ c: PaperCollection) {
+            id = c.id
+            name = c.name
+            owner = c.owner
+            isPublic = c.isPublic
+            paperCount = c.paperCount
+            createdAt = Timestamp.hub(c.createdAt)
+        }
+    }
+
+    @Sendable func collections(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        let list = try await store.collections(owner: user.username).map(CollectionResult.init)
+        return try JSONBody(value: list).response(from: request, context: context)
+    }
+
+    /// `POST /api/collections {"name": "...", "public": true|false}`.
+    @Sendable func createCollection(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        let body = try await body(request)
+        guard let name = body["name"] as? String else { throw APIError.badParameter("name is required") }
+        let isPublic = (body["public"] as? Bool) ?? false
+        do {
+            let collection = try await store.createCollection(owner: user.username, name: name, isPublic: isPublic)
+            return try JSONBody(status: .created, value: CollectionResult(collection)).response(from: request, context: context)
+        } catch let error as StoreError where error.code == .invalidInput {
+            throw APIError.badParameter(error.message)
+        }
+    }
+
+    func setItem(_ request: Request, _ context: PaperboyRequestContext, present: Bool) async throws -> Response {
+        let user = try await authenticate(request)
+        guard let id = context.parameters.get("collection").flatMap(Int64.init), let collection = try await store.collection(id: id) else {
+            throw APIError(.notFound, .notFound, "No such collection")
+        }
+        guard collection.owner == user.username else {
+            if !collection.isPublic { throw APIError(.notFound, .notFound, "No such collection") }
+            throw APIError(.forbidden, .forbidden, "Only its owner changes a collection")
+        }
+        let paper = try await paper(context)
+        try await store.setCollectionItem(collectionID: id, paperID: paper.id, present: present, by: user.username)
+        let updated = try await store.collection(id: id) ?? collection
+        return try JSONBody(value: CollectionResult(updated)).response(from: request, context: context)
+    }
+
+    @Sendable func addToCollection(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setItem(request, context, present: true)
+    }
+
+    @Sendable func removeFromCollection(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setItem(request, context, present: false)
+    }
+}
