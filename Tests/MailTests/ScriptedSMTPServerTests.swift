@@ -21,7 +21,10 @@ final class ScriptedSMTPServer: Sendable {
     private let channel: any Channel
 
     /// `respond` maps a command line (or "<end of data>") to the raw reply text; nil closes the connection.
-    init(greeting: String = "220 scripted.test ESMTP", respond: @escaping @Sendable (String) -> String?) async throws {
+    init(
+        greeting: String = "220 scripted.test ESMTP", host: String = "127.0.0.1",
+        respond: @escaping @Sendable (String) -> String?
+    ) async throws {
         let transcript = self.transcript
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { child in
@@ -30,7 +33,7 @@ final class ScriptedSMTPServer: Sendable {
                         Handler(greeting: greeting, respond: respond, transcript: transcript))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: host, port: 0).get()
         port = try #require(channel.localAddress?.port)
     }
 
@@ -105,9 +108,9 @@ final class ScriptedSMTPServer: Sendable {
 
 @Suite("SMTP client against a scripted server")
 struct ScriptedSMTPServerTests {
-    func send(_ message: MailMessage, port: Int, options: String = "") async -> DeliveryError? {
+    func send(_ message: MailMessage, port: Int, options: String = "", authority: String = "127.0.0.1") async -> DeliveryError? {
         do {
-            let configuration = try SMTPConfiguration(url: "smtp://127.0.0.1:\(port)\(options)")
+            let configuration = try SMTPConfiguration(url: "smtp://\(authority):\(port)\(options)")
             try await SMTPTransport(configuration: configuration).send(message)
             return nil
         } catch let error as DeliveryError {
@@ -199,5 +202,32 @@ struct ScriptedSMTPServerTests {
         await server.stop()
         #expect(error?.kind == .transient)
         #expect(!server.transcript.commands.contains { $0.hasPrefix("MAIL") })
+    }
+
+    /// This machine's first IPv4 address that is not loopback, if it has one.
+    static let externalAddress: String? = try? System.enumerateDevices()
+        .compactMap { $0.address?.ipAddress }
+        .first { !$0.hasPrefix("127.") && !$0.contains(":") }
+
+    @Test(.enabled(if: externalAddress != nil, "needs a non-loopback IPv4 address"))
+    func credentialsAreNotSentWithoutTLSOverTheNetwork() async throws {
+        let address = try #require(Self.externalAddress)
+        let server = try await ScriptedSMTPServer(host: address, respond: wellBehaved(ehlo: "250-scripted.test\r\n250 AUTH PLAIN LOGIN"))
+        let error = await send(try sampleMessage(), port: server.port, authority: "paperboy:secret@\(address)")
+        await server.stop()
+        #expect(error?.kind == .permanent)
+        #expect(error?.message.contains("without TLS") == true, "\(String(describing: error))")
+        #expect(!server.transcript.commands.contains { $0.hasPrefix("AUTH") || $0.hasPrefix("MAIL") })
+        #expect(server.transcript.commands.first == "EHLO localhost", "the connection itself worked")
+    }
+
+    @Test func credentialsMayGoOverLoopbackWithoutTLS() async throws {
+        let server = try await ScriptedSMTPServer(respond: { line in
+            line.hasPrefix("AUTH PLAIN ") ? "235 2.7.0 ok" : wellBehaved(ehlo: "250-scripted.test\r\n250 AUTH PLAIN LOGIN")(line)
+        })
+        #expect(await send(try sampleMessage(), port: server.port, authority: "paperboy:s%20cret@127.0.0.1") == nil)
+        await server.stop()
+        let auth = try #require(server.transcript.commands.first { $0.hasPrefix("AUTH") })
+        #expect(auth == "AUTH PLAIN " + Data("\0paperboy\0s cret".utf8).base64EncodedString())
     }
 }
