@@ -75,6 +75,18 @@ struct SMTPIntegrationTests {
         #expect(received[0].auth_mechanism == "PLAIN")
     }
 
+    @Test func implicitTLSWithAuthLogin() async throws {
+        let tls = try makeSelfSignedCertificate()
+        let peer = try SMTPPeer(["--implicit-tls", tls.certificate, tls.key, "--auth", "paperboy:secret", "--exclude-auth", "PLAIN"])
+        defer { peer.stop() }
+        try await transport("smtps://paperboy:secret@localhost:\(peer.port)?verify=false").send(try sampleMessage())
+        let received = try peer.received()
+        try #require(received.count == 1, "stderr: \(peer.stderr)")
+        #expect(received[0].tls)
+        #expect(received[0].auth_login == "paperboy")
+        #expect(received[0].auth_mechanism == "LOGIN")
+    }
+
     @Test func certificatesAreVerifiedByDefault() async throws {
         let tls = try makeSelfSignedCertificate()
         let peer = try SMTPPeer(["--starttls", tls.certificate, tls.key])

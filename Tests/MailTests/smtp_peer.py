@@ -1,6 +1,6 @@
 """A real SMTP server (aiosmtpd) for Paperboy's mail tests.
 
-    smtp_peer.py OUTDIR [--starttls CERT KEY] [--auth USER:PASS [--exclude-auth PLAIN]]
+    smtp_peer.py OUTDIR [--starttls CERT KEY | --implicit-tls CERT KEY] [--auth USER:PASS [--exclude-auth PLAIN]]
                         [--script "RCPT:451,RCPT:250"]
 
 Listens on 127.0.0.1 on a free port and prints that port on stdout (one line). Every accepted message is
@@ -79,7 +79,7 @@ class Handler:
             "mail_options": envelope.mail_options,
             "rcpt_tos": envelope.rcpt_tos,
             "content": envelope.original_content.decode("utf-8", errors="replace"),
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
             "authenticated": bool(session.authenticated),
             "auth_login": getattr(session, "paperboy_login", None),
             "auth_mechanism": getattr(session, "paperboy_mechanism", None),
@@ -117,6 +117,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("outdir")
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"), help="TLS from the first byte (smtps)")
     parser.add_argument("--auth", metavar="USER:PASS")
     parser.add_argument("--script", default="")
     parser.add_argument("--exclude-auth", action="append", default=[], metavar="MECHANISM")
@@ -132,12 +133,17 @@ def main():
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*args.starttls)
         kwargs.update(tls_context=context, require_starttls=True)
+    if args.implicit_tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*args.implicit_tls)
+        kwargs.update(ssl_context=context)
     if args.auth:
         user, password = args.auth.split(":", 1)
         kwargs.update(
             authenticator=make_authenticator(user, password),
             auth_required=True,
-            # Without --starttls the test talks plaintext over loopback, which Paperboy allows.
+            # aiosmtpd only counts STARTTLS as TLS; with --implicit-tls every byte is encrypted anyway, and
+            # without either the test talks plaintext over loopback, which Paperboy allows.
             auth_require_tls=bool(args.starttls),
             auth_exclude_mechanism=args.exclude_auth,
         )
