@@ -157,12 +157,32 @@ public final class LexicalIndex: @unchecked Sendable {
         return lock.read { searchLocked(parsed, filter: filter, limit: limit, pruning: false) }
     }
 
+    /// Ranks documents for weighted title/abstract terms (already analyzed index terms, e.g. from query expansion):
+    /// each term adds `weight ×` its BM25F score. Non-positive weights are ignored.
+    public func searchWeightedTerms(_ terms: [String: Float], filter: SearchFilter = .init(), limit: Int = 10) -> [LexicalHit] {
+        lock.read {
+            guard limit > 0, !segments.isEmpty else { return [] }
+            let scorer = BM25Scorer(parameters: parameters, stats: stats)
+            var plan = QueryPlan()
+            for (term, weight) in terms.sorted(by: { $0.key < $1.key }) where weight > 0 {
+                let key = TermSpace.text + term
+                plan.should.append(QueryPlan.WeightedTerm(
+                    key: key, idf: weight * scorer.idf(documentFrequency: documentFrequency(key)), isText: true))
+            }
+            return run(plan, scorer: scorer, filter: filter, limit: limit, pruning: true)
+        }
+    }
+
     // MARK: - Search
 
     private func searchLocked(_ query: ParsedQuery, filter: SearchFilter, limit: Int, pruning: Bool) -> [LexicalHit] {
         guard !query.isEmpty, limit > 0, !segments.isEmpty else { return [] }
         let scorer = BM25Scorer(parameters: parameters, stats: stats)
         let plan = makePlan(query, scorer: scorer)
+        return run(plan, scorer: scorer, filter: filter, limit: limit, pruning: pruning)
+    }
+
+    private func run(_ plan: QueryPlan, scorer: BM25Scorer, filter: SearchFilter, limit: Int, pruning: Bool) -> [LexicalHit] {
         if plan.should.isEmpty && plan.must.isEmpty { return [] }
         let categories = filter.categories.map { Normalizer.normalize($0) }
         var collector = TopKCollector(k: min(limit, 10_000))

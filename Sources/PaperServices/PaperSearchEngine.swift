@@ -69,12 +69,12 @@ public final class PaperSearchEngine: @unchecked Sendable {
     public let embedder: (any TextEmbedder)?
     public let fusion: FusionParameters
     public let chunking: ChunkPolicy
-    /// Chunk vectors live under `paperID` (the first) and `paperID#n`.
-    let vectors: VectorIndex?
-    private var chunkCounts: [String: Int] = [:]
+    /// Window vectors (`chunking`) and, when enabled, sentence vectors (`sentenceChunking`).
+    let chunks: ChunkedVectors?
+    let sentences: ChunkedVectors?
+    public let sentenceChunking: ChunkPolicy?
     let logger: Logger
     private let lock = NSLock()
-    private var vectorSequence: Int64 = 0
     /// What filters need for semantic hits, which do not come from the lexical index.
     private var metadata: [String: DocumentFilterFacts] = [:]
     private let queryCache = QueryVectorCache(capacity: 2048)
@@ -87,22 +87,28 @@ public final class PaperSearchEngine: @unchecked Sendable {
 
     public init(
         store: any PaperStore, directory: URL?, embedder: (any TextEmbedder)?, fusion: FusionParameters = .tuned,
-        chunking: ChunkPolicy = .standard, bm25: BM25Parameters = .paperboy,
+        chunking: ChunkPolicy = .standard, sentenceChunking: ChunkPolicy? = .sentences, bm25: BM25Parameters = .paperboy,
         logger: Logger = Logger(label: "paperboy.search")
     ) throws {
         self.chunking = chunking
+        self.sentenceChunking = sentenceChunking
         self.store = store
         self.lexical = try LexicalIndex.open(directory: directory, parameters: bm25)
         self.embedder = embedder
         self.fusion = fusion
-        self.vectors = embedder.map { VectorIndex(dimension: $0.dimension) }
+        self.chunks = embedder.map { ChunkedVectors(modelKey: $0.identity + chunking.tag, dimension: $0.dimension) }
+        self.sentences = embedder.flatMap { e in
+            sentenceChunking.map { ChunkedVectors(modelKey: e.identity + $0.tag, dimension: e.dimension) }
+        }
         self.logger = logger
     }
 
     /// The default mode: hybrid once vectors exist.
     public var defaultMode: SearchMode {
-        (vectors?.count ?? 0) > 0 ? .hybrid : .lexical
+        (chunks?.paperCount ?? 0) > 0 ? .hybrid : .lexical
     }
+
+    var hasVectors: Bool { (chunks?.paperCount ?? 0) > 0 }
 
     static func chunkKey(_ paperID: String, _ chunk: Int) -> String {
         chunk == 0 ? paperID : "\(paperID)#\(chunk)"
@@ -113,40 +119,19 @@ public final class PaperSearchEngine: @unchecked Sendable {
         key.firstIndex(of: "#").map { key[..<$0] } ?? key[...]
     }
 
-    /// Nearest papers by their best chunk.
+    /// Nearest papers by their best window chunk.
     func nearestPapers(_ q: [Float], k: Int, allowed: (@Sendable (String) -> Bool)?) throws -> [(String, Float)] {
-        guard let vectors else { return [] }
-        var chunkFilter: (@Sendable (String) -> Bool)?
-        if let allowed {
-            chunkFilter = { key in allowed(String(PaperSearchEngine.paperID(ofKey: key))) }
-        }
-        var seen = Set<Substring>()
-        var result: [(String, Float)] = []
-        // Papers have ~1.5 chunks on average; over-fetch so that k distinct papers remain after grouping.
-        for hit in try vectors.search(q, k: k * 3, allowed: chunkFilter) {
-            let id = Self.paperID(ofKey: hit.key)
-            if seen.insert(id).inserted { result.append((String(id), hit.score)) }
-            if result.count == k { break }
-        }
-        return result
+        try chunks?.nearest(q, k: k, allowed: allowed) ?? []
     }
 
-    /// A paper's best chunk similarity to `q`.
+    /// A paper's best window-chunk similarity to `q`.
     func bestChunkScore(_ paperID: String, _ q: [Float]) -> Float? {
-        guard let vectors else { return nil }
-        let count = lock.withLock { chunkCounts[paperID] ?? 0 }
-        var best: Float?
-        for i in 0..<count {
-            guard let v = vectors.vector(for: Self.chunkKey(paperID, i)) else { continue }
-            let score = zip(v, q).reduce(0) { $0 + $1.0 * $1.1 }
-            best = max(best ?? score, score)
-        }
-        return best
+        chunks?.best(paperID, q)
     }
 
     /// Indexed papers, and papers with vectors.
     public var status: (documents: Int, vectors: Int) {
-        (lexical.documentCount, lock.withLock { chunkCounts.count })
+        (lexical.documentCount, chunks?.paperCount ?? 0)
     }
 
     // MARK: Keeping current
@@ -193,26 +178,8 @@ public final class PaperSearchEngine: @unchecked Sendable {
     }
 
     private func catchUpVectors(batch: Int) async throws {
-        guard let vectors, let embedder else { return }
-        while true {
-            let from = lock.withLock { vectorSequence }
-            let page = try await store.embeddings(model: embedder.identity + chunking.tag, changedAfter: from, limit: batch)
-            guard let last = page.last else { return }
-            var rows: [(key: String, vector: [Float])] = []
-            var stale: [String] = []
-            lock.withLock {
-                for change in page {
-                    let id = change.embedding.paperID
-                    let count = change.embedding.vectors.count
-                    for (i, v) in change.embedding.vectors.enumerated() { rows.append((Self.chunkKey(id, i), v)) }
-                    for i in count..<max(count, chunkCounts[id] ?? 0) { stale.append(Self.chunkKey(id, i)) }
-                    chunkCounts[id] = count
-                }
-            }
-            for key in stale { vectors.remove(key: key) }
-            try vectors.upsert(rows)
-            lock.withLock { vectorSequence = last.sequence }
-        }
+        try await chunks?.catchUp(store: store, batch: batch)
+        try await sentences?.catchUp(store: store, batch: batch)
     }
 
     static func indexDocument(_ paper: Paper) -> IndexDocument {
@@ -233,7 +200,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
         }
         let limit = max(0, min(request.limit, 1000))
         var mode = request.mode ?? defaultMode
-        if mode != .lexical && (vectors?.count ?? 0) == 0 {
+        if mode != .lexical && !hasVectors {
             if request.mode == .semantic { throw SearchRequestError.semanticUnavailable }
             mode = .lexical
         }
@@ -256,7 +223,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
 
     /// Papers most similar to a stored paper (its own embedding as the query), excluding itself.
     public func similar(to paperID: String, limit: Int) -> [SearchHit] {
-        guard let q = vectors?.vector(for: paperID) else { return [] }
+        guard let q = chunks?.index.vector(for: paperID) else { return [] }
         let hits = (try? nearestPapers(q, k: limit, allowed: { $0 != paperID })) ?? []
         return hits.map { SearchHit(paperID: $0.0, score: $0.1, lexicalScore: nil, semanticScore: $0.1) }
     }
@@ -304,7 +271,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
     }
 
     func semanticHits(_ request: SearchRequest, _ parsed: ParsedQuery, limit: Int) async throws -> [SearchHit] {
-        guard vectors != nil else { throw SearchRequestError.semanticUnavailable }
+        guard hasVectors else { throw SearchRequestError.semanticUnavailable }
         let q = try await queryVector(Self.semanticText(request, parsed))
         return try nearestPapers(q, k: limit, allowed: allowedPredicate(request.filter)).map {
             SearchHit(paperID: $0.0, score: $0.1, lexicalScore: nil, semanticScore: $0.1)
@@ -312,14 +279,17 @@ public final class PaperSearchEngine: @unchecked Sendable {
     }
 
     func hybridHits(_ request: SearchRequest, _ parsed: ParsedQuery, limit: Int) async throws -> [SearchHit] {
-        guard vectors != nil else { throw SearchRequestError.semanticUnavailable }
+        guard hasVectors else { throw SearchRequestError.semanticUnavailable }
         let depth = max(limit, fusion.candidates)
-        let lexicalHits = try self.lexicalHits(request, limit: depth)
         let q = try await queryVector(Self.semanticText(request, parsed))
-        var semantic: [String: Float] = [:]
         // Exclusions, phrases and field prefixes are constraints: then only lexical matches may appear, re-ranked
         // with their semantic similarity. Plain words let semantic neighbours in too.
         let constrained = !request.plainText && parsed.clauses.contains { $0.occurrence != .should || $0.field != .any }
+        if !constrained, let feedback = fusion.feedback, let sentences, sentences.paperCount > 0 {
+            return try await feedbackHybridHits(request, q: q, sentences: sentences, feedback: feedback, depth: depth, limit: limit)
+        }
+        let lexicalHits = try self.lexicalHits(request, limit: depth)
+        var semantic: [String: Float] = [:]
         if !constrained {
             for (id, score) in try nearestPapers(q, k: depth, allowed: allowedPredicate(request.filter)) {
                 semantic[id] = score
@@ -330,6 +300,34 @@ public final class PaperSearchEngine: @unchecked Sendable {
         }
         let lexical = Dictionary(lexicalHits.map { ($0.key, $0.score) }, uniquingKeysWith: max)
         return Array(Fusion.combine(lexical: lexical, semantic: semantic, parameters: fusion).prefix(limit))
+    }
+}
+
+extension PaperSearchEngine {
+    /// Hybrid search with sentence vectors and relevance feedback (see `FeedbackFusion`): a first fusion of BM25,
+    /// best-window and best-sentence cosines ranks the papers; the top ones expand the query (RM3) for a second
+    /// BM25 pass, fused again with the same two cosine lists.
+    func feedbackHybridHits(
+        _ request: SearchRequest, q: [Float], sentences: ChunkedVectors, feedback: FeedbackFusion, depth: Int, limit: Int
+    ) async throws -> [SearchHit] {
+        let allowed = allowedPredicate(request.filter)
+        let lexical1 = Dictionary(try lexicalHits(request, limit: depth).map { ($0.key, $0.score) }, uniquingKeysWith: max)
+        let windows = Dictionary(try nearestPapers(q, k: depth, allowed: allowed), uniquingKeysWith: max)
+        let sentence = Dictionary(try sentences.nearest(q, k: depth, allowed: allowed), uniquingKeysWith: max)
+        let first = Fusion.combine([lexical1, windows, sentence], weights: feedback.firstPass)
+        guard !first.isEmpty else { return [] }
+        let top = Array(first.prefix(feedback.documents))
+        let papers = Dictionary(try await store.papers(ids: top.map(\.paperID)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let expanded = RelevanceFeedback.expand(
+            query: request.query, documents: top.compactMap { hit in papers[hit.paperID].map { ($0, hit.score) } },
+            parameters: feedback)
+        let lexical2 = Dictionary(
+            lexical.searchWeightedTerms(expanded, filter: request.filter, limit: depth).map { ($0.key, $0.score) },
+            uniquingKeysWith: max)
+        let hits = Fusion.combine([lexical2, windows, sentence], weights: feedback.finalPass).prefix(limit).map {
+            SearchHit(paperID: $0.paperID, score: $0.score, lexicalScore: lexical2[$0.paperID], semanticScore: sentence[$0.paperID])
+        }
+        return Array(hits)
     }
 }
 

@@ -47,7 +47,9 @@ public protocol PaperStore: Sendable {
     /// The change sequence up to which papers have vectors for `model` (0: none yet).
     func embeddingProgress(model: String) async throws -> Int64
     /// Stores vectors and advances the model's progress to `sequence`, atomically. Vectors of other models are
-    /// removed: a model change means everything is embedded again.
+    /// removed: a model change means everything is embedded again. The model is the key up to its first `+`;
+    /// what follows names a segmentation (`m+chunks160/120`, `m+sentences`), and one model's segmentations stay
+    /// side by side.
     func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String, throughSequence sequence: Int64) async throws
     /// Vectors of `model` saved for paper changes after `sequence`, in change order, a page at a time: vector
     /// indexes load and follow them incrementally.

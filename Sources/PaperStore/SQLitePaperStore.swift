@@ -275,8 +275,11 @@ public struct SQLitePaperStore: PaperStore {
 
     public func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String, throughSequence sequence: Int64) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM paper_embedding WHERE model <> ?", arguments: [model])
-            try db.execute(sql: "DELETE FROM embedding_progress WHERE model <> ?", arguments: [model])
+            // Vectors of another model go; other segmentations of this model (`model+tag`) stay.
+            let identity = String(model.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)[0])
+            let otherModel = "(CASE WHEN instr(model, '+') > 0 THEN substr(model, 1, instr(model, '+') - 1) ELSE model END) <> ?"
+            try db.execute(sql: "DELETE FROM paper_embedding WHERE \(otherModel)", arguments: [identity])
+            try db.execute(sql: "DELETE FROM embedding_progress WHERE \(otherModel)", arguments: [identity])
             for embedding in embeddings {
                 let dimension = embedding.vectors.first?.count ?? 0
                 guard dimension > 0, embedding.vectors.allSatisfy({ $0.count == dimension && $0.allSatisfy(\.isFinite) })

@@ -47,6 +47,12 @@ struct EvalBEIR: AsyncParsableCommand {
     @Option(help: "Hybrid: candidates taken from each list.")
     var candidates: Int?
 
+    @Option(help: "Hybrid: feedback fusion settings to try, e.g. 'first=0.4,0.2,0.4;final=0.6,0.1,0.3;docs=5;terms=20;original=0.6' (for tuning on a training split).")
+    var feedback: String?
+
+    @Flag(help: "Hybrid: fuse only BM25 and window vectors (no sentence vectors, no relevance feedback), for comparison.")
+    var noFeedback = false
+
     @Flag(help: "Hybrid: also evaluate lexical weights 0.1...0.9 (for tuning on a training split).")
     var sweep = false
 
@@ -76,16 +82,22 @@ struct EvalBEIR: AsyncParsableCommand {
             throw CommandFailure("--mode \(mode!.rawValue) needs a model (--model DIR or scripts/fetch-model.sh)")
         }
         if let encoder {
-            let bar = ProgressBar(label: "embedding corpus", unit: .count)
-            let indexer = EmbeddingIndexer(
-                store: store, embedder: encoder, batchSize: 64, logger: logger,
-                onBatch: { done, total in bar.update(done: Int64(done), total: Int64(total)) })
-            _ = try await indexer.catchUp()
-            bar.finish()
+            for (label, policy) in [("embedding corpus", ChunkPolicy.standard), ("embedding sentences", .sentences)]
+                where policy == .standard || !noFeedback
+            {
+                let bar = ProgressBar(label: label, unit: .count)
+                let indexer = EmbeddingIndexer(
+                    store: store, embedder: encoder, chunking: policy, batchSize: 64, logger: logger,
+                    onBatch: { done, total in bar.update(done: Int64(done), total: Int64(total)) })
+                _ = try await indexer.catchUp()
+                bar.finish()
+            }
         }
         var fusion = FusionParameters.tuned
         if let lexicalWeight { fusion.lexicalWeight = lexicalWeight }
         if let candidates { fusion.candidates = candidates }
+        if noFeedback { fusion.feedback = nil }
+        if let feedback { fusion.feedback = try Self.parseFeedback(feedback) }
         let engine = try PaperSearchEngine(
             store: store, directory: work.appendingPathComponent("index"), embedder: encoder, fusion: fusion, logger: logger)
         try await engine.catchUp()
@@ -99,7 +111,7 @@ struct EvalBEIR: AsyncParsableCommand {
             for w in stride(from: Float(0.1), through: 0.9, by: 0.1) {
                 let variant = try PaperSearchEngine(
                     store: store, directory: work.appendingPathComponent("index"), embedder: encoder,
-                    fusion: FusionParameters(lexicalWeight: w, candidates: fusion.candidates), logger: logger)
+                    fusion: FusionParameters(lexicalWeight: w, candidates: fusion.candidates, feedback: nil), logger: logger)
                 try await variant.catchUp()
                 rows.append((String(format: "hybrid w=%.1f", w), try await evaluate(variant, dataset, mode: .hybrid)))
             }
@@ -120,6 +132,24 @@ struct EvalBEIR: AsyncParsableCommand {
                                      report.mrrAt10, perQuery))
             }
         }
+    }
+
+    static func parseFeedback(_ text: String) throws -> FeedbackFusion {
+        var f = FeedbackFusion.tuned
+        for part in text.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2 else { throw CommandFailure("--feedback: expected key=value, got \(part)") }
+            let numbers = kv[1].split(separator: ",").compactMap { Float($0) }
+            switch kv[0] {
+            case "first" where numbers.count == 3: f.firstPass = numbers
+            case "final" where numbers.count == 3: f.finalPass = numbers
+            case "docs" where numbers.count == 1: f.documents = Int(numbers[0])
+            case "terms" where numbers.count == 1: f.terms = Int(numbers[0])
+            case "original" where numbers.count == 1: f.originalWeight = numbers[0]
+            default: throw CommandFailure("--feedback: cannot use \(part)")
+            }
+        }
+        return f
     }
 
     func evaluate(_ engine: PaperSearchEngine, _ dataset: BEIRDataset, mode: SearchMode) async throws -> EvalReport {

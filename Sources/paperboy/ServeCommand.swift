@@ -73,7 +73,10 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [any Service] = []
         let encoder = loadEncoder(logger: logger)
         if let encoder {
+            // Windows first (they make search hybrid), then sentence vectors (they add the feedback fusion); both
+            // share the one inference queue, so the second only runs in the first one's idle time.
             services.append(EmbeddingIndexer(store: store, embedder: encoder, logger: logger))
+            services.append(EmbeddingIndexer(store: store, embedder: encoder, chunking: .sentences, logger: logger))
         }
         let engine = try PaperSearchEngine(
             store: store, directory: directory.appendingPathComponent("index/lexical"), embedder: encoder, logger: logger)

@@ -112,4 +112,62 @@ struct PaperSearchEngineTests {
         #expect(hits.map(\.paperID) == ["b", "a", "c"])
         #expect(hits.first { $0.paperID == "c" }?.lexicalScore == nil)
     }
+
+    @Test func sentencesSplitAtSentenceEndsOnly() {
+        #expect(ChunkPolicy.sentences("We study X. It works, e.g. on Y. 3 results hold! (A) too? yes.")
+                == ["We study X.", "It works, e.g. on Y.", "3 results hold!", "(A) too? yes."])
+        #expect(ChunkPolicy.sentences("  ") == [])
+        #expect(ChunkPolicy.sentences("No end") == ["No end"])
+        let paper = Paper(id: "2501.00009", title: "Title", abstract: "First one. Second one.")
+        #expect(ChunkPolicy.sentences.texts(for: paper) == ["Title. First one.", "Title. Second one."])
+        let asked = Paper(id: "2501.00010", title: "Does it work?", abstract: "")
+        #expect(ChunkPolicy.sentences.texts(for: asked) == ["Does it work?"])
+        #expect(ChunkPolicy.sentences.tag == "+sentences" && ChunkPolicy.standard.tag == "+chunks160/120")
+    }
+
+    @Test func relevanceFeedbackKeepsTheQueryAndAddsTheFeedbackDocumentsTerms() {
+        let docs = [
+            (Paper(id: "a", title: "Protein folding", abstract: "Folding of proteins with chaperones."), Float(2)),
+            (Paper(id: "b", title: "Vision", abstract: "Images."), Float(-5)),
+        ]
+        var parameters = FeedbackFusion.tuned
+        parameters.terms = 3
+        let weights = RelevanceFeedback.expand(query: "protein structure", documents: docs, parameters: parameters)
+        // The query's own terms share 0.6; the three strongest feedback terms share 0.4.
+        #expect(abs(weights.values.reduce(0, +) - 1) < 1e-5)
+        #expect((weights["structur"] ?? 0) == 0.3)
+        #expect((weights["fold"] ?? 0) > 0.1)  // "folding" twice in the top document
+        #expect(weights["imag"] == nil)  // the low-scored document hardly counts
+    }
+
+    @Test func weightedTermsScaleTheirBM25Contribution() async throws {
+        let (_, engine) = try await engineFixture()
+        let speechFirst = engine.lexical.searchWeightedTerms(["speech": 2, "graph": 1], limit: 3).map(\.key)
+        let graphFirst = engine.lexical.searchWeightedTerms(["speech": 1, "graph": 4], limit: 3).map(\.key)
+        #expect(speechFirst == ["2501.00002", "2501.00003"])
+        #expect(graphFirst == ["2501.00003", "2501.00002"])
+        #expect(engine.lexical.searchWeightedTerms(["speech": 0], limit: 3).isEmpty)
+    }
+
+    @Test func hybridUsesSentenceVectorsAndFeedbackOnceTheyExist() async throws {
+        let (store, engine) = try await engineFixture()
+        // Without sentence vectors: the two-list fusion.
+        let before = try await engine.search(SearchRequest(query: "graph vision", mode: .hybrid, limit: 3))
+        #expect(before.hits.first?.paperID == "2501.00003")
+        #expect(before.hits.first?.semanticScore == engine.bestChunkScore("2501.00003", try TopicEmbedder().embed(["graph vision"])[0]))
+        _ = try await EmbeddingIndexer(store: store, embedder: TopicEmbedder(), chunking: .sentences).catchUp()
+        // Both segmentations of one model are kept side by side.
+        #expect(try await store.embeddingCount(model: "topics@1+chunks160/120") == 3)
+        #expect(try await store.embeddingCount(model: "topics@1+sentences") == 3)
+        try await engine.catchUp()
+        #expect(engine.sentences?.paperCount == 3)
+        let after = try await engine.search(SearchRequest(query: "graph vision", mode: .hybrid, limit: 3))
+        #expect(after.hits.first?.paperID == "2501.00003")
+        // The feedback path reports the best-sentence cosine as the semantic score.
+        let q = try TopicEmbedder().embed(["graph vision"])[0]
+        #expect(after.hits.first?.semanticScore == engine.sentences?.best("2501.00003", q))
+        // Constrained queries keep the lexical-matches-only path.
+        let excluded = try await engine.search(SearchRequest(query: "graph -vision", mode: .hybrid, limit: 3))
+        #expect(!excluded.hits.map(\.paperID).contains("2501.00003"))
+    }
 }

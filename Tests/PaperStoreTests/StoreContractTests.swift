@@ -250,10 +250,19 @@ struct StoreContractTests {
             try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00003", vector: [.nan])], model: "m1", throughSequence: 3)
         }
 
-        // Another model starts from zero and replaces the old vectors.
+        // Another segmentation of the same model lives beside it.
+        try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00001", vectors: [[1, 0], [0, 1]])], model: "m1+sentences", throughSequence: 1)
+        #expect(try await store.embeddingCount(model: "m1") == 2)
+        #expect(try await store.embeddingCount(model: "m1+sentences") == 1)
+        try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00002", vector: [1, 0])], model: "m1", throughSequence: 2)
+        #expect(try await store.embeddingCount(model: "m1+sentences") == 1)
+
+        // Another model starts from zero and replaces the old vectors, every segmentation of them.
         try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00003", vector: [0, 1])], model: "m2", throughSequence: 3)
         #expect(try await store.embeddingCount(model: "m1") == 0)
         #expect(try await store.embeddingProgress(model: "m1") == 0)
+        #expect(try await store.embeddingCount(model: "m1+sentences") == 0)
+        #expect(try await store.embeddingProgress(model: "m1+sentences") == 0)
         #expect(try await store.embeddingProgress(model: "m2") == 3)
     }
 
