@@ -33,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Write API requests allowed per access token per minute.")
     var apiWritesPerMinute = APILimits().writesPerMinute
 
+    @Flag(help: "Embed papers in word windows only, without per-sentence vectors: about 5x less vector memory for large corpora, at some cost in hybrid search quality (benchmarks/RESULTS.md).")
+    var noSentenceVectors = false
+
     @Flag(name: .customLong("no-demo"), help: "Do not import the demo corpus into an empty data folder.")
     var noDemo = false
 
@@ -76,10 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
             // Windows first (they make search hybrid), then sentence vectors (they add the feedback fusion); both
             // share the one inference queue, so the second only runs in the first one's idle time.
             services.append(EmbeddingIndexer(store: store, embedder: encoder, logger: logger))
-            services.append(EmbeddingIndexer(store: store, embedder: encoder, chunking: .sentences, logger: logger))
+            if !noSentenceVectors {
+                services.append(EmbeddingIndexer(store: store, embedder: encoder, chunking: .sentences, logger: logger))
+            }
         }
         let engine = try PaperSearchEngine(
-            store: store, directory: directory.appendingPathComponent("index/lexical"), embedder: encoder, logger: logger)
+            store: store, directory: directory.appendingPathComponent("index/lexical"), embedder: encoder,
+            sentenceChunking: noSentenceVectors ? nil : .sentences, logger: logger)
         let started = Date()
         try await engine.catchUp()
         logger.info("search index ready", metadata: [
