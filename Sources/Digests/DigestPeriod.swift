@@ -1,18 +1,19 @@
 import Foundation
 import PaperModel
 
-/// The days a digest covers: one day (daily) or the ISO week, Monday to Sunday, that contains the as-of day
-/// (weekly). Its `key` names it in idempotency keys: `daily:2026-05-30`, `weekly:2026-W22`.
+/// The days a digest covers: the days ending on the as-of day (daily: one day, or Friday to Sunday for the Monday
+/// digest) or the ISO week, Monday to Sunday, that contains the as-of day (weekly). Its `key` names it in
+/// idempotency keys by its last day: `daily:2026-05-30`, `weekly:2026-W22`.
 public struct DigestPeriod: Sendable, Equatable, CustomStringConvertible {
     public var frequency: DigestFrequency
     public var first: Day
     public var last: Day
 
-    public init(_ frequency: DigestFrequency, asOf day: Day) {
+    public init(_ frequency: DigestFrequency, asOf day: Day, days: Int = 1) {
         self.frequency = frequency
         switch frequency {
         case .daily:
-            first = day
+            first = day.adding(days: 1 - max(1, days))
             last = day
         case .weekly:
             // ISO weekday: Monday 1 ... Sunday 7.
@@ -32,7 +33,7 @@ public struct DigestPeriod: Sendable, Equatable, CustomStringConvertible {
 
     public var key: String {
         switch frequency {
-        case .daily: "daily:\(first)"
+        case .daily: "daily:\(last)"
         case .weekly: "weekly:\(isoWeek)"
         }
     }
@@ -40,7 +41,7 @@ public struct DigestPeriod: Sendable, Equatable, CustomStringConvertible {
     /// For people: "May 30, 2026" or "the week of May 25, 2026".
     public var label: String {
         switch frequency {
-        case .daily: Self.long(first)
+        case .daily: first == last ? Self.long(first) : "\(Self.long(first)) – \(Self.long(last))"
         case .weekly: "the week of \(Self.long(first))"
         }
     }

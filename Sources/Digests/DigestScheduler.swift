@@ -4,7 +4,8 @@ import PaperModel
 import ServiceLifecycle
 
 /// When digests go out: at `hour` (0-23) in `timeZone`; the daily digest every weekday (covering the day
-/// before), the weekly one on Mondays (covering the ISO week before).
+/// before; on Mondays, Friday to Sunday, so weekend submissions are not lost), the weekly one on Mondays
+/// (covering the ISO week before).
 public struct DigestSchedule: Sendable, Equatable {
     public var hour: Int
     public var timeZone: TimeZone
@@ -41,7 +42,9 @@ public struct DigestSchedule: Sendable, Equatable {
         let yesterday = today.adding(days: -1)
         var periods: [DigestPeriod] = []
         // Gregorian weekday: Sunday 1, Monday 2 ... Saturday 7.
-        if (2...6).contains(c.weekday!) { periods.append(DigestPeriod(.daily, asOf: yesterday)) }
+        if (2...6).contains(c.weekday!) {
+            periods.append(DigestPeriod(.daily, asOf: yesterday, days: c.weekday! == 2 ? 3 : 1))
+        }
         if c.weekday! == 2 { periods.append(DigestPeriod(.weekly, asOf: yesterday)) }
         return periods
     }

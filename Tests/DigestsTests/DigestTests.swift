@@ -67,7 +67,11 @@ struct PeriodTests {
         let schedule = DigestSchedule(hour: 8, timeZone: TimeZone(identifier: "Europe/Paris")!)
         // Monday June 1, 2026, 08:00 in Paris is 06:00 UTC.
         let monday = Day("2026-06-01")!.startDate.addingTimeInterval(6 * 3600)
-        #expect(schedule.periods(at: monday) == [DigestPeriod(.daily, asOf: Day("2026-05-31")!), DigestPeriod(.weekly, asOf: Day("2026-05-31")!)])
+        #expect(schedule.periods(at: monday) == [DigestPeriod(.daily, asOf: Day("2026-05-31")!, days: 3), DigestPeriod(.weekly, asOf: Day("2026-05-31")!)])
+        // Monday's daily digest covers the weekend and the Friday before it.
+        let weekend = schedule.periods(at: monday)[0]
+        #expect(weekend.first == Day("2026-05-29") && weekend.last == Day("2026-05-31"))
+        #expect(weekend.key == "daily:2026-05-31" && weekend.label == "May 29, 2026 – May 31, 2026")
         #expect(schedule.nextSendTime(after: monday.addingTimeInterval(-60)) == monday)
         #expect(schedule.nextSendTime(after: monday) == monday.addingTimeInterval(24 * 3600))
         let tuesday = monday.addingTimeInterval(24 * 3600)
