@@ -64,7 +64,9 @@ def main():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    controller = Controller(Handler(args.out, replies, args.delay), hostname="127.0.0.1", port=port)
+    # server_hostname: without it aiosmtpd calls socket.getfqdn() for every connection (DNS timeouts).
+    controller = Controller(
+        Handler(args.out, replies, args.delay), hostname="127.0.0.1", port=port, server_hostname="peer.paperboy.test")
     controller.start()
     print(f"READY {port}", flush=True)
     try:

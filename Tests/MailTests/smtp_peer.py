@@ -149,7 +149,10 @@ def main():
         )
 
     os.makedirs(args.outdir, exist_ok=True)
-    controller = Controller(Handler(args.outdir, script), hostname="127.0.0.1", port=free_port(), **kwargs)
+    # server_hostname: without it aiosmtpd calls socket.getfqdn() for every connection, which can wait on DNS
+    # timeouts for longer than the client's reply timeout.
+    controller = Controller(
+        Handler(args.outdir, script), hostname="127.0.0.1", port=free_port(), server_hostname="peer.paperboy.test", **kwargs)
     controller.start()
     print(controller.port, flush=True)
 
