@@ -110,7 +110,10 @@ let package = Package(
         // Against a real SMTP server (aiosmtpd, via PAPERBOY_TEST_PYTHON) and Python's email parser.
         .testTarget(
             name: "MailTests",
-            dependencies: ["Mail", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "Mail", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             exclude: ["smtp_peer.py"]
         ),
         // Digest selection, rendering, tokens and the outbox, also against a real SMTP server (aiosmtpd).

@@ -24,9 +24,15 @@ enum SMTPConnectionFailure: Error, CustomStringConvertible {
 }
 
 /// Turns the bytes from the server into `SMTPReply` values, pushed into an async stream that `SMTPSession`
-/// reads. Closing, errors and the idle timeout end the stream with an error.
-final class SMTPReplyHandler: ChannelInboundHandler {
+/// reads. Closing, errors and the reply timeout end the stream with an error.
+///
+/// The timeout runs from the connection (for the greeting) and from each write (a command) until the next
+/// complete reply: it measures the server, never the client. A client task that is slow to read a reply (a busy
+/// machine) cannot time out a conversation whose server answered promptly.
+final class SMTPReplyHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     static let maxLineLength = 4096
     static let maxLinesPerReply = 200
@@ -39,6 +45,7 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     /// Replies handed to the stream so far; with `hasUnreadInput`, lets the session check that nothing
     /// arrived after the reply to STARTTLS (plaintext injected ahead of the TLS handshake).
     private(set) var repliesEmitted = 0
+    private var replyDeadline: Scheduled<Void>?
 
     init(continuation: AsyncThrowingStream<SMTPReply, any Error>.Continuation, timeout: Duration) {
         self.continuation = continuation
@@ -46,6 +53,30 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     }
 
     var hasUnreadInput: Bool { buffer.readableBytes > 0 || !pendingLines.isEmpty }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { awaitReply(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        awaitReply(context)  // the greeting
+        context.fireChannelActive()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        awaitReply(context)
+        context.write(data, promise: promise)
+    }
+
+    private func awaitReply(_ context: ChannelHandlerContext) {
+        replyDeadline?.cancel()
+        let timeout = self.timeout
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        replyDeadline = context.eventLoop.scheduleTask(in: timeout.timeAmount) {
+            let (handler, context) = bound.value
+            handler.fail(SMTPConnectionFailure.timeout(timeout), context: context)
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
@@ -97,6 +128,8 @@ final class SMTPReplyHandler: ChannelInboundHandler {
             pendingCode = nil
             pendingLines = []
             repliesEmitted += 1
+            replyDeadline?.cancel()
+            replyDeadline = nil
             continuation.yield(reply)
         default:
             throw SMTPConnectionFailure.protocolViolation("malformed reply line \"\(line.prefix(80))\"")
@@ -104,6 +137,7 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        replyDeadline?.cancel()
         continuation.finish(throwing: SMTPConnectionFailure.closed)
         context.fireChannelInactive()
     }
@@ -112,15 +146,9 @@ final class SMTPReplyHandler: ChannelInboundHandler {
         fail(error, context: context)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            fail(SMTPConnectionFailure.timeout(timeout), context: context)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        replyDeadline?.cancel()
+        replyDeadline = nil
         continuation.finish(throwing: error)
         context.close(promise: nil)
     }

@@ -85,8 +85,7 @@ public final class SMTPTransport: MailTransport {
                         try channel.pipeline.syncOperations.addHandler(
                             NIOSSLClientHandler(context: context, serverHostname: serverHostname))
                     }
-                    // No traffic in either direction for `timeout`: the command (or handshake) timed out.
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: timeout.timeAmount))
+                    // The reply handler times out the greeting and every command (`timeout` each).
                     try channel.pipeline.syncOperations.addHandler(
                         SMTPReplyHandler(continuation: continuation, timeout: timeout))
                 }
