@@ -16,20 +16,14 @@ public struct DigestPeriod: Sendable, Equatable, CustomStringConvertible {
             first = day.adding(days: 1 - max(1, days))
             last = day
         case .weekly:
-            // ISO weekday: Monday 1 ... Sunday 7.
-            let weekday = (Day.calendar.component(.weekday, from: day.startDate) + 5) % 7 + 1
-            first = day.adding(days: 1 - weekday)
-            last = first.adding(days: 6)
+            let week = FeedPeriod.week(containing: day)
+            first = week.first
+            last = week.last
         }
     }
 
     /// The ISO 8601 week of the period's Monday (`2026-W22`).
-    public var isoWeek: String {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: first.startDate)
-        return String(format: "%04d-W%02d", c.yearForWeekOfYear!, c.weekOfYear!)
-    }
+    public var isoWeek: String { FeedPeriod.week(containing: first).name }
 
     public var key: String {
         switch frequency {
@@ -41,8 +35,8 @@ public struct DigestPeriod: Sendable, Equatable, CustomStringConvertible {
     /// For people: "May 30, 2026" or "the week of May 25, 2026".
     public var label: String {
         switch frequency {
-        case .daily: first == last ? Self.long(first) : "\(Self.long(first)) – \(Self.long(last))"
-        case .weekly: "the week of \(Self.long(first))"
+        case .daily: first == last ? first.longText : "\(first.longText) – \(last.longText)"
+        case .weekly: "the week of \(first.longText)"
         }
     }
 
@@ -50,12 +44,4 @@ public struct DigestPeriod: Sendable, Equatable, CustomStringConvertible {
     public var end: Date { last.adding(days: 1).startDate }
 
     public var description: String { key }
-
-    static func long(_ day: Day) -> String {
-        let months = [
-            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-            "November", "December",
-        ]
-        return "\(months[day.month - 1]) \(day.day), \(day.year)"
-    }
 }

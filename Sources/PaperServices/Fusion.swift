@@ -117,15 +117,9 @@ enum Fusion {
     }
 
     static func combine(lexical: [String: Float], semantic: [String: Float], parameters: FusionParameters) -> [SearchHit] {
-        let l = zScores(lexical), s = zScores(semantic)
-        let lexicalFloor = l.values.min() ?? 0, semanticFloor = s.values.min() ?? 0
         let w = parameters.lexicalWeight
-        var hits: [SearchHit] = []
-        hits.reserveCapacity(lexical.count + semantic.count)
-        for key in Set(lexical.keys).union(semantic.keys) {
-            let score = w * (l[key] ?? lexicalFloor) + (1 - w) * (s[key] ?? semanticFloor)
-            hits.append(SearchHit(paperID: key, score: score, lexicalScore: lexical[key], semanticScore: semantic[key]))
+        return combine([lexical, semantic], weights: [w, 1 - w]).map {
+            SearchHit(paperID: $0.paperID, score: $0.score, lexicalScore: lexical[$0.paperID], semanticScore: semantic[$0.paperID])
         }
-        return hits.sorted { $0.score != $1.score ? $0.score > $1.score : $0.paperID < $1.paperID }
     }
 }

@@ -177,7 +177,8 @@ final class RateLimiter: @unchecked Sendable {
 
 /// The limits applied to API, feed and write requests.
 public struct APILimits: Sendable, Equatable {
-    /// Reads (JSON APIs, feeds, the arXiv-compatible query API) per client IP address, per minute.
+    /// Requests to the JSON APIs, feeds and the arXiv-compatible query API per client IP address, per minute
+    /// (writes count here too, on top of their per-token limit).
     public var readsPerMinute: Int
     /// Writes with an access token, per token, per minute.
     public var writesPerMinute: Int
@@ -188,7 +189,8 @@ public struct APILimits: Sendable, Equatable {
     }
 }
 
-/// Applies the per-IP read limit to `/api/`, `/feeds/` and `/openapi.json`, and CORS for their GET requests:
+/// Applies the per-IP limit to every request under `/api/`, `/feeds/` and `/openapi.json`, and CORS for their GET
+/// requests:
 /// any origin may read public data; writes are not offered cross-origin (no credentials are ever shared).
 struct APIEdgeMiddleware: RouterMiddleware {
     typealias Context = PaperboyRequestContext

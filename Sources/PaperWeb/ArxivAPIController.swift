@@ -91,9 +91,11 @@ struct ArxivAPIController: Sendable {
             matches = parameters.ids.filter(found.contains).map { ($0, 0) }
         }
         var ordered = matches.map(\.0)
+        /// Papers already read to sort by date, so the page below is not read twice.
+        var known: [String: Paper] = [:]
         if parameters.sortBy != "relevance" {
-            // Dates for every match (ids only; papers are read for the page below).
             let papers = try await store.papers(ids: ordered)
+            known = Dictionary(papers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             func key(_ p: Paper) -> Date {
                 (parameters.sortBy == "lastUpdatedDate" ? p.updatedAt ?? p.publishedAt : p.publishedAt) ?? .distantPast
             }
@@ -107,8 +109,10 @@ struct ArxivAPIController: Sendable {
             ordered.reverse()
         }
         let pageIDs = Array(ordered.dropFirst(parameters.start).prefix(parameters.maxResults))
-        let byID = Dictionary(try await store.papers(ids: pageIDs).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let page = pageIDs.compactMap { byID[$0] }
+        if known.isEmpty {
+            known = Dictionary(try await store.papers(ids: pageIDs).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        let page = pageIDs.compactMap { known[$0] }
         let feed = Self.feed(
             page, total: ordered.count, start: parameters.start, perPage: parameters.maxResults,
             selfLink: base + request.uri.description, base: base, title: "Paperboy query: \(request.uri.query ?? "")")

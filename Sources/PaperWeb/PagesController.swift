@@ -69,7 +69,7 @@ struct PagesController: Sendable {
         guard let month = FeedPeriod.month(text) else {
             throw PageError(.badRequest, "Not a month", "\(text.debugDescription) is not a month of the form YYYY-MM.")
         }
-        let label = "\(DateText.monthNames[month.first.month - 1]) \(month.first.year)"
+        let label = "\(Day.monthNames[month.first.month - 1]) \(month.first.year)"
         return try await periodPage(
             month, kind: .monthly, heading: "Monthly Papers", label: label, previous: month.previousMonth,
             next: month.nextMonth, route: "month", context)

@@ -42,12 +42,10 @@ struct SiteInfo {
 }
 
 enum DateText {
-    static func long(_ day: Day) -> String {
-        "\(monthNames[day.month - 1]) \(day.day), \(day.year)"
-    }
+    static func long(_ day: Day) -> String { day.longText }
 
     static func short(_ day: Day) -> String {
-        "\(monthNames[day.month - 1].prefix(3)) \(day.day)"
+        "\(Day.monthNames[day.month - 1].prefix(3)) \(day.day)"
     }
 
     static func isoDay(_ date: Date?) -> String? {
@@ -57,11 +55,6 @@ enum DateText {
     static func iso8601(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
-
-    static let monthNames = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December",
-    ]
 }
 
 /// A feed page: a day, an ISO week, a month, or trending.

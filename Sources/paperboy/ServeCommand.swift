@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The public address of this server (https://papers.example.org), for links in feeds and mail. Default: each request's Host.")
     var publicURL: String?
 
-    @Option(help: "Read requests (JSON APIs, feeds) allowed per client IP address per minute.")
+    @Option(help: "API and feed requests allowed per client IP address per minute (writes also count against their token's limit).")
     var apiReadsPerMinute = APILimits().readsPerMinute
 
     @Option(help: "Write API requests allowed per access token per minute.")
