@@ -110,8 +110,7 @@ public final class LexicalIndex: @unchecked Sendable {
             // Drop fully deleted segments, then merge tiers that grew too many segments.
             all.removeAll { $0.liveCount == 0 }
             all = mergeTiers(all)
-            try persist(all, touched: Set(touchedSegments.map { segments[$0].name }), sequence: sequence)
-            segments = all
+            segments = try persist(all, touched: Set(touchedSegments.map { segments[$0].name }), sequence: sequence)
             pendingDocuments.removeAll()
             pendingIndex.removeAll()
             pendingDeletes.removeAll()
@@ -128,8 +127,7 @@ public final class LexicalIndex: @unchecked Sendable {
             let builder = SegmentBuilder(analyzer: analyzer)
             builder.merge(segments)
             let merged = builder.build(name: nextSegmentName())
-            try persist([merged], touched: [], sequence: manifest.lastAppliedSequence)
-            segments = [merged]
+            segments = try persist([merged], touched: [], sequence: manifest.lastAppliedSequence)
             rebuildLocations()
             refreshStatisticsLocked()
         }
@@ -167,7 +165,7 @@ public final class LexicalIndex: @unchecked Sendable {
             for (term, weight) in terms.sorted(by: { $0.key < $1.key }) where weight > 0 {
                 let key = TermSpace.text + term
                 plan.should.append(QueryPlan.WeightedTerm(
-                    key: key, idf: weight * scorer.idf(documentFrequency: documentFrequency(key)), isText: true))
+                    key: key, idf: weight * scorer.idf(documentFrequency: documentFrequency(key))))
             }
             return run(plan, scorer: scorer, filter: filter, limit: limit, pruning: true)
         }
@@ -199,8 +197,8 @@ public final class LexicalIndex: @unchecked Sendable {
 
     private func makePlan(_ query: ParsedQuery, scorer: BM25Scorer) -> QueryPlan {
         var plan = QueryPlan()
-        func weighted(_ key: String, isText: Bool) -> QueryPlan.WeightedTerm {
-            QueryPlan.WeightedTerm(key: key, idf: scorer.idf(documentFrequency: documentFrequency(key)), isText: isText)
+        func weighted(_ key: String) -> QueryPlan.WeightedTerm {
+            QueryPlan.WeightedTerm(key: key, idf: scorer.idf(documentFrequency: documentFrequency(key)))
         }
         var seenShould = Set<String>()
         for clause in query.clauses {
@@ -214,13 +212,13 @@ public final class LexicalIndex: @unchecked Sendable {
             case .should:
                 // A word repeated in the query counts once, as in most engines' default OR query.
                 let key = space + clause.terms[0]
-                if seenShould.insert(key).inserted { plan.should.append(weighted(key, isText: true)) }
+                if seenShould.insert(key).inserted { plan.should.append(weighted(key)) }
                 if parameters.authorWeight > 0, let author = clause.authorTerm {
                     let authorKey = TermSpace.author + author
-                    if seenShould.insert(authorKey).inserted { plan.should.append(weighted(authorKey, isText: false)) }
+                    if seenShould.insert(authorKey).inserted { plan.should.append(weighted(authorKey)) }
                 }
             case .must, .mustNot:
-                let terms = clause.terms.map { weighted(space + $0, isText: space == TermSpace.text) }
+                let terms = clause.terms.map { weighted(space + $0) }
                 let constraint = QueryPlan.Constraint(field: clause.field, terms: terms, offsets: clause.offsets)
                 if clause.occurrence == .must { plan.must.append(constraint) } else { plan.mustNot.append(constraint) }
             }
@@ -281,14 +279,22 @@ public final class LexicalIndex: @unchecked Sendable {
 
     // MARK: - Disk
 
-    private func persist(_ newSegments: [Segment], touched: Set<String>, sequence: Int64) throws {
-        guard let directory else { return }
+    /// Writes new segments and tombstones, then the manifest; returns the segments to serve, where each newly
+    /// written one is reopened from its file so that its positions live in the mapping rather than in memory.
+    private func persist(_ newSegments: [Segment], touched: Set<String>, sequence: Int64) throws -> [Segment] {
+        guard let directory else { return newSegments }
         let known = Set(manifest.segments.map(\.name))
         var entries: [Manifest.SegmentEntry] = []
-        for segment in newSegments {
+        var serving: [Segment] = []
+        for var segment in newSegments {
             if !known.contains(segment.name) {
-                try DurableFile.write(SegmentFile.encode(segment), to: directory.appendingPathComponent(segment.name + ".seg"))
+                let url = directory.appendingPathComponent(segment.name + ".seg")
+                try DurableFile.write(SegmentFile.encode(segment), to: url)
+                let reopened = try SegmentFile.open(url, name: segment.name)
+                for doc in 0..<segment.documentCount where segment.deleted[doc] { reopened.markDeleted(doc) }
+                segment = reopened
             }
+            serving.append(segment)
             if segment.deletedCount > 0, touched.contains(segment.name) || segment.deletesFile == nil {
                 let name = "\(segment.name).\(nextSegmentName().dropFirst(4)).del"
                 try DurableFile.write(SegmentFile.encodeDeletes(segment), to: directory.appendingPathComponent(name))
@@ -305,6 +311,7 @@ public final class LexicalIndex: @unchecked Sendable {
         try DurableFile.write([UInt8](try encoder.encode(next)), to: directory.appendingPathComponent(Manifest.fileName))
         manifest = next
         removeUnreferencedFiles(directory)
+        return serving
     }
 
     private func removeUnreferencedFiles(_ directory: URL) {
@@ -333,8 +340,7 @@ public final class LexicalIndex: @unchecked Sendable {
         }
         var loadedSegments: [Segment] = []
         for entry in loaded.segments {
-            let segment = try SegmentFile.decode(try DurableFile.read(directory.appendingPathComponent(entry.name + ".seg")),
-                                                 name: entry.name)
+            let segment = try SegmentFile.open(directory.appendingPathComponent(entry.name + ".seg"), name: entry.name)
             guard segment.documentCount == entry.documentCount else { throw LexicalIndexError.corrupt("\(entry.name) size") }
             if let deletes = entry.deletesFile {
                 try SegmentFile.applyDeletes(try DurableFile.read(directory.appendingPathComponent(deletes)), to: segment)

@@ -1,9 +1,9 @@
-/// A parsed query resolved against the index: term keys with their idf.
+/// A parsed query resolved against the index: term keys with their idf (a term's space, and so how its
+/// postings score, is the first character of its key).
 struct QueryPlan {
     struct WeightedTerm {
         var key: String
         var idf: Float
-        var isText: Bool
     }
 
     struct Constraint {
@@ -25,6 +25,20 @@ struct SegmentSearch {
     let filter: SearchFilter
     let filterCategories: [String]
     let pruning: Bool
+    private let postings: Postings
+    private let postingScorer: PostingScorer
+
+    init(segment: Segment, segmentIndex: Int, scorer: BM25Scorer, filter: SearchFilter, filterCategories: [String],
+         pruning: Bool) {
+        self.segment = segment
+        self.segmentIndex = segmentIndex
+        self.scorer = scorer
+        self.filter = filter
+        self.filterCategories = filterCategories
+        self.pruning = pruning
+        postings = segment.postings
+        postingScorer = PostingScorer(scorer, segment: segment)
+    }
 
     private struct ClauseCursor {
         var cursor: PostingCursor
@@ -37,15 +51,15 @@ struct SegmentSearch {
         var notClauses: [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])] = []
         for c in plan.mustNot {
             let lists = c.terms.compactMap { segment.terms[$0.key] }
-            if lists.count == c.terms.count { notClauses.append((c, lists.map { PostingCursor($0) })) }
+            if lists.count == c.terms.count { notClauses.append((c, lists.map { PostingCursor($0, in: postings) })) }
         }
         var should: [ClauseCursor] = []
         for t in plan.should {
             guard let list = segment.terms[t.key] else { continue }
-            let (impacts, maxImpact, blockMax) = scorer.impacts(list, in: segment, isText: t.isText)
-            guard maxImpact > 0 else { continue }
-            should.append(ClauseCursor(cursor: PostingCursor(list, impacts: impacts, blockMaxImpacts: blockMax), idf: t.idf,
-                                       upperBound: t.idf * maxImpact))
+            let bounds = segment.impactBounds(list, scorer: postingScorer)
+            guard bounds.maxImpact > 0 else { continue }
+            should.append(ClauseCursor(cursor: PostingCursor(list, in: postings, blockMaxImpacts: bounds.blocks), idf: t.idf,
+                                       upperBound: t.idf * bounds.maxImpact))
         }
         if plan.must.isEmpty {
             maxScore(&should, notClauses: &notClauses, into: &collector)
@@ -55,11 +69,7 @@ struct SegmentSearch {
                 var cursors: [PostingCursor] = []
                 for t in c.terms {
                     guard let list = segment.terms[t.key] else { return }  // a required term is missing here
-                    if c.field == .any || c.field == .author {
-                        cursors.append(PostingCursor(list, impacts: scorer.impacts(list, in: segment, isText: t.isText).impacts))
-                    } else {
-                        cursors.append(PostingCursor(list))
-                    }
+                    cursors.append(PostingCursor(list, in: postings))
                 }
                 must.append((c, cursors))
             }
@@ -77,7 +87,7 @@ struct SegmentSearch {
         if segment.deleted[d] { return false }
         if let range = filter.dayRange, !range.contains(segment.days[d]) { return false }
         if let hasCode = filter.hasCode, segment.hasCode[d] != hasCode { return false }
-        if !filterCategories.isEmpty, !segment.categories[d].contains(where: filterCategories.contains) { return false }
+        if !filterCategories.isEmpty, !segment.categories(d).contains(where: filterCategories.contains) { return false }
         for i in notClauses.indices {
             var all = true
             for j in notClauses[i].cursors.indices {
@@ -94,12 +104,12 @@ struct SegmentSearch {
         if c.terms.count == 1 {
             let cur = cursors[0]
             switch c.field {
-            case .title: return cur.list.tf1[cur.index] > 0
-            case .abstract: return cur.list.tf2[cur.index] > 0
+            case .title: return postings.titleFrequency(cur.posting) > 0
+            case .abstract: return postings.abstractFrequency(cur.posting) > 0
             default: return true
             }
         }
-        let positionLists = cursors.map { $0.list.decodePositions($0.index) }
+        let positionLists = cursors.map { postings.positions($0.list, posting: $0.index) }
         for start in positionLists[0] {
             switch c.field {
             case .title where start >= abstractPositionOffset: continue
@@ -121,16 +131,15 @@ struct SegmentSearch {
         var score: Float = 0
         for (i, cur) in cursors.enumerated() {
             let idf = c.terms[i].idf
-            let list = cur.list
             switch c.field {
             case .any, .author:
-                score += idf * cur.impacts[cur.index]
+                score += idf * postingScorer.impact(cur.list, posting: cur.posting, doc: UInt32(doc))
             case .title:
-                score += idf * scorer.parameters.titleWeight * scorer.fieldImpact(
-                    tf: list.tf1[cur.index], length: segment.titleLengths[doc], average: scorer.stats.averageTitleLength)
+                score += idf * scorer.parameters.titleWeight * postingScorer.fieldImpact(
+                    tf: postings.titleFrequency(cur.posting), norm: postingScorer.norms.title[doc])
             case .abstract:
-                score += idf * scorer.parameters.abstractWeight * scorer.fieldImpact(
-                    tf: list.tf2[cur.index], length: segment.abstractLengths[doc], average: scorer.stats.averageAbstractLength)
+                score += idf * scorer.parameters.abstractWeight * postingScorer.fieldImpact(
+                    tf: postings.abstractFrequency(cur.posting), norm: postingScorer.norms.abstract[doc])
             case .category:
                 break
             }
@@ -147,13 +156,14 @@ struct SegmentSearch {
                              into collector: inout TopKCollector) {
         var leadClause = 0, leadTerm = 0, shortest = Int.max
         for (i, m) in must.enumerated() {
-            for (j, c) in m.cursors.enumerated() where c.list.count < shortest {
-                shortest = c.list.count
+            for (j, c) in m.cursors.enumerated() where c.count < shortest {
+                shortest = c.count
                 leadClause = i
                 leadTerm = j
             }
         }
-        let leadDocs = must[leadClause].cursors[leadTerm].list.docs
+        let lead = must[leadClause].cursors[leadTerm]
+        let leadDocs = UnsafeBufferPointer(start: lead.docs, count: lead.count)
         if requireShould && should.isEmpty { return }
         candidates: for doc in leadDocs {
             var score: Double = 0
@@ -170,7 +180,7 @@ struct SegmentSearch {
             for i in should.indices {
                 should[i].cursor.advance(to: doc)
                 if should[i].cursor.doc == doc {
-                    score += Double(should[i].idf * should[i].cursor.impacts[should[i].cursor.index])
+                    score += Double(should[i].idf * postingScorer.impact(should[i].cursor.list, posting: should[i].cursor.posting, doc: doc))
                     matchedShould = true
                 }
             }
@@ -209,7 +219,7 @@ struct SegmentSearch {
                 let rest = m >= 2 ? Double(prefix[m - 2]) : 0
                 let threshold = Double(collector.threshold)
                 let idf = clauses[m - 1].idf
-                let count = clauses[m - 1].cursor.list.count
+                let count = clauses[m - 1].cursor.count
                 while clauses[m - 1].cursor.index < count {
                     let block = clauses[m - 1].cursor.index >> impactBlockShift
                     let bound = Double(idf * clauses[m - 1].cursor.blockMaxImpacts[block]) * 1.0001 + 1e-6 + rest
@@ -227,7 +237,7 @@ struct SegmentSearch {
             // which clauses were visited and pruned results equal exhaustive ones bit for bit.
             var score: Double = 0
             for i in firstEssential..<m where clauses[i].cursor.doc == doc {
-                score += Double(clauses[i].idf * clauses[i].cursor.impacts[clauses[i].cursor.index])
+                score += Double(clauses[i].idf * postingScorer.impact(clauses[i].cursor.list, posting: clauses[i].cursor.posting, doc: doc))
                 clauses[i].cursor.next()
             }
             let threshold = Double(collector.threshold)
@@ -236,7 +246,7 @@ struct SegmentSearch {
                 if score + Double(prefix[i]) <= threshold { break }
                 clauses[i].cursor.advance(to: doc)
                 if clauses[i].cursor.doc == doc {
-                    score += Double(clauses[i].idf * clauses[i].cursor.impacts[clauses[i].cursor.index])
+                    score += Double(clauses[i].idf * postingScorer.impact(clauses[i].cursor.list, posting: clauses[i].cursor.posting, doc: doc))
                 }
                 i -= 1
             }

@@ -26,7 +26,7 @@ struct CollectionStats {
     }
 }
 
-/// BM25 / BM25F arithmetic. Scores are `idf(term) × impact(posting)`; impacts are cached per posting list.
+/// BM25 / BM25F arithmetic shared by all segments: idf and the parameters.
 struct BM25Scorer {
     let parameters: BM25Parameters
     let stats: CollectionStats
@@ -36,68 +36,55 @@ struct BM25Scorer {
         let n = Float(max(stats.liveDocuments, df))
         return log(1 + (n - Float(df) + 0.5) / (Float(df) + 0.5))
     }
+}
 
-    /// Saturated BM25 term-frequency part of one field: tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)).
+/// Scores postings of one segment: a posting's score is `idf(term) × impact(posting)`, and the impact is
+/// computed from the posting's term frequencies and the document's length norms when it is read, so no
+/// per-posting score array is ever kept.
+struct PostingScorer {
+    let parameters: BM25Parameters
+    let postings: Postings
+    let norms: LengthNorms
+
+    init(_ scorer: BM25Scorer, segment: Segment) {
+        parameters = scorer.parameters
+        postings = segment.postings
+        norms = segment.lengthNorms(scorer)
+    }
+
+    var generation: Int { norms.generation }
+
+    /// Saturated BM25 term-frequency part of one field: tf (k1 + 1) / (tf + k1 · norm).
     @inline(__always)
-    func fieldImpact(tf: UInt16, length: UInt32, average: Float) -> Float {
+    func fieldImpact(tf: UInt16, norm: Float) -> Float {
         guard tf > 0 else { return 0 }
         let t = Float(tf)
-        let k1 = parameters.k1, b = parameters.b
-        return t * (k1 + 1) / (t + k1 * (1 - b + b * Float(length) / average))
+        let k1 = parameters.k1
+        return t * (k1 + 1) / (t + k1 * norm)
     }
 
+    /// BM25 contribution without idf of posting `index` (segment-wide) of `list`, in document `doc`.
     @inline(__always)
-    func textImpact(tfTitle: UInt16, tfAbstract: UInt16, titleLength: UInt32, abstractLength: UInt32) -> Float {
+    func impact(_ list: PostingList, posting index: Int, doc: UInt32) -> Float {
+        let d = Int(doc)
         let p = parameters
-        switch p.fieldScoring {
-        case .bm25f:
-            let b = p.b
-            let weighted = p.titleWeight * Float(tfTitle) / (1 - b + b * Float(titleLength) / stats.averageTitleLength)
-                + p.abstractWeight * Float(tfAbstract) / (1 - b + b * Float(abstractLength) / stats.averageAbstractLength)
-            return weighted * (p.k1 + 1) / (p.k1 + weighted)
-        case .perFieldSum:
-            return p.titleWeight * fieldImpact(tf: tfTitle, length: titleLength, average: stats.averageTitleLength)
-                + p.abstractWeight * fieldImpact(tf: tfAbstract, length: abstractLength, average: stats.averageAbstractLength)
-        }
-    }
-
-    /// The impacts of `list` for the current statistics (text or author term space), computed on first use.
-    /// Concurrent searches share the cache through the segment's impact lock; callers keep the returned array,
-    /// so a later recomputation never changes what a running search reads.
-    func impacts(_ list: PostingList, in segment: Segment, isText: Bool)
-        -> (impacts: [Float], maxImpact: Float, blockMaxImpacts: [Float]) {
-        segment.impactLock.lock()
-        defer { segment.impactLock.unlock() }
-        if list.impactGeneration != stats.generation { computeImpacts(list, in: segment, isText: isText) }
-        return (list.impacts, list.maxImpact, list.blockMaxImpacts)
-    }
-
-    private func computeImpacts(_ list: PostingList, in segment: Segment, isText: Bool) {
-        var impacts = [Float](repeating: 0, count: list.count)
-        var maxImpact: Float = 0
-        if isText {
-            for i in 0..<list.count {
-                let d = Int(list.docs[i])
-                let v = textImpact(tfTitle: list.tf1[i], tfAbstract: list.tf2[i], titleLength: segment.titleLengths[d],
-                                   abstractLength: segment.abstractLengths[d])
-                impacts[i] = v
-                if v > maxImpact { maxImpact = v }
+        switch list.kind {
+        case .text:
+            let tfTitle = postings.titleFrequency(index), tfAbstract = postings.abstractFrequency(index)
+            switch p.fieldScoring {
+            case .bm25f:
+                let weighted = p.titleWeight * Float(tfTitle) / norms.title[d]
+                    + p.abstractWeight * Float(tfAbstract) / norms.abstract[d]
+                return weighted * (p.k1 + 1) / (p.k1 + weighted)
+            case .perFieldSum:
+                return p.titleWeight * fieldImpact(tf: tfTitle, norm: norms.title[d])
+                    + p.abstractWeight * fieldImpact(tf: tfAbstract, norm: norms.abstract[d])
             }
-        } else {
-            let w = parameters.authorWeight
-            for i in 0..<list.count {
-                let d = Int(list.docs[i])
-                let v = w * fieldImpact(tf: list.tf1[i], length: segment.authorLengths[d], average: stats.averageAuthorLength)
-                impacts[i] = v
-                if v > maxImpact { maxImpact = v }
-            }
+        case .author:
+            return p.authorWeight * fieldImpact(tf: postings.titleFrequency(index), norm: norms.author[d])
+        case .category:
+            return 0
         }
-        var blockMax = [Float](repeating: 0, count: (list.count + impactBlockSize - 1) >> impactBlockShift)
-        for (i, v) in impacts.enumerated() where v > blockMax[i >> impactBlockShift] { blockMax[i >> impactBlockShift] = v }
-        list.impacts = impacts
-        list.maxImpact = maxImpact
-        list.blockMaxImpacts = blockMax
-        list.impactGeneration = stats.generation
     }
 }
 

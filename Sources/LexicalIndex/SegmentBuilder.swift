@@ -29,7 +29,7 @@ final class SegmentBuilder {
     private(set) var keys: [String] = []
     private var days: [Int32] = []
     private var hasCode: [Bool] = []
-    private var categories: [[String]] = []
+    private var categories = CategorySets()
     private var titleLengths: [UInt32] = []
     private var abstractLengths: [UInt32] = []
     private var authorLengths: [UInt32] = []
@@ -130,14 +130,21 @@ final class SegmentBuilder {
             let term = Int32(truncatingIfNeeded: occurrences[i] >> 32)
             var tf1 = 0, tf2 = 0
             var last: UInt32 = 0
+            let maxFrequency = Int(UInt16.max)
             while i < n, Int32(truncatingIfNeeded: occurrences[i] >> 32) == term {
                 let position = UInt32(truncatingIfNeeded: occurrences[i])
-                if position != Self.noPositions {
-                    VarInt.append(UInt64(position - last), to: &log.positions)
-                    last = position
-                }
-                if position >= abstractPositionOffset && position != Self.noPositions { tf2 += 1 } else { tf1 += 1 }
                 i += 1
+                if position == Self.noPositions {
+                    tf1 += 1
+                    continue
+                }
+                // A posting holds exactly as many positions as its (16-bit) frequencies count, which is how
+                // readers find a posting's positions without a per-posting offset.
+                let inAbstract = position >= abstractPositionOffset
+                if inAbstract ? tf2 >= maxFrequency : tf1 >= maxFrequency { continue }
+                if inAbstract { tf2 += 1 } else { tf1 += 1 }
+                VarInt.append(UInt64(position - last), to: &log.positions)
+                last = position
             }
             log.term.append(term)
             log.doc.append(doc)
@@ -165,20 +172,26 @@ final class SegmentBuilder {
             for doc in 0..<source.documentCount where !source.deleted[doc] {
                 remap[doc] = UInt32(keys.count)
                 appendStored(key: source.keys[doc], day: source.days[doc], hasCode: source.hasCode[doc],
-                             categories: source.categories[doc], titleLength: source.titleLengths[doc],
+                             categories: source.categories(doc), titleLength: source.titleLengths[doc],
                              abstractLength: source.abstractLengths[doc], authorLength: source.authorLengths[doc])
             }
+            let postings = source.postings
+            let positionBytes = postings.positions.bytes
             for (key, list) in source.terms {
                 let term = termID(key)
-                let hasTf2 = !list.tf2.isEmpty
-                for i in 0..<list.count {
-                    let newDoc = remap[Int(list.docs[i])]
+                var offset = list.positionsStart
+                let end = list.positionsStart + list.positionsLength
+                for g in list.start..<(list.start + list.count) {
+                    let next = Postings.skipVarints(postings.positionCount(list, posting: g), in: positionBytes, from: offset,
+                                                    end: end)
+                    defer { offset = next }
+                    let newDoc = remap[Int(postings.docs[g])]
                     if newDoc == UInt32.max { continue }
                     log.term.append(term)
                     log.doc.append(newDoc)
-                    log.tf1.append(list.tf1[i])
-                    log.tf2.append(hasTf2 ? list.tf2[i] : 0)
-                    log.positions.append(contentsOf: list.positions[Int(list.posStarts[i])..<Int(list.posStarts[i + 1])])
+                    log.tf1.append(postings.titleFrequency(g))
+                    log.tf2.append(postings.abstractFrequency(g))
+                    log.positions.append(contentsOf: UnsafeRawBufferPointer(rebasing: positionBytes[offset..<next]))
                     log.positionEnd.append(log.positions.count)
                 }
             }
@@ -191,14 +204,7 @@ final class SegmentBuilder {
         // Stable counting sort of the log by term: each term's entries stay in ascending document order.
         let termCount = termKeys.count
         var counts = [Int](repeating: 0, count: termCount + 1)
-        var positionBytes = [Int](repeating: 0, count: termCount)
-        var previousEnd = 0
-        for i in 0..<logTerm.count {
-            let t = Int(logTerm[i])
-            counts[t + 1] += 1
-            positionBytes[t] += logPositionEnd[i] - previousEnd
-            previousEnd = logPositionEnd[i]
-        }
+        for t in logTerm { counts[Int(t) + 1] += 1 }
         for t in 0..<termCount { counts[t + 1] += counts[t] }
         var order = [Int](repeating: 0, count: logTerm.count)
         var fill = counts
@@ -207,32 +213,36 @@ final class SegmentBuilder {
             order[fill[t]] = i
             fill[t] += 1
         }
+        let (docs, tf1, tf2) = Postings.allocate(count: logTerm.count)
+        var tf1Overflow: [Int: UInt16] = [:], tf2Overflow: [Int: UInt16] = [:]
+        var positions = [UInt8]()
+        positions.reserveCapacity(logPositions.count)
+        var blockStarts: [Int] = []
         var terms: [String: PostingList] = [:]
         terms.reserveCapacity(termCount)
         for t in 0..<termCount where counts[t + 1] > counts[t] {
             let range = counts[t]..<counts[t + 1]
-            let isText = termKeys[t].hasPrefix(TermSpace.text)
-            var docs = [UInt32](), tf1 = [UInt16](), tf2 = [UInt16](), posStarts = [UInt32]()
-            docs.reserveCapacity(range.count)
-            tf1.reserveCapacity(range.count)
-            if isText { tf2.reserveCapacity(range.count) }
-            posStarts.reserveCapacity(range.count + 1)
-            posStarts.append(0)
-            var positions = [UInt8]()
-            positions.reserveCapacity(positionBytes[t])
+            let kind = TermKind(key: termKeys[t])
+            let positionsStart = positions.count
+            let firstBlock = blockStarts.count
+            // The log's postings go to the same slots in term order: posting k of the sorted log is posting k here.
             for k in range {
                 let i = order[k]
-                docs.append(logDoc[i])
-                tf1.append(logTf1[i])
-                if isText { tf2.append(logTf2[i]) }
+                if (k - range.lowerBound) & (impactBlockSize - 1) == 0 { blockStarts.append(positions.count) }
+                docs[k] = logDoc[i]
+                Postings.store(logTf1[i], at: k, in: tf1, overflow: &tf1Overflow)
+                if kind == .text { Postings.store(logTf2[i], at: k, in: tf2, overflow: &tf2Overflow) }
                 let start = i == 0 ? 0 : logPositionEnd[i - 1]
                 positions.append(contentsOf: logPositions[start..<logPositionEnd[i]])
-                posStarts.append(UInt32(positions.count))
             }
-            terms[termKeys[t]] = PostingList(docs: docs, tf1: tf1, tf2: tf2, posStarts: posStarts, positions: positions)
+            terms[termKeys[t]] = PostingList(start: range.lowerBound, count: range.count, kind: kind,
+                                             positionsStart: positionsStart, positionsLength: positions.count - positionsStart,
+                                             firstBlock: firstBlock)
         }
-        return Segment(name: name, keys: keys, days: days, hasCode: hasCode, categories: categories,
-                       titleLengths: titleLengths, abstractLengths: abstractLengths, authorLengths: authorLengths,
-                       terms: terms)
+        let postings = Postings(docs: docs, tf1: tf1, tf2: tf2, tf1Overflow: tf1Overflow, tf2Overflow: tf2Overflow,
+                                positionBlockStarts: blockStarts, positions: ByteStore(copying: positions))
+        return Segment(name: name, keys: keys, days: days, hasCode: hasCode, categorySets: categories.sets,
+                       categorySetOfDocument: categories.setOfDocument, titleLengths: titleLengths,
+                       abstractLengths: abstractLengths, authorLengths: authorLengths, terms: terms, postings: postings)
     }
 }

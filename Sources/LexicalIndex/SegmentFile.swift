@@ -6,7 +6,8 @@ import Foundation
 ///     docCount, then per document: key, zigzag(day), hasCode, title/abstract/author lengths, categories
 ///     termCount, then the term dictionary in byte order: term, df, offset of its postings block
 ///     postings section length, then per term: df doc-number deltas, df tf1, (text terms) df tf2,
-///         df position-byte lengths, the position bytes (delta varints per posting)
+///         df position-byte lengths, the position bytes (delta varints per posting: exactly tf1 + tf2 of them for
+///         text terms, tf1 for author terms, none for categories, which is how readers skip to a posting's positions)
 ///     FNV-1a 32 checksum of everything before it (4 bytes, little endian)
 ///
 /// All integers are LEB128 varints unless stated. Tombstones live in separate `<name>.<generation>.del` files
@@ -25,10 +26,13 @@ enum SegmentFile {
             VarInt.append(Int(segment.titleLengths[doc]), to: &out)
             VarInt.append(Int(segment.abstractLengths[doc]), to: &out)
             VarInt.append(Int(segment.authorLengths[doc]), to: &out)
-            VarInt.append(segment.categories[doc].count, to: &out)
-            for c in segment.categories[doc] { out.appendString(c) }
+            let categories = segment.categories(doc)
+            VarInt.append(categories.count, to: &out)
+            for c in categories { out.appendString(c) }
         }
         let sortedTerms = segment.terms.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let p = segment.postings
+        let positionBytes = p.positions.bytes
         var postings: [UInt8] = []
         var dictionary: [UInt8] = []
         for term in sortedTerms {
@@ -36,12 +40,24 @@ enum SegmentFile {
             dictionary.appendString(term)
             VarInt.append(list.count, to: &dictionary)
             VarInt.append(postings.count, to: &dictionary)
+            let range = list.start..<(list.start + list.count)
             var last: UInt32 = 0
-            for d in list.docs { VarInt.append(UInt64(d - last), to: &postings); last = d }
-            for t in list.tf1 { VarInt.append(UInt64(t), to: &postings) }
-            for t in list.tf2 { VarInt.append(UInt64(t), to: &postings) }
-            for i in 0..<list.count { VarInt.append(UInt64(list.posStarts[i + 1] - list.posStarts[i]), to: &postings) }
-            postings.append(contentsOf: list.positions)
+            for g in range {
+                VarInt.append(UInt64(p.docs[g] - last), to: &postings)
+                last = p.docs[g]
+            }
+            for g in range { VarInt.append(UInt64(p.titleFrequency(g)), to: &postings) }
+            if list.kind == .text {
+                for g in range { VarInt.append(UInt64(p.abstractFrequency(g)), to: &postings) }
+            }
+            var offset = list.positionsStart
+            let end = list.positionsStart + list.positionsLength
+            for g in range {
+                let next = Postings.skipVarints(p.positionCount(list, posting: g), in: positionBytes, from: offset, end: end)
+                VarInt.append(next - offset, to: &postings)
+                offset = next
+            }
+            postings.append(contentsOf: UnsafeRawBufferPointer(rebasing: positionBytes[list.positionsStart..<end]))
         }
         VarInt.append(sortedTerms.count, to: &out)
         out.append(contentsOf: dictionary)
@@ -51,13 +67,34 @@ enum SegmentFile {
         return out
     }
 
+    /// Opens the segment file at `url`: the file is memory-mapped, checked, and its postings decoded into flat
+    /// arrays, while positions stay in the mapping (read on demand by phrase and field checks). The pages read
+    /// while opening are released as decoding passes them, so opening never holds the whole file in memory.
+    static func open(_ url: URL, name: String) throws -> Segment {
+        let file = try ByteStore(mapping: url.path)
+        let segment = try decode(file, name: name)
+        file.dropResidentPages(0..<file.bytes.count)
+        return segment
+    }
+
+    /// Decodes a segment held in memory (e.g. to check an encoding round trip).
     static func decode(_ bytes: [UInt8], name: String) throws -> Segment {
-        try verifyChecksum(bytes, magic: magic)
+        try decode(ByteStore(copying: bytes), name: name)
+    }
+
+    /// Distance between two releases of already-read mapped pages while opening.
+    private static let releaseStride = 32 << 20
+
+    private static func decode(_ file: ByteStore, name: String) throws -> Segment {
+        let bytes = file.bytes
+        try verifyChecksum(bytes, magic: magic, releasing: file)
         var r = ByteReader(bytes, offset: magic.count)
         let docCount = try r.int()
-        var keys: [String] = [], days: [Int32] = [], hasCode: [Bool] = [], categories: [[String]] = []
+        var keys: [String] = [], days: [Int32] = [], hasCode: [Bool] = [], categories = CategorySets()
         var titleLengths: [UInt32] = [], abstractLengths: [UInt32] = [], authorLengths: [UInt32] = []
+        guard docCount <= bytes.count else { throw LexicalIndexError.corrupt("document count") }
         keys.reserveCapacity(docCount)
+        var cats: [String] = []
         for _ in 0..<docCount {
             keys.append(try r.string())
             days.append(Int32(truncatingIfNeeded: VarInt.unzigzag(try r.varint())))
@@ -66,45 +103,98 @@ enum SegmentFile {
             abstractLengths.append(UInt32(truncatingIfNeeded: try r.varint()))
             authorLengths.append(UInt32(truncatingIfNeeded: try r.varint()))
             let n = try r.int()
-            var cats: [String] = []
+            cats.removeAll(keepingCapacity: true)
             for _ in 0..<n { cats.append(try r.string()) }
             categories.append(cats)
         }
         let termCount = try r.int()
+        guard termCount <= bytes.count else { throw LexicalIndexError.corrupt("term count") }
         var entries: [(term: String, df: Int, offset: Int)] = []
         entries.reserveCapacity(termCount)
-        for _ in 0..<termCount { entries.append((try r.string(), try r.int(), try r.int())) }
+        var total = 0
+        for _ in 0..<termCount {
+            let entry = (term: try r.string(), df: try r.int(), offset: try r.int())
+            guard entry.df > 0, entry.df <= docCount else { throw LexicalIndexError.corrupt("document frequency") }
+            total += entry.df
+            entries.append(entry)
+        }
         let postingsLength = try r.int()
         let postingsStart = r.offset
-        guard postingsStart + postingsLength <= bytes.count - 4 else { throw LexicalIndexError.corrupt("postings length") }
+        let postingsEnd = postingsStart + postingsLength
+        // Every posting takes at least two bytes (document delta and a frequency).
+        guard postingsEnd <= bytes.count - 4, total * 2 <= postingsLength else { throw LexicalIndexError.corrupt("postings length") }
+        file.dropResidentPages(0..<postingsStart)
+
+        let (docs, tf1, tf2) = Postings.allocate(count: total)
+        var built = false
+        defer {
+            if !built {
+                docs.deallocate()
+                tf1.deallocate()
+                tf2.deallocate()
+            }
+        }
+        var tf1Overflow: [Int: UInt16] = [:], tf2Overflow: [Int: UInt16] = [:]
+        var blockStarts: [Int] = []
+        blockStarts.reserveCapacity(total / impactBlockSize + termCount)
         var terms: [String: PostingList] = [:]
         terms.reserveCapacity(termCount)
+        var g = 0
+        var released = postingsStart
         for entry in entries {
-            var p = ByteReader(bytes, offset: postingsStart + entry.offset)
+            var p = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<postingsEnd]), offset: postingsStart + entry.offset)
             let df = entry.df
-            guard df > 0, df <= docCount else { throw LexicalIndexError.corrupt("document frequency") }
-            var docs = [UInt32](repeating: 0, count: df)
+            let kind = TermKind(key: entry.term)
+            let start = g
             var last: UInt32 = 0
             for i in 0..<df {
                 last &+= UInt32(truncatingIfNeeded: try p.varint())
-                guard last < docCount else { throw LexicalIndexError.corrupt("document number") }
-                docs[i] = last
+                guard last < docCount, i == 0 || last > docs[start + i - 1] else {
+                    throw LexicalIndexError.corrupt("document number")
+                }
+                docs[start + i] = last
             }
-            var tf1 = [UInt16](repeating: 0, count: df)
-            for i in 0..<df { tf1[i] = UInt16(truncatingIfNeeded: try p.varint()) }
-            var tf2: [UInt16] = []
-            if entry.term.hasPrefix(TermSpace.text) {
-                tf2 = [UInt16](repeating: 0, count: df)
-                for i in 0..<df { tf2[i] = UInt16(truncatingIfNeeded: try p.varint()) }
+            var positionCount = 0
+            for i in 0..<df {
+                let tf = UInt16(truncatingIfNeeded: try p.varint())
+                Postings.store(tf, at: start + i, in: tf1, overflow: &tf1Overflow)
+                if kind != .category { positionCount += Int(tf) }
             }
-            var posStarts = [UInt32](repeating: 0, count: df + 1)
-            for i in 0..<df { posStarts[i + 1] = posStarts[i] + UInt32(truncatingIfNeeded: try p.varint()) }
-            let positions = Array(try p.take(Int(posStarts[df])))
-            terms[entry.term] = PostingList(docs: docs, tf1: tf1, tf2: tf2, posStarts: posStarts, positions: positions)
+            if kind == .text {
+                for i in 0..<df {
+                    let tf = UInt16(truncatingIfNeeded: try p.varint())
+                    Postings.store(tf, at: start + i, in: tf2, overflow: &tf2Overflow)
+                    positionCount += Int(tf)
+                }
+            }
+            let firstBlock = blockStarts.count
+            var positionsLength = 0
+            for i in 0..<df {
+                if i & (impactBlockSize - 1) == 0 { blockStarts.append(positionsLength) }
+                positionsLength += try p.int()
+            }
+            let positionsStart = p.offset
+            try p.skip(positionsLength)
+            // Positions are found by counting varints from a block's start, so their number must be what the
+            // frequencies say; one pass over the term's bytes checks it.
+            var varints = 0
+            for o in positionsStart..<p.offset where bytes[o] < 0x80 { varints += 1 }
+            guard varints == positionCount else { throw LexicalIndexError.corrupt("positions of \(entry.term.dropFirst())") }
+            for b in firstBlock..<blockStarts.count { blockStarts[b] += positionsStart }
+            terms[entry.term] = PostingList(start: start, count: df, kind: kind, positionsStart: positionsStart,
+                                            positionsLength: positionsLength, firstBlock: firstBlock)
+            g += df
+            if p.offset - released >= releaseStride {
+                file.dropResidentPages(released..<p.offset)
+                released = p.offset
+            }
         }
-        return Segment(name: name, keys: keys, days: days, hasCode: hasCode, categories: categories,
-                       titleLengths: titleLengths, abstractLengths: abstractLengths, authorLengths: authorLengths,
-                       terms: terms)
+        built = true
+        let postings = Postings(docs: docs, tf1: tf1, tf2: tf2, tf1Overflow: tf1Overflow, tf2Overflow: tf2Overflow,
+                                positionBlockStarts: blockStarts, positions: file)
+        return Segment(name: name, keys: keys, days: days, hasCode: hasCode, categorySets: categories.sets,
+                       categorySetOfDocument: categories.setOfDocument, titleLengths: titleLengths,
+                       abstractLengths: abstractLengths, authorLengths: authorLengths, terms: terms, postings: postings)
     }
 
     static func encodeDeletes(_ segment: Segment) -> [UInt8] {
@@ -120,34 +210,45 @@ enum SegmentFile {
     }
 
     static func applyDeletes(_ bytes: [UInt8], to segment: Segment) throws {
-        try verifyChecksum(bytes, magic: deletesMagic)
-        var r = ByteReader(bytes, offset: deletesMagic.count)
-        let n = try r.int()
-        var doc = 0
-        for _ in 0..<n {
-            doc += try r.int()
-            guard doc < segment.documentCount else { throw LexicalIndexError.corrupt("deleted document number") }
-            segment.markDeleted(doc)
+        try bytes.withUnsafeBytes { raw in
+            try verifyChecksum(raw, magic: deletesMagic, releasing: nil)
+            var r = ByteReader(raw, offset: deletesMagic.count)
+            let n = try r.int()
+            var doc = 0
+            for _ in 0..<n {
+                doc += try r.int()
+                guard doc < segment.documentCount else { throw LexicalIndexError.corrupt("deleted document number") }
+                segment.markDeleted(doc)
+            }
         }
     }
 
-    static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var h: UInt32 = 2_166_136_261
+    static func fnv1a(_ bytes: UnsafeRawBufferPointer, continuing seed: UInt32 = 2_166_136_261) -> UInt32 {
+        var h = seed
         for b in bytes { h = (h ^ UInt32(b)) &* 16_777_619 }
         return h
     }
 
     private static func appendChecksum(_ out: inout [UInt8]) {
-        let h = fnv1a(out[...])
+        let h = out.withUnsafeBytes { fnv1a($0) }
         out.append(contentsOf: [UInt8(h & 0xFF), UInt8((h >> 8) & 0xFF), UInt8((h >> 16) & 0xFF), UInt8(h >> 24)])
     }
 
-    private static func verifyChecksum(_ bytes: [UInt8], magic: [UInt8]) throws {
+    /// Checks magic and checksum; with a mapped `file`, pages are released as the hash passes them.
+    private static func verifyChecksum(_ bytes: UnsafeRawBufferPointer, magic: [UInt8], releasing file: ByteStore?) throws {
         guard bytes.count >= magic.count + 4, Array(bytes[0..<magic.count]) == magic else {
             throw LexicalIndexError.corrupt("bad magic")
         }
         let n = bytes.count
         let stored = UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8 | UInt32(bytes[n - 2]) << 16 | UInt32(bytes[n - 1]) << 24
-        guard stored == fnv1a(bytes[0..<(n - 4)]) else { throw LexicalIndexError.corrupt("checksum mismatch") }
+        var h: UInt32 = 2_166_136_261
+        var offset = 0
+        while offset < n - 4 {
+            let end = min(n - 4, offset + releaseStride)
+            h = fnv1a(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), continuing: h)
+            file?.dropResidentPages(offset..<end)
+            offset = end
+        }
+        guard stored == h else { throw LexicalIndexError.corrupt("checksum mismatch") }
     }
 }

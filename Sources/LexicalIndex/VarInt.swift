@@ -17,12 +17,13 @@ enum VarInt {
     static func unzigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1) }
 }
 
-/// Bounds-checked sequential reader over segment bytes; corrupt input throws instead of trapping.
+/// Bounds-checked sequential reader over segment bytes (in memory or mapped); corrupt input throws instead of
+/// trapping. The bytes must outlive the reader.
 struct ByteReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     var offset: Int
 
-    init(_ bytes: [UInt8], offset: Int = 0) {
+    init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
@@ -48,10 +49,15 @@ struct ByteReader {
         return Int(v)
     }
 
-    mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
+    mutating func take(_ count: Int) throws -> Slice<UnsafeRawBufferPointer> {
         guard count >= 0, offset + count <= bytes.count else { throw LexicalIndexError.corrupt("truncated data") }
         defer { offset += count }
         return bytes[offset..<(offset + count)]
+    }
+
+    mutating func skip(_ count: Int) throws {
+        guard count >= 0, offset + count <= bytes.count else { throw LexicalIndexError.corrupt("truncated data") }
+        offset += count
     }
 
     mutating func string() throws -> String {

@@ -9,7 +9,7 @@
 # the int8 VectorIndex file data/memory/vectors-int8-$N.pbvec from data/vector/base.f32 (reused likewise).
 # Step 2 runs `serve` in FRESH processes, once per vector source: opens the lexical index, loads the int8
 # vectors (the persisted .pbvec via VectorIndex.load, as a server restart would; or base.f32 read in 10K-row
-# chunks and quantized on insert, never mapped), runs $NQ lexical and $NQ exact vector top-10 queries, and
+# chunks and quantized on insert, never mapped), runs $NQ lexical and $NQ exact vector top-10 queries, then the multi-word ones again as phrases, and
 # prints VmRSS / VmHWM / RssAnon / RssFile after each step. VmHWM is reset between steps (clear_refs), so each
 # step's VmHWM is that step's own peak; process_peak_mb is the peak of the whole process.
 # Corpus and vectors come from lexical_bench.sh / vector_bench.sh (run those first). JSON lines are appended

@@ -241,6 +241,21 @@ func serve(_ arguments: [String]) throws -> Int32 {
         ("vector_p50_ms", vectorLatencies.isEmpty ? 0 : vectorLatencies[vectorLatencies.count / 2]),
         ("vector_recall_at_10_vs_f32_exact", String(format: "%.3f", recall)),
     ])
+    // 4. Phrase queries read positions, which stay in the mapped segment file until used: RssFile shows what
+    // they page in. The same queries, quoted (multi-word ones only).
+    let phrases = lexicalQueries.filter { $0.contains(" ") }.map { "\"\($0)\"" }
+    var phraseHits = 0
+    var phraseLatencies: [Double] = []
+    for q in phrases {
+        let s = now()
+        phraseHits += try lexical.search(q, limit: 10).count
+        phraseLatencies.append((now() - s) * 1000)
+    }
+    phraseLatencies.sort()
+    emitMemory("after_phrase_queries", [
+        ("phrase_queries", phrases.count), ("phrase_mean_hits", Double(phraseHits) / Double(max(1, phrases.count))),
+        ("phrase_p50_ms", phraseLatencies.isEmpty ? 0 : phraseLatencies[phraseLatencies.count / 2]),
+    ])
     // Keep both indexes alive until after the last measurement.
     withExtendedLifetime((lexical, vectors)) {}
     return 0
