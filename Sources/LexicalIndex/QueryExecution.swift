@@ -109,7 +109,7 @@ struct SegmentSearch {
             default: return true
             }
         }
-        let positionLists = cursors.map { postings.positions($0.list, posting: $0.index) }
+        let positionLists = cursors.map { postings.decodePositions($0.list, posting: $0.index) }
         for start in positionLists[0] {
             switch c.field {
             case .title where start >= abstractPositionOffset: continue

@@ -5,11 +5,12 @@ import Synchronization
 enum TermKind: UInt8 {
     case text, author, category
 
-    init(key: String) {
+    init?(key: String) {
         switch key.utf8.first {
+        case UInt8(ascii: "T"): self = .text
         case UInt8(ascii: "A"): self = .author
         case UInt8(ascii: "C"): self = .category
-        default: self = .text
+        default: return nil
         }
     }
 }
@@ -142,7 +143,7 @@ final class Postings: @unchecked Sendable {
     }
 
     /// Decoded positions of posting `i` of `list` (title positions, then abstract ones at `abstractPositionOffset`).
-    func positions(_ list: PostingList, posting i: Int) -> [UInt32] {
+    func decodePositions(_ list: PostingList, posting i: Int) -> [UInt32] {
         let range = positionRange(list, posting: i)
         positions.noteRead()
         let bytes = positions.bytes

@@ -103,7 +103,9 @@ final class SegmentBuilder {
             for author in document.authors {
                 let tokens = analyzer.tokenizer.tokenize(author)
                 for token in tokens {
-                    occurrences.append(UInt64(authorTermID(token.text)) << 32 | UInt64(authorPosition + token.position))
+                    // Capped below the abstract offset like titles: author positions count as field (tf1) ones.
+                    let position = min(UInt32(clamping: authorPosition + token.position), abstractPositionOffset - 1)
+                    occurrences.append(UInt64(authorTermID(token.text)) << 32 | UInt64(position))
                 }
                 authorLength += UInt32(tokens.count)
                 // A gap between names keeps a phrase from matching across two authors.
@@ -222,7 +224,7 @@ final class SegmentBuilder {
         terms.reserveCapacity(termCount)
         for t in 0..<termCount where counts[t + 1] > counts[t] {
             let range = counts[t]..<counts[t + 1]
-            let kind = TermKind(key: termKeys[t])
+            let kind = TermKind(key: termKeys[t])!  // keys are built here with a term-space prefix
             let positionsStart = positions.count
             let firstBlock = blockStarts.count
             // The log's postings go to the same slots in term order: posting k of the sorted log is posting k here.

@@ -116,6 +116,7 @@ enum SegmentFile {
             let entry = (term: try r.string(), df: try r.int(), offset: try r.int())
             guard entry.df > 0, entry.df <= docCount else { throw LexicalIndexError.corrupt("document frequency") }
             total += entry.df
+            guard total <= bytes.count else { throw LexicalIndexError.corrupt("posting count") }
             entries.append(entry)
         }
         let postingsLength = try r.int()
@@ -141,10 +142,11 @@ enum SegmentFile {
         terms.reserveCapacity(termCount)
         var g = 0
         var released = postingsStart
+        var counts: [Int] = [], lengths: [Int] = []  // per posting of the current term: positions, position bytes
         for entry in entries {
             var p = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<postingsEnd]), offset: postingsStart + entry.offset)
             let df = entry.df
-            let kind = TermKind(key: entry.term)
+            guard let kind = TermKind(key: entry.term) else { throw LexicalIndexError.corrupt("term space") }
             let start = g
             var last: UInt32 = 0
             for i in 0..<df {
@@ -154,33 +156,43 @@ enum SegmentFile {
                 }
                 docs[start + i] = last
             }
-            var positionCount = 0
+            counts.removeAll(keepingCapacity: true)
+            lengths.removeAll(keepingCapacity: true)
             for i in 0..<df {
                 let tf = UInt16(truncatingIfNeeded: try p.varint())
                 Postings.store(tf, at: start + i, in: tf1, overflow: &tf1Overflow)
-                if kind != .category { positionCount += Int(tf) }
+                counts.append(kind == .category ? 0 : Int(tf))
             }
             if kind == .text {
                 for i in 0..<df {
                     let tf = UInt16(truncatingIfNeeded: try p.varint())
                     Postings.store(tf, at: start + i, in: tf2, overflow: &tf2Overflow)
-                    positionCount += Int(tf)
+                    counts[i] += Int(tf)
                 }
             }
-            let firstBlock = blockStarts.count
             var positionsLength = 0
-            for i in 0..<df {
-                if i & (impactBlockSize - 1) == 0 { blockStarts.append(positionsLength) }
-                positionsLength += try p.int()
+            for _ in 0..<df {
+                let length = try p.int()
+                positionsLength += length
+                guard positionsLength <= postingsLength else { throw LexicalIndexError.corrupt("position lengths") }
+                lengths.append(length)
             }
             let positionsStart = p.offset
             try p.skip(positionsLength)
-            // Positions are found by counting varints from a block's start, so their number must be what the
-            // frequencies say; one pass over the term's bytes checks it.
-            var varints = 0
-            for o in positionsStart..<p.offset where bytes[o] < 0x80 { varints += 1 }
-            guard varints == positionCount else { throw LexicalIndexError.corrupt("positions of \(entry.term.dropFirst())") }
-            for b in firstBlock..<blockStarts.count { blockStarts[b] += positionsStart }
+            // Readers find a posting's positions by counting varints from its block's start, so each posting must
+            // hold exactly as many complete varints as its frequencies say; one pass over the bytes checks it.
+            let firstBlock = blockStarts.count
+            var offset = positionsStart
+            for i in 0..<df {
+                if i & (impactBlockSize - 1) == 0 { blockStarts.append(offset) }
+                let end = offset + lengths[i]
+                var varints = 0
+                for o in offset..<end where bytes[o] < 0x80 { varints += 1 }
+                guard varints == counts[i], lengths[i] == 0 || bytes[end - 1] < 0x80 else {
+                    throw LexicalIndexError.corrupt("positions of \(entry.term.dropFirst()) do not match its frequencies")
+                }
+                offset = end
+            }
             terms[entry.term] = PostingList(start: start, count: df, kind: kind, positionsStart: positionsStart,
                                             positionsLength: positionsLength, firstBlock: firstBlock)
             g += df

@@ -93,7 +93,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
         self.chunking = chunking
         self.sentenceChunking = sentenceChunking
         self.store = store
-        self.lexical = try LexicalIndex.open(directory: directory, parameters: bm25)
+        self.lexical = try Self.openLexicalIndex(directory: directory, parameters: bm25, logger: logger)
         self.embedder = embedder
         self.fusion = fusion
         self.chunks = embedder.map { ChunkedVectors(modelKey: $0.identity + chunking.tag, dimension: $0.dimension) }
@@ -101,6 +101,25 @@ public final class PaperSearchEngine: @unchecked Sendable {
             sentenceChunking.map { ChunkedVectors(modelKey: e.identity + $0.tag, dimension: e.dimension) }
         }
         self.logger = logger
+    }
+
+    /// Opens the lexical index in `directory`. The index is derived from the store, so an unreadable one (a damaged
+    /// file, or a segment an older version wrote that this one rejects) is set aside as `<directory>.unreadable`
+    /// (replacing an older one, for diagnosis) and an empty index takes its place; `catchUp` then rebuilds it
+    /// from the store's changes. Other errors (permissions, I/O) are thrown.
+    static func openLexicalIndex(directory: URL?, parameters: BM25Parameters, logger: Logger) throws -> LexicalIndex {
+        do {
+            return try LexicalIndex.open(directory: directory, parameters: parameters)
+        } catch LexicalIndexError.corrupt(let reason) {
+            guard let directory else { throw LexicalIndexError.corrupt(reason) }
+            let aside = directory.deletingLastPathComponent()
+                .appendingPathComponent(directory.lastPathComponent + ".unreadable")
+            try? FileManager.default.removeItem(at: aside)
+            try FileManager.default.moveItem(at: directory, to: aside)
+            logger.error("lexical index unreadable, rebuilding it from the store",
+                         metadata: ["reason": "\(reason)", "moved-to": "\(aside.path)"])
+            return try LexicalIndex.open(directory: directory, parameters: parameters)
+        }
     }
 
     /// The default mode: hybrid once vectors exist.

@@ -90,6 +90,15 @@ import Testing
         memory.upsert(docs)
         try memory.commit(sequence: 1)
         let order = try memory.search("ti:beta", limit: 10)
+        // The abstract's frequency byte overflows at the same point.
+        let abstracts = try LexicalIndex.open(directory: nil)
+        abstracts.upsert([256, 255, 254].map { n in
+            IndexDocument(key: "a\(n)", title: "t", abstract: repeated("beta", n) + " " + repeated("gamma", 300 - n))
+        })
+        try abstracts.commit(sequence: 1)
+        let abstractOrder = try abstracts.search("abs:beta", limit: 10)
+        #expect(abstractOrder.map(\.key) == ["a256", "a255", "a254"])
+        #expect(zip(abstractOrder, abstractOrder.dropFirst()).allSatisfy { $0.score > $1.score })
         #expect(order.map(\.key) == ["b300", "b256", "b255", "b254"])
         #expect(zip(order, order.dropFirst()).allSatisfy { $0.score > $1.score })
 
@@ -108,5 +117,41 @@ import Testing
         #expect(try reopened.search("abs:\"alpha alpha\"").map(\.key) == ["huge"])
         #expect(try reopened.search("\"alpha epsilon\"").map(\.key) == ["other"])
         #expect(try reopened.search("abs:alpha", limit: 10).first?.key == "huge")
+    }
+
+    @Test func authorPositionsPastTheAbstractOffsetStillCountAsAuthorPositions() throws {
+        // Each name advances the author position by its length + 10, so "Ada" lands past 2^20 in "many" while
+        // "Lovelace" stays near 0; "ada" shares both terms' posting blocks and must still find its own positions.
+        let many = IndexDocument(key: "many", title: "collaboration", abstract: "large",
+                                 authors: ["Lovelace"] + Array(repeating: "Filler Person", count: 100_000) + ["Ada"])
+        let ada = IndexDocument(key: "ada", title: "engines", abstract: "notes", authors: ["Ada Lovelace"])
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let index = try LexicalIndex.open(directory: dir)
+        index.upsert([many, ada])
+        try index.commit(sequence: 1)  // writes and reopens the segment, which checks every posting's positions
+        for searched in [index, try LexicalIndex.open(directory: dir)] {
+            #expect(try searched.search("au:\"ada lovelace\"").map(\.key) == ["ada"])
+            #expect(Set(try searched.search("au:ada").map(\.key)) == ["many", "ada"])
+        }
+    }
+
+    @Test func positionLengthsThatContradictTheFrequenciesAreCorrupt() throws {
+        let builder = SegmentBuilder(analyzer: .standard)
+        builder.add([IndexDocument(key: "x", title: "alpha alpha", abstract: ""),
+                     IndexDocument(key: "y", title: "alpha", abstract: "")])
+        var bytes = SegmentFile.encode(builder.build(name: "s"))
+        // The postings of the only term: doc deltas 0 1, title tf 2 1, abstract tf 0 0, position-byte lengths 2 1,
+        // positions 0 1 | 0; then the checksum.
+        let tail = Array(bytes[(bytes.count - 4 - 11)..<(bytes.count - 4)])
+        #expect(tail == [0, 1, 2, 1, 0, 0, 2, 1, 0, 1, 0])
+        #expect(try SegmentFile.decode(bytes, name: "s").documentCount == 2)
+        // Same total bytes and varints, but the first posting now claims one byte for its two positions.
+        bytes[bytes.count - 4 - 5] = 1
+        bytes[bytes.count - 4 - 4] = 2
+        bytes.removeLast(4)
+        let h = bytes.withUnsafeBytes { SegmentFile.fnv1a($0) }
+        bytes += [UInt8(h & 0xFF), UInt8((h >> 8) & 0xFF), UInt8((h >> 16) & 0xFF), UInt8(h >> 24)]
+        #expect(throws: LexicalIndexError.self) { try SegmentFile.decode(bytes, name: "s") }
     }
 }

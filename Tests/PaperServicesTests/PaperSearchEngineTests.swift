@@ -89,6 +89,32 @@ struct PaperSearchEngineTests {
         #expect(engine.status == (3, 3))
     }
 
+    @Test func anUnreadableLexicalIndexIsSetAsideAndRebuiltFromTheStore() async throws {
+        let (store, _) = try await engineFixture()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-engine-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = root.appendingPathComponent("lexical")
+        do {
+            let engine = try PaperSearchEngine(store: store, directory: directory, embedder: nil)
+            #expect(try await engine.catchUp() == 3)
+        }
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".seg") })
+        let url = directory.appendingPathComponent(segment)
+        var bytes = try [UInt8](Data(contentsOf: url))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: url)
+        #expect(throws: LexicalIndexError.self) { try LexicalIndex.open(directory: directory) }
+
+        let reopened = try PaperSearchEngine(store: store, directory: directory, embedder: nil)
+        #expect(try await reopened.search(SearchRequest(query: "graph", mode: .lexical)).hits.isEmpty)
+        #expect(try await reopened.catchUp() == 3)
+        #expect(try await reopened.search(SearchRequest(query: "graph", mode: .lexical)).hits.map(\.paperID) == ["2501.00003"])
+        let aside = root.appendingPathComponent("lexical.unreadable")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: aside.path).contains(segment))
+        // The rebuilt index is a healthy one.
+        #expect(try LexicalIndex.open(directory: directory).documentCount == 3)
+    }
+
     @Test func badQueriesGiveClearErrorsOrNothing() async throws {
         let (_, engine) = try await engineFixture()
         await #expect(throws: SearchRequestError.self) {
