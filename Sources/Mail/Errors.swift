@@ -48,3 +48,15 @@ public struct DeliveryError: Error, Sendable, CustomStringConvertible {
         DeliveryError(kind: .permanent, replyCode: nil, message: "message not sent: \(error)")
     }
 }
+
+extension MailMessage {
+    /// The rendered message for a transport to send; a message that cannot render fails permanently
+    /// (`DeliveryError.invalidMessage`), since a retry would not render it either.
+    func renderedForDelivery() throws -> String {
+        do {
+            return try rendered()
+        } catch let error as MailError {
+            throw DeliveryError.invalidMessage(error)
+        }
+    }
+}

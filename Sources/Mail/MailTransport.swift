@@ -21,11 +21,7 @@ public actor RecordingMailTransport: MailTransport {
     /// Renders the message like a real transport would (so invalid messages fail here too), then records it.
     public func send(_ message: MailMessage) async throws {
         if !failures.isEmpty { throw failures.removeFirst() }
-        do {
-            _ = try message.rendered()
-        } catch let error as MailError {
-            throw DeliveryError.invalidMessage(error)
-        }
+        _ = try message.renderedForDelivery()
         sent.append(message)
     }
 }
@@ -41,12 +37,7 @@ public struct FileMailTransport: MailTransport {
     }
 
     public func send(_ message: MailMessage) async throws {
-        let rendered: String
-        do {
-            rendered = try message.rendered()
-        } catch let error as MailError {
-            throw DeliveryError.invalidMessage(error)
-        }
+        let rendered = try message.renderedForDelivery()
         let name = "\(Self.timestamp(Date()))-\(Self.sanitize(MailMessage.bareMessageID(message.messageID))).eml"
         let destination = directory.appendingPathComponent(name)
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")

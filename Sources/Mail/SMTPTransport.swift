@@ -25,12 +25,7 @@ public final class SMTPTransport: MailTransport {
     }
 
     public func send(_ message: MailMessage) async throws {
-        let rendered: String
-        do {
-            rendered = try message.rendered()
-        } catch let error as MailError {
-            throw DeliveryError.invalidMessage(error)
-        }
+        let rendered = try message.renderedForDelivery()
         do {
             try await deliver(message, rendered: rendered)
             logger.debug("delivered mail", metadata: ["message-id": "\(message.messageID)", "server": "\(configuration.host)"])
