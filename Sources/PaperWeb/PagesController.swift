@@ -76,15 +76,15 @@ struct PagesController: Sendable {
     }
 
     func periodPage(
-        _ period: FeedPeriod, kind: FeedPageView.Kind, heading: String, label: String, previous: FeedPeriod,
-        next: FeedPeriod, route: String, _ context: PaperboyRequestContext
+        _ period: FeedPeriod, kind: FeedPageView.Kind, heading: String, label: String, previous: FeedPeriod?,
+        next: FeedPeriod?, route: String, _ context: PaperboyRequestContext
     ) async throws -> HTML {
         let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
         let view = FeedPageView(
             site: try await site.info(context), heading: heading, subtitle: "the most upvoted papers of the \(route)",
             periodLabel: label, emptyPeriod: "in \(label)",
-            previousHref: "/papers/\(route)/\(previous.name)", previousLabel: previous.name,
-            nextHref: "/papers/\(route)/\(next.name)", nextLabel: next.name,
+            previousHref: previous.map { "/papers/\(route)/\($0.name)" }, previousLabel: previous?.name,
+            nextHref: next.map { "/papers/\(route)/\($0.name)" }, nextLabel: next?.name,
             latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil)?.description : nil,
             cards: entries.map { CardView(entry: $0) }, hasCards: !entries.isEmpty,
             tabs: FeedPageView.tabs(active: kind, day: period.first), here: "/papers/\(route)/\(period.name)")

@@ -13,12 +13,12 @@ struct FeedPagesTests {
         #expect(week.first == Day("2026-05-25") && week.last == Day("2026-05-31"))
         #expect(FeedPeriod.week(containing: Day("2026-05-30")!) == week)
         #expect(FeedPeriod.week(containing: Day("2027-01-01")!).name == "2026-W53")
-        #expect(week.previousWeek.name == "2026-W21" && week.nextWeek.name == "2026-W23")
+        #expect(week.previousWeek?.name == "2026-W21" && week.nextWeek?.name == "2026-W23")
         #expect(FeedPeriod.week("2025-W53") == nil)  // 2025 has 52 ISO weeks
         for bad in ["2026-22", "2026-W5", "2026-W00", "26-W22", "2026-Wxx", ""] { #expect(FeedPeriod.week(bad) == nil, "\(bad)") }
         let month = try #require(FeedPeriod.month("2024-02"))
         #expect(month.last == Day("2024-02-29"))
-        #expect(FeedPeriod.month("2026-12")!.nextMonth.name == "2027-01")
+        #expect(FeedPeriod.month("2026-12")!.nextMonth?.name == "2027-01")
         for bad in ["2026-13", "2026-1", "2026/05", "x"] { #expect(FeedPeriod.month(bad) == nil, "\(bad)") }
     }
 
