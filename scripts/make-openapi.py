@@ -26,7 +26,7 @@ schemas = {
     "Error": {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string", "description": "What went wrong, for people."},
         "code": {"type": "string", "enum": ["invalid_parameter", "not_found", "unauthorized", "forbidden", "conflict",
-                                            "rate_limited", "unavailable", "payload_too_large"],
+                                            "rate_limited", "unavailable", "payload_too_large", "internal"],
                  "description": "Stable error code, for programs."}}},
     "HubUser": {"type": "object", "required": ["user", "fullname", "avatarUrl", "type"], "properties": {
         "user": {"type": "string"}, "fullname": {"type": "string"}, "avatarUrl": {"type": "string"},

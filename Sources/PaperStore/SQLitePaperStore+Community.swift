@@ -71,10 +71,7 @@ extension SQLitePaperStore {
     }
 
     public func editComment(id: Int64, author: String, body: String, at date: Date) async throws -> Comment {
-        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 20_000 else {
-            throw StoreError(.invalidInput, "a comment must have 1 to 20,000 characters")
-        }
+        let trimmed = try StoredText.validated(body, "a comment", maximum: 20_000)
         return try await write { db in
             let existing = try Self.liveComment(id, db)
             guard existing.author.lowercased() == author.lowercased() else {
@@ -116,6 +113,8 @@ extension SQLitePaperStore {
             try db.execute(sql: "UPDATE user SET password_hash = ? WHERE id = ?", arguments: [hash, userID])
             try db.execute(
                 sql: "DELETE FROM session WHERE user_id = ? AND token_hash <> ?", arguments: [userID, tokenHash ?? ""])
+            // Access tokens act for the account as a password does: a new password revokes them all.
+            try db.execute(sql: "DELETE FROM access_token WHERE user_id = ?", arguments: [userID])
         }
     }
 
@@ -155,10 +154,7 @@ extension SQLitePaperStore {
     }
 
     public func createAccessToken(username: String, name: String, tokenHash: String) async throws -> AccessToken {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(trimmed.count) else {
-            throw StoreError(.invalidInput, "a token name must have 1 to 100 characters")
-        }
+        let trimmed = try StoredText.validated(name, "a token name", maximum: 100)
         return try await write { db in
             let userID = try Self.userID(username, db)
             try db.execute(
@@ -220,10 +216,7 @@ extension SQLitePaperStore {
     }
 
     public func createCollection(owner: String, name: String, isPublic: Bool) async throws -> PaperCollection {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(trimmed.count) else {
-            throw StoreError(.invalidInput, "a collection name must have 1 to 100 characters")
-        }
+        let trimmed = try StoredText.validated(name, "a collection name", maximum: 100)
         return try await write { db in
             let userID = try Self.userID(owner, db)
             if try Bool.fetchOne(

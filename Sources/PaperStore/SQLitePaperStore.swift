@@ -394,6 +394,26 @@ public struct SQLitePaperStore: PaperStore {
         }
     }
 
+    public func toggleUpvote(paperID: String, username: String) async throws -> (upvoted: Bool, count: Int) {
+        // Read and write in one write transaction: concurrent toggles by one person serialize, each flipping the
+        // state the previous one left.
+        try await write { db in
+            guard try Self.paperExists(paperID, db) else {
+                throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+            }
+            let userID = try Self.userID(username, db)
+            try db.execute(sql: "DELETE FROM upvote WHERE user_id = ? AND paper_id = ?", arguments: [userID, paperID])
+            let upvoted = db.changesCount == 0
+            if upvoted {
+                try db.execute(
+                    sql: "INSERT INTO upvote (user_id, paper_id, created_at) VALUES (?, ?, ?)",
+                    arguments: [userID, paperID, Date()])
+            }
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
+            return (upvoted, count)
+        }
+    }
+
     public func upvoteCount(paperID: String) async throws -> Int {
         try await read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
@@ -403,10 +423,7 @@ public struct SQLitePaperStore: PaperStore {
     public func addComment(
         paperID: String, author: String, parentID: Int64?, body: String, at date: Date
     ) async throws -> Comment {
-        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 20_000 else {
-            throw StoreError(.invalidInput, "a comment must have 1 to 20,000 characters")
-        }
+        let trimmed = try StoredText.validated(body, "a comment", maximum: 20_000)
         return try await write { db in
             guard try Self.paperExists(paperID, db) else {
                 throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")

@@ -16,6 +16,7 @@ struct APIError: HTTPResponseError {
         case rateLimited = "rate_limited"
         case unavailable = "unavailable"
         case payloadTooLarge = "payload_too_large"
+        case `internal` = "internal"
     }
 
     let status: HTTPResponse.Status
@@ -151,16 +152,19 @@ final class RateLimiter: @unchecked Sendable {
     }
 
     let rule: Rule
+    let clock: @Sendable () -> Date
     private var buckets: [String: Bucket] = [:]
     private let lock = NSLock()
 
-    init(_ rule: Rule) {
+    init(_ rule: Rule, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.rule = rule
+        self.clock = clock
     }
 
     /// nil when allowed (and counted); otherwise the whole seconds to wait.
-    func take(_ key: String, now: Date = Date()) -> Int? {
-        lock.withLock {
+    func take(_ key: String, now: Date? = nil) -> Int? {
+        let now = now ?? clock()
+        return lock.withLock {
             if buckets.count > 50_000 { buckets = buckets.filter { now.timeIntervalSince($0.value.updated) < 3600 } }
             var bucket = buckets[key] ?? Bucket(tokens: rule.burst, updated: now)
             bucket.tokens = min(rule.burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rule.perSecond)
@@ -225,8 +229,9 @@ struct APIEdgeMiddleware: RouterMiddleware {
             var response = try await next(request, context)
             if readOnly { response.headers[.accessControlAllowOrigin] = "*" }
             return response
-        } catch let error as HTTPResponseError where readOnly {
-            var response = try error.response(from: request, context: context)
+        } catch where readOnly {
+            // Errors of public reads are readable cross-origin too, with the edge's body.
+            var response = EdgeMiddleware.response(for: error, request, context)
             response.headers[.accessControlAllowOrigin] = "*"
             return response
         }

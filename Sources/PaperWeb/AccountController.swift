@@ -57,9 +57,14 @@ struct AccountController: Sendable {
             username: username, next: next, alternative: "New here? <a href=\"/signup\">Create an account</a>")
     }
 
-    /// Only local paths: an open redirect would let a link send people anywhere after logging in.
+    /// Only same-origin paths: an open redirect would let a link send people anywhere after logging in.
+    ///
+    /// Browsers drop tabs and newlines from URLs and read a backslash as `/`, so `/\t/evil.example/` and
+    /// `/\\evil.example` lead to other origins: only printable ASCII other than a backslash is allowed, after one `/`.
     static func safeNext(_ raw: String?) -> String {
-        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count < 500 else { return "/" }
+        guard let raw, raw.utf8.count < 500, raw.hasPrefix("/"), !raw.hasPrefix("//"),
+              raw.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") })
+        else { return "/" }
         return raw
     }
 
@@ -137,6 +142,7 @@ struct AccountController: Sendable {
         response.setCookie(Cookie(
             name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.secureCookies,
             httpOnly: true, sameSite: .lax))
+        response.setCookie(SessionMiddleware.csrfCookie(SessionMiddleware.randomToken(), secure: context.secureCookies))
         return response
     }
 
@@ -180,6 +186,8 @@ struct AccountController: Sendable {
         response.setCookie(Cookie(
             name: SessionMiddleware.sessionCookie, value: token, expires: expires, path: "/", secure: context.secureCookies,
             httpOnly: true, sameSite: .lax))
+        // The CSRF token rotates with the session: forms rendered before logging in stop working.
+        response.setCookie(SessionMiddleware.csrfCookie(SessionMiddleware.sessionCSRF(token), secure: context.secureCookies))
         return response
     }
 }

@@ -136,13 +136,12 @@ struct CommunityController: Sendable {
             return .redirect(to: "/login?next=/papers/\(id)", type: .normal)
         }
         // "on"/"off" set the state; anything else toggles.
-        let upvoted: Bool
+        let upvoted: Bool, count: Int
         switch form["state"] {
-        case "on": upvoted = true
-        case "off": upvoted = false
-        default: upvoted = !(try await store.hasUpvoted(paperID: id, username: viewer.username))
+        case "on": (upvoted, count) = (true, try await store.setUpvote(paperID: id, username: viewer.username, upvoted: true))
+        case "off": (upvoted, count) = (false, try await store.setUpvote(paperID: id, username: viewer.username, upvoted: false))
+        default: (upvoted, count) = try await store.toggleUpvote(paperID: id, username: viewer.username)
         }
-        let count = try await store.setUpvote(paperID: id, username: viewer.username, upvoted: upvoted)
         if wantsJSON {
             let body = "{\"paper\":\(jsonString(id)),\"upvoted\":\(upvoted),\"upvotes\":\(count)}"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))

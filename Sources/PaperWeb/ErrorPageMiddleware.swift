@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PaperStore
 
 /// Renders errors as HTML pages for people; paths under `/api/` and `/healthz` keep JSON bodies.
 struct ErrorPageMiddleware: RouterMiddleware {
@@ -25,6 +26,13 @@ struct ErrorPageMiddleware: RouterMiddleware {
                 (status, heading, message) = (.notFound, "Page not found", "There is nothing at \(path).")
             case let http as HTTPResponseError:
                 (status, heading, message) = (http.status, http.status.reasonPhrase, "The request could not be served.")
+            case let store as StoreError where store.code == .busy:
+                context.logger.warning("store busy; answered 503", metadata: ["path": "\(path)", "error": "\(store)"])
+                (status, heading, message) = (
+                    .serviceUnavailable, "Busy for a moment",
+                    "Paperboy is busy writing; nothing was changed. Try again in a few seconds.")
+            case let store as StoreError where store.http != nil:
+                (status, heading, message) = (store.http!.status, store.http!.status.reasonPhrase, store.message.prefix(1).uppercased() + store.message.dropFirst() + ".")
             default:
                 context.logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
                 (status, heading, message) = (.internalServerError, "Something went wrong", "The error was logged.")
@@ -33,7 +41,9 @@ struct ErrorPageMiddleware: RouterMiddleware {
             let view: [String: Any] = [
                 "site": info, "status": Int(status.code), "heading": heading, "message": message,
             ]
-            return try HTML(status: status, body: renderer.render("error", view)).response(from: request, context: context)
+            var response = try HTML(status: status, body: renderer.render("error", view)).response(from: request, context: context)
+            if status == .serviceUnavailable { response.headers[.retryAfter] = String(EdgeMiddleware.busyRetryAfter) }
+            return response
         }
     }
 }

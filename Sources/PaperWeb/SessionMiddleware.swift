@@ -7,9 +7,12 @@ import PaperStore
 /// Resolves the session cookie to a user and hands out the CSRF cookie.
 ///
 /// Sessions are server-side (in the store, so they survive restarts and work across instances); the cookie holds
-/// a random token and the store only its SHA-256. CSRF uses the double-submit pattern: a random `pb_csrf` cookie
-/// (SameSite=Lax, HttpOnly) that every POST form echoes in a hidden `csrf` field; a cross-site page can make the
-/// browser send the cookie but cannot read it to put it in the form.
+/// a random token and the store only its SHA-256. Every POST form echoes a CSRF token in a hidden `csrf` field.
+/// For a signed-in person the token is bound to the session: SHA-256 of `csrf:` + the session token, which only
+/// the holder of the HttpOnly session cookie can know, so it changes at every login and a `pb_csrf` cookie
+/// planted by a sibling subdomain is worth nothing. Anonymous forms (sign up, log in) use the double-submit
+/// pattern: a random `pb_csrf` cookie (SameSite=Lax, HttpOnly) that the form must echo. The `pb_csrf` cookie
+/// always carries the token the forms hold, so scripts can echo it in `X-CSRF-Token`.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = PaperboyRequestContext
     let store: any PaperStore
@@ -29,22 +32,35 @@ struct SessionMiddleware: RouterMiddleware {
             if let user = try await store.sessionUser(tokenHash: hash, now: Date()) {
                 context.viewer = user
                 context.sessionTokenHash = hash
+                context.csrfToken = Self.sessionCSRF(token)
+                context.csrfBoundToSession = true
             }
         }
         var newCSRF: String?
-        if let csrf = request.cookies[Self.csrfCookie]?.value, Self.isToken(csrf) {
-            context.csrfToken = csrf
+        let cookie = request.cookies[Self.csrfCookie]?.value
+        if context.csrfBoundToSession {
+            if cookie != context.csrfToken { newCSRF = context.csrfToken }
+        } else if let cookie, Self.isToken(cookie) {
+            context.csrfToken = cookie
         } else {
-            newCSRF = Self.randomToken()
-            context.csrfToken = newCSRF!
+            let fresh = Self.randomToken()
+            newCSRF = fresh
+            context.csrfToken = fresh
         }
         var response = try await next(request, context)
-        if let newCSRF {
-            response.setCookie(Cookie(
-                name: Self.csrfCookie, value: newCSRF, path: "/", secure: context.secureCookies, httpOnly: true, sameSite: .lax))
+        // A handler that started or ended a session set the cookie for the new one already.
+        if let newCSRF, !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(Self.csrfCookie + "=") }) {
+            response.setCookie(Self.csrfCookie(newCSRF, secure: context.secureCookies))
         }
         return response
     }
+
+    static func csrfCookie(_ value: String, secure: Bool) -> Cookie {
+        Cookie(name: csrfCookie, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// The CSRF token of a session: derived from its secret token, so it needs no storage of its own.
+    static func sessionCSRF(_ sessionToken: String) -> String { hash("csrf:" + sessionToken) }
 
     /// Secure cookies when configured (served behind TLS) or when a proxy says the request came over https.
     func secure(_ request: Request) -> Bool {
@@ -79,9 +95,10 @@ enum CSRF {
         let sent = form["csrf"] ?? request.headers[.init("X-CSRF-Token")!] ?? ""
         let expected = context.csrfToken
         // Constant-time comparison: the token must not leak through timing.
+        // Signed in: the token is the session's own. Anonymous: the form must echo the cookie (double submit).
         guard !expected.isEmpty, sent.utf8.count == expected.utf8.count,
               zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
-              request.cookies[SessionMiddleware.csrfCookie]?.value == expected
+              context.csrfBoundToSession || request.cookies[SessionMiddleware.csrfCookie]?.value == expected
         else {
             throw PageError(.forbidden, "Form expired", "The form was missing its security token. Reload the page and try again.")
         }

@@ -1,24 +1,43 @@
 import Foundation
 import Hummingbird
 
-/// Serves the stylesheet (read once at start) with a cache lifetime.
+/// Serves the stylesheet and the progressive-enhancement script (read once at start) with a cache lifetime.
+/// A missing resource stops start-up: a page without its stylesheet or script is a broken build, not a request
+/// error.
 struct StaticController: Sendable {
-    let stylesheet: String
+    struct Asset: Sendable {
+        let path: String
+        let contentType: String
+        let body: String
+    }
 
-    init() {
-        let url = Bundle.module.resourceURL?.appendingPathComponent("Static/paperboy.css")
-        stylesheet = url.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
+    static let files = [("paperboy.css", "text/css; charset=utf-8"), ("paperboy.js", "text/javascript; charset=utf-8")]
+    let assets: [Asset]
+
+    init() throws {
+        assets = try Self.files.map { name, type in
+            guard let url = Bundle.module.resourceURL?.appendingPathComponent("Static/\(name)"),
+                  let body = try? String(contentsOf: url, encoding: .utf8), !body.isEmpty
+            else { throw StaticResourceError(name: name) }
+            return Asset(path: "/static/\(name)", contentType: type, body: body)
+        }
     }
 
     func addRoutes(to router: Router<PaperboyRequestContext>) {
-        let css = stylesheet
-        router.get("/static/paperboy.css") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                body: .init(byteBuffer: ByteBuffer(string: css)))
+        for asset in assets {
+            router.get(RouterPath(asset.path)) { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=3600"],
+                    body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+            }
         }
     }
+}
+
+struct StaticResourceError: Error, CustomStringConvertible {
+    let name: String
+    var description: String { "the web resource Static/\(name) is missing from the build" }
 }
 
 /// `GET /openapi.json`: the OpenAPI 3.1 description of every JSON endpoint (written by scripts/make-openapi.py,

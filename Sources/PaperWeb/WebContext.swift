@@ -12,8 +12,11 @@ public struct PaperboyRequestContext: RequestContext, RemoteAddressRequestContex
     public var viewer: User?
     /// The session token hash of the logged-in user (to end exactly this session on logout).
     public var sessionTokenHash: String?
-    /// The double-submit CSRF token: the `pb_csrf` cookie, which every state-changing form must echo.
+    /// The CSRF token every state-changing form must echo: the session's own when signed in, else the
+    /// double-submit `pb_csrf` cookie (see `SessionMiddleware`).
     public var csrfToken = ""
+    /// The CSRF token is the signed-in session's (not the anonymous double-submit cookie).
+    public var csrfBoundToSession = false
     /// Whether cookies set for this request get the Secure attribute (decided once, by `SessionMiddleware`).
     public var secureCookies = false
 

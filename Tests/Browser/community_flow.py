@@ -58,6 +58,8 @@ def browser():
     options.binary_location = "/usr/bin/chromium"
     for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600", "--disable-dev-shm-usage"]:
         options.add_argument(arg)
+    # The console log shows Content-Security-Policy violations; the test reads it at the end.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
@@ -113,6 +115,12 @@ try:
     alice.get(base + "/papers/date/" + today)
     alice.save_screenshot(os.path.join(out_dir, "daily.png"))
     check("screenshot saved", os.path.getsize(os.path.join(out_dir, "daily.png")) > 10_000)
+    # The site's own pages and script satisfy its Content-Security-Policy: the browsers logged no violation.
+    violations = [entry["message"] for driver in (alice, bob) for entry in driver.get_log("browser")
+                  if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
+    check("no Content-Security-Policy violations", not violations)
+    for message in violations[:5]:
+        print("  " + message)
     alice.quit()
     bob.quit()
 except Exception as error:
@@ -120,7 +128,8 @@ except Exception as error:
     print(f"FAILED - browser flow raised {error!r}")
 finally:
     server.terminate()
-    server.wait(timeout=20)
+    status = server.wait(timeout=20)
+check("serve stops with status 0 on SIGTERM", status == 0)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -21,7 +21,10 @@ final class CookieJar: @unchecked Sendable {
         }
     }
 
-    subscript(_ name: String) -> String? { lock.withLock { cookies[name] } }
+    subscript(_ name: String) -> String? {
+        get { lock.withLock { cookies[name] } }
+        set { lock.withLock { cookies[name] = newValue } }
+    }
 
     var header: HTTPFields {
         lock.withLock {
