@@ -78,21 +78,26 @@ public struct DigestScheduler: Service {
             "hour": "\(schedule.hour)", "timeZone": "\(schedule.timeZone.identifier)",
             "next": "\(schedule.nextSendTime(after: clock()))",
         ])
-        try await cancelWhenGracefulShutdown {
-            let now = clock()
-            let todays = schedule.sendTime(onDayOf: now)
-            if todays <= now { await send(at: todays) }
-            var next = schedule.nextSendTime(after: now)
-            while !Task.isCancelled {
-                let wait = next.timeIntervalSince(clock())
-                if wait <= 0 {
-                    await send(at: next)
-                    next = schedule.nextSendTime(after: next)
-                    continue
-                }
-                try await Task.sleep(for: min(retryInterval, .milliseconds(Int64(wait * 1000))))
-                if next.timeIntervalSince(clock()) > 0 { await deliverRetries() }
+        // Shutting down is not a failure: the sleep's CancellationError ends the loop, and `run` returns.
+        do {
+            try await cancelWhenGracefulShutdown { try await self.loop() }
+        } catch is CancellationError {}
+    }
+
+    private func loop() async throws {
+        let now = clock()
+        let todays = schedule.sendTime(onDayOf: now)
+        if todays <= now { await send(at: todays) }
+        var next = schedule.nextSendTime(after: now)
+        while !Task.isCancelled {
+            let wait = next.timeIntervalSince(clock())
+            if wait <= 0 {
+                await send(at: next)
+                next = schedule.nextSendTime(after: next)
+                continue
             }
+            try await Task.sleep(for: min(retryInterval, .milliseconds(Int64(wait * 1000))))
+            if next.timeIntervalSince(clock()) > 0 { await deliverRetries() }
         }
     }
 

@@ -56,7 +56,7 @@ public actor EmbeddingIndexer: Service {
                     return
                 } catch {
                     self.logger.error("embedding batch failed; retrying", metadata: ["error": "\(error)"])
-                    try await Task.sleep(for: .seconds(10))
+                    try? await Task.sleep(for: .seconds(10))  // cancelled: the loop ends
                 }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LexicalIndex
 import Logging
+import Metrics
 import PaperModel
 import PaperStore
 import VectorIndex
@@ -148,6 +149,11 @@ public final class PaperSearchEngine: @unchecked Sendable {
         chunks?.best(paperID, q)
     }
 
+    /// Whether a first catch-up has finished: before it, the indexes may lag the store (after a crash, an
+    /// upgrade or a rebuild), and pages say that search is still indexing.
+    public var isReady: Bool { lock.withLock { caughtUp } }
+    private var caughtUp = false
+
     /// Indexed papers, and papers with vectors.
     public var status: (documents: Int, vectors: Int) {
         (lexical.documentCount, chunks?.paperCount ?? 0)
@@ -177,6 +183,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
             try await loadFilterFacts()
         }
         try await catchUpVectors(batch: batch)
+        lock.withLock { caughtUp = true }
         return applied
     }
 
@@ -211,6 +218,11 @@ public final class PaperSearchEngine: @unchecked Sendable {
     // MARK: Searching
 
     public func search(_ request: SearchRequest) async throws -> SearchResponse {
+        let started = ContinuousClock.now
+        defer {
+            Metrics.Timer(label: "paperboy_search_duration", dimensions: [("mode", (request.mode ?? defaultMode).rawValue)])
+                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        }
         let parsed: ParsedQuery
         do {
             parsed = try lexical.parse(request.query)
@@ -379,5 +391,13 @@ final class QueryVectorCache: @unchecked Sendable {
                 values[oldest] = nil
             }
         }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, for metrics timers.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Keeps the search engine current: applies new store changes and new embeddings every `interval`.
@@ -13,11 +14,16 @@ public struct SearchIndexer: Service {
         self.logger = logger
     }
 
+    private let lag = Gauge(label: "paperboy_search_index_lag")
+
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let changed = try await engine.catchUp()
+                    // How far the index is behind the store: 0 when caught up (a background queue in /metrics).
+                    let latest = try await engine.store.status().latestChangeSequence
+                    lag.record(max(0, latest - engine.lexical.lastAppliedSequence))
                     if changed > 0 {
                         let status = engine.status
                         logger.info("search index updated", metadata: [
@@ -29,7 +35,7 @@ public struct SearchIndexer: Service {
                     return
                 } catch {
                     logger.error("search indexing failed; retrying", metadata: ["error": "\(error)"])
-                    try await Task.sleep(for: .seconds(10))
+                    try? await Task.sleep(for: .seconds(10))  // cancelled: the loop ends
                 }
             }
         }

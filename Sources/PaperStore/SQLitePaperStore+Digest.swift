@@ -218,4 +218,21 @@ extension SQLitePaperStore {
             return try Data.fetchOne(db, sql: "SELECT value FROM secret WHERE name = ?", arguments: [name])!
         }
     }
+
+    // MARK: Settings
+
+    public func setting(named name: String) async throws -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name]) }
+    }
+
+    public func setSetting(named name: String, value: String) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO setting (name, value, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """,
+                arguments: [name, value, Date()])
+        }
+    }
 }

@@ -191,6 +191,17 @@ extension SQLitePaperStore {
                 );
                 """)
         }
+        migrator.registerMigration("v7-settings") { db in
+            // What one command tells the others through the store (the address `serve` is reached at, for the
+            // links `digest send` writes).
+            try db.execute(sql: """
+                CREATE TABLE setting (
+                  name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+                  value TEXT NOT NULL,
+                  updated_at DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

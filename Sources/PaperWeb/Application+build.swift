@@ -18,6 +18,15 @@ public struct WebConfiguration: Sendable {
     public var apiLimits = APILimits()
     /// Tells pages and /healthz which search mode is active and with which model.
     public var searchStatus: @Sendable () -> (mode: String, model: String?)
+    /// Connections with no request activity for this long are closed, including ones that stall while sending a
+    /// request's head (so half-sent requests cannot pile up).
+    public var idleTimeout: Duration = .seconds(30)
+    /// The Prometheus text exposition of the process's metrics, served at `/metrics`; nil: no `/metrics`.
+    public var metricsText: (@Sendable () -> String)?
+    /// Serve `/metrics` to any client, not only loopback ones (put it behind your proxy's access rules).
+    public var metricsFromAnyAddress = false
+    /// "Now" for rate limits; tests pass a fixed clock so that a slow run cannot refill a bucket.
+    public var clock: @Sendable () -> Date = { Date() }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -56,11 +65,18 @@ public func buildRouter(
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let router = Router(context: PaperboyRequestContext.self)
+    // Order matters: the edge first (path aliases, last-resort error bodies, security headers), then request
+    // metrics by route, then sessions, error pages and the API edge.
+    router.add(middleware: EdgeMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
     router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
-    router.add(middleware: APIEdgeMiddleware(limiter: RateLimiter(.perMinute(configuration.apiLimits.readsPerMinute))))
-    StaticController().addRoutes(to: router)
+    router.add(middleware: APIEdgeMiddleware(limiter: RateLimiter(.perMinute(configuration.apiLimits.readsPerMinute), clock: configuration.clock)))
+    try StaticController().addRoutes(to: router)
     HealthController(store: store, search: search, site: site).addRoutes(to: router)
+    if let metrics = configuration.metricsText {
+        MetricsController(text: metrics, fromAnyAddress: configuration.metricsFromAnyAddress).addRoutes(to: router)
+    }
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
     PagesController(store: store, search: search, renderer: renderer, site: site).addRoutes(to: router)
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: router)
@@ -70,7 +86,7 @@ public func buildRouter(
     HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
     ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
     FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: router)
-    WriteAPIController(store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute)))
+    WriteAPIController(store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute), clock: configuration.clock))
         .addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: router)
@@ -82,8 +98,10 @@ public func buildApplication(
     subscriptions: SubscriptionService? = nil
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(store: store, search: search, configuration: configuration, subscriptions: subscriptions)
+    let idle = configuration.idleTimeout.components
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Paperboy"),
         logger: logger)
 }

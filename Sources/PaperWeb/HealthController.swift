@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import PaperServices
 import PaperStore
 
@@ -62,4 +63,27 @@ struct HealthController: Sendable {
 
 public enum PaperboyVersion {
     public static let current = "0.1.0"
+}
+
+/// `GET /metrics`: Prometheus text exposition (request counts and latency histograms by route and status, store
+/// and search timings, background queues). Loopback clients only, unless configured otherwise.
+struct MetricsController: Sendable {
+    let text: @Sendable () -> String
+    let fromAnyAddress: Bool
+
+    func addRoutes(to router: Router<PaperboyRequestContext>) {
+        router.get("/metrics") { _, context in
+            guard fromAnyAddress || Self.isLoopback(context.remoteAddress) else {
+                throw PageError(.forbidden, "Not allowed", "Metrics are served to this machine only.")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: text())))
+        }
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return true }  // in-process test clients have no peer
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
 }

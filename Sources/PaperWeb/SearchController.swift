@@ -90,6 +90,9 @@ struct SearchController: Sendable {
             }
         }
         var view = SearchPageView(site: info, query: query)
+        if let engine, !engine.isReady {
+            view.indexing = "The search index is still being built (\(engine.status.documents) of \(info.paperCount) papers so far); results may be incomplete."
+        }
         view.here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         guard !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return HTML(body: renderer.render("search", view))
@@ -170,6 +173,8 @@ struct SearchPageView {
     var here = "/papers"
     var hasResults = false
     var noResults = false
+    /// Set while the index catches up after start-up.
+    var indexing: String?
 
     init(site: SiteInfo, query q: SearchController.Query) {
         self.site = site

@@ -85,8 +85,19 @@ struct PeriodOptions: ParsableArguments {
     @Option(name: .customLong("as-of"), help: "The period ending on (daily) or containing (weekly) this day, YYYY-MM-DD. Default: the latest day with a daily feed.")
     var asOf: String?
 
-    @Option(name: .customLong("public-url"), help: "The address of the web app, for links in the mail.")
-    var publicURL = ProcessInfo.processInfo.environment["PAPERBOY_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
+    @Option(name: .customLong("public-url"), help: "The address of the web app, for links in the mail. Default: PAPERBOY_PUBLIC_URL, else the address `paperboy serve` last ran at on this data folder.")
+    var publicURL: String? = ProcessInfo.processInfo.environment["PAPERBOY_PUBLIC_URL"]
+
+    static let fallbackPublicURL = "http://127.0.0.1:8080"
+
+    /// The base of the links in mail: the flag (or environment), else what `serve` recorded in the store.
+    func resolvedPublicURL(_ store: any PaperStore) async throws -> String {
+        if let publicURL { return publicURL }
+        if let recorded = try await store.setting(named: StoreSetting.publicURL) { return recorded }
+        FileHandle.standardError.write(Data(
+            "note: links in mail point at \(Self.fallbackPublicURL): pass --public-url (serve has not run on this data folder)\n".utf8))
+        return Self.fallbackPublicURL
+    }
 
     func validate() throws {
         guard DigestFrequency(rawValue: period) != nil else {
@@ -95,8 +106,10 @@ struct PeriodOptions: ParsableArguments {
         if let asOf, Day(asOf) == nil {
             throw ValidationError("--as-of must be a date YYYY-MM-DD, got \(asOf.debugDescription)")
         }
-        guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw ValidationError("--public-url must be an http(s) address")
+        if let publicURL {
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--public-url must be an http(s) address")
+            }
         }
     }
 
@@ -146,7 +159,8 @@ struct DigestSendCommand: AsyncParsableCommand {
             return
         }
         let kit = try await DigestKit.make(
-            store: store, search: nil, mail: mail, dataDirectory: directory, publicURL: periodOptions.publicURL,
+            store: store, search: nil, mail: mail, dataDirectory: directory,
+            publicURL: try await periodOptions.resolvedPublicURL(store),
             messagesPerSecond: rate, logger: logger)
         let frequency = period.frequency
         FileHandle.standardError.write(Data("\(frequency.rawValue) digest of \(period.label) (\(period.key)); \(kit.transportDescription)\n".utf8))
@@ -274,7 +288,7 @@ struct DigestPreviewCommand: AsyncParsableCommand {
         let from: MailAddress
         do { from = try MailAddress.parse(mailFrom) } catch { throw CommandFailure("--mail-from is not a usable address: \(error)") }
         let tokens = try await SubscriptionTokens.load(from: store)
-        let renderer = try await DigestRenderer(from: from, links: DigestLinks(baseURL: periodOptions.publicURL))
+        let renderer = try await DigestRenderer(from: from, links: DigestLinks(baseURL: try await periodOptions.resolvedPublicURL(store)))
         let batch = DigestBatch(
             store: store, selector: DigestSelector(store: store, search: nil), renderer: renderer, tokens: tokens,
             sender: DigestSender(store: store, transport: RecordingMailTransport(), logger: logger), logger: logger)

@@ -59,6 +59,9 @@ struct EvalBEIR: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    /// The title of documents that have none.
+    static let untitled = "(untitled)"
+
     func run() async throws {
         var logger = Logger(label: "paperboy.eval")
         logger.logLevel = .warning
@@ -74,7 +77,16 @@ struct EvalBEIR: AsyncParsableCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-eval-\(UUID().uuidString)")
         defer { if workDir == nil { try? FileManager.default.removeItem(at: work) } }
         let store = try SQLitePaperStore.open(directory: work)
-        try await store.upsert(dataset.corpus.map { Paper(id: $0.id, title: $0.title, abstract: $0.text, links: []) })
+        // BEIR allows documents without a title (common in its sets); the store does not, so they get a one-word
+        // placeholder, which scores only for queries that contain "untitled".
+        let untitled = dataset.corpus.filter { $0.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count
+        if untitled > 0 {
+            FileHandle.standardError.write(Data("note: \(untitled) documents have no title; stored as \(Self.untitled.debugDescription)\n".utf8))
+        }
+        try await store.upsert(dataset.corpus.map {
+            let title = $0.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? Self.untitled : $0.title
+            return Paper(id: $0.id, title: title, abstract: $0.text, links: [])
+        })
 
         let needsModel = mode != .lexical
         let encoder = needsModel && model.resolvedDirectory != nil ? try model.load() : nil

@@ -39,6 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-demo"), help: "Do not import the demo corpus into an empty data folder.")
     var noDemo = false
 
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay without request activity (also while sending a request's head) before it is closed.")
+    var idleTimeout: Double = 30
+
+    @Flag(name: .customLong("metrics-from-any-address"), help: "Serve /metrics to every client, not only to this machine.")
+    var metricsFromAnyAddress = false
+
     @OptionGroup var mail: MailOptions
 
     @Option(name: .customLong("digest-hour"), help: "Hour (0-23) at which digests are sent.")
@@ -55,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
                   url.query == nil
             else { throw ValidationError("--public-url must be an http(s) address like https://papers.example.org") }
         }
+        guard idleTimeout >= 0.1, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be 0.1 to 86400 seconds") }
         guard (0...23).contains(digestHour) else { throw ValidationError("--digest-hour must be 0-23, got \(digestHour)") }
         guard TimeZone(identifier: digestTimeZone) != nil else {
             throw ValidationError("unknown --digest-time-zone \(digestTimeZone.debugDescription)")
@@ -62,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First: metrics made before the bootstrap (services make theirs when created) would go nowhere.
+        let metricsText = ServeMetrics.bootstrap()
         let logger = storeOptions.makeLogger("paperboy")
         let directory = storeOptions.resolvedDataDirectory
         let store = try SQLitePaperStore.open(directory: directory)
@@ -86,32 +95,35 @@ struct ServeCommand: AsyncParsableCommand {
         let engine = try PaperSearchEngine(
             store: store, directory: directory.appendingPathComponent("index/lexical"), embedder: encoder,
             sentenceChunking: noSentenceVectors ? nil : .sentences, logger: logger)
-        let started = Date()
-        try await engine.catchUp()
-        logger.info("search index ready", metadata: [
-            "papers": "\(engine.status.documents)", "vectors": "\(engine.status.vectors)",
-            "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))",
-        ])
+        // The port opens at once; the index catches up in the background (SearchIndexer's first pass), and pages
+        // and /healthz say "indexing" until it has.
         services.append(SearchIndexer(engine: engine, logger: logger))
         let searchStatus: @Sendable () -> (mode: String, model: String?) = {
+            guard engine.isReady else { return ("indexing", encoder?.identity) }
             guard let encoder else { return ("lexical-only", nil) }
             return (engine.defaultMode.rawValue, encoder.identity)
         }
+        let servedAt = publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+        // `digest send` run later on this data folder writes its links to the same address.
+        try await store.setSetting(named: StoreSetting.publicURL, value: servedAt)
         let digests = try await DigestKit.make(
-            store: store, search: engine, mail: mail, dataDirectory: directory,
-            publicURL: publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)", logger: logger)
+            store: store, search: engine, mail: mail, dataDirectory: directory, publicURL: servedAt, logger: logger)
         logger.info("digest mail: \(digests.transportDescription)")
         services.append(DigestScheduler(
             schedule: DigestSchedule(hour: digestHour, timeZone: TimeZone(identifier: digestTimeZone)!), batch: digests.batch,
             logger: logger))
         var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
         configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
+        configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        configuration.metricsText = metricsText
+        configuration.metricsFromAnyAddress = metricsFromAnyAddress
         let app = try await buildApplication(
             store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions)
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        logger.info("stopped")
     }
 
     /// The embedding model, or nil (lexical-only) with the reason in the log.

@@ -215,8 +215,9 @@ struct OutboxTests {
         let failing = RecordingMailTransport()
         await failing.failNext(10, with: DeliveryError(kind: .transient, replyCode: nil, message: "connection refused"))
         let clock = TestClock()
-        let slow = try await makeBatch(store2, transport: failing, policy: DeliveryPolicy(backoff: [60, 300], messagesPerSecond: 0))
-        let sender = DigestSender(store: store2, transport: failing, policy: slow.sender.policy, clock: { clock.now })
+        let slow = try await makeBatch(
+            store2, transport: failing, policy: DeliveryPolicy(backoff: [60, 300], messagesPerSecond: 0), clock: { clock.now })
+        let sender = slow.sender
         _ = try await slow.enqueue(period)
         clock.advance(1)
         var r = try await sender.deliverDue()
@@ -255,7 +256,10 @@ struct OutboxTests {
 
 final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = Date()
+    private var value: Date
+    /// Starts in the past (2023), far from the real clock, so that any code mixing `Date()` with this clock fails
+    /// every time instead of only on a slow run.
+    init(start: Date = Date(timeIntervalSince1970: 1_700_000_000)) { value = start }
     var now: Date { lock.withLock { value } }
     func advance(_ seconds: TimeInterval) { lock.withLock { value = value.addingTimeInterval(seconds) } }
 }

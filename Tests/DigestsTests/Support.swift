@@ -39,14 +39,17 @@ func confirmedSubscriber(_ store: any PaperStore, _ email: String, frequency: Di
     return try await store.confirmSubscriber(id: s.id, at: Date())
 }
 
+/// A batch whose enqueueing and sending read the same clock: a test that moves time must move it for both,
+/// or a slow run makes "now" differ between the two.
 func makeBatch(
-    _ store: any PaperStore, transport: any MailTransport, policy: DeliveryPolicy = DeliveryPolicy(backoff: [0, 0], messagesPerSecond: 0)
+    _ store: any PaperStore, transport: any MailTransport, policy: DeliveryPolicy = DeliveryPolicy(backoff: [0, 0], messagesPerSecond: 0),
+    clock: @escaping @Sendable () -> Date = { Date() }
 ) async throws -> DigestBatch {
     let tokens = try await SubscriptionTokens.load(from: store)
     return DigestBatch(
         store: store, selector: DigestSelector(store: store, search: nil),
         renderer: try await DigestRenderer(from: testFrom, links: testLinks), tokens: tokens,
-        sender: DigestSender(store: store, transport: transport, policy: policy))
+        sender: DigestSender(store: store, transport: transport, policy: policy, clock: clock), clock: clock)
 }
 
 // MARK: A real SMTP server

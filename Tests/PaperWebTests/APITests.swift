@@ -44,6 +44,9 @@ func withAPIApp(
     try await engine.catchUp()
     var configuration = WebConfiguration(publicURL: "https://papers.example.org/")
     configuration.apiLimits = limits
+    // Frozen time: rate-limit buckets never refill during a test, however slowly it runs.
+    let frozen = Date(timeIntervalSince1970: 1_800_000_000)
+    configuration.clock = { frozen }
     let router = try await buildRouter(store: store, search: engine, configuration: configuration)
     try await Application(router: router).test(.router) { client in try await body(client, store) }
 }
