@@ -37,6 +37,47 @@ struct CommunityContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aNewPasswordRevokesTheAccountsAccessTokensOnly(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        _ = try await store.createAccessToken(username: "ada", name: "script", tokenHash: "ada-token")
+        _ = try await store.createAccessToken(username: "bob", name: "script", tokenHash: "bob-token")
+        try await store.setPasswordHash(username: "ada", hash: "h2", keepingSession: nil)
+        #expect(try await store.accessTokenUser(tokenHash: "ada-token", now: Date()) == nil)
+        #expect(try await store.accessTokens(username: "ada").isEmpty)
+        #expect(try await store.accessTokenUser(tokenHash: "bob-token", now: Date())?.username == "bob")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func upvoteTogglesFlipTheStoredStateAndCount(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        #expect(try await store.toggleUpvote(paperID: "2501.00001", username: "ada") == (true, 1))
+        #expect(try await store.toggleUpvote(paperID: "2501.00001", username: "bob") == (true, 2))
+        #expect(try await store.toggleUpvote(paperID: "2501.00001", username: "ada") == (false, 1))
+        #expect(try await store.hasUpvoted(paperID: "2501.00001", username: "bob"))
+        await #expect(throws: StoreError.self) { try await store.toggleUpvote(paperID: "2501.99999", username: "ada") }
+        await #expect(throws: StoreError.self) { try await store.toggleUpvote(paperID: "2501.00001", username: "nobody") }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func peoplesTextIsTrimmedAndMustNotHoldControlCharacters(kind: StoreKind) async throws {
+        let store = try await seeded(kind)
+        for bad in ["", "   ", "\u{0}", "a\u{0}b", "bell\u{7}", String(repeating: "x", count: 101)] {
+            await #expect(throws: StoreError.self, "\(bad.debugDescription)") {
+                _ = try await store.createCollection(owner: "ada", name: bad, isPublic: true)
+            }
+            await #expect(throws: StoreError.self, "\(bad.debugDescription)") {
+                _ = try await store.createAccessToken(username: "ada", name: bad, tokenHash: "t-\(bad.count)")
+            }
+        }
+        await #expect(throws: StoreError.self) {
+            _ = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "nul\u{0}", at: Date())
+        }
+        let comment = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "  two\nlines\t ", at: Date())
+        #expect(comment.body == "two\nlines")
+        #expect(try await store.createCollection(owner: "ada", name: " 名前 ", isPublic: false).name == "名前")
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func accessTokensBelongToTheirOwnerAndRecordUse(kind: StoreKind) async throws {
         let store = try await seeded(kind)
         let token = try await store.createAccessToken(username: "ada", name: "  laptop ", tokenHash: "th1")

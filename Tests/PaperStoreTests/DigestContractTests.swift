@@ -88,4 +88,14 @@ struct DigestContractTests {
         let second = try await store.secret(named: "k") { Data([9, 9, 9]) }
         #expect(first == Data([1, 2, 3]) && second == first)
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func settingsAreReadBackAndReplaced(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.setting(named: StoreSetting.publicURL) == nil)
+        try await store.setSetting(named: StoreSetting.publicURL, value: "http://127.0.0.1:8080")
+        try await store.setSetting(named: StoreSetting.publicURL, value: "https://papers.example.org")
+        #expect(try await store.setting(named: StoreSetting.publicURL) == "https://papers.example.org")
+        #expect(try await store.setting(named: "other") == nil)
+    }
 }
