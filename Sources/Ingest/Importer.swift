@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PaperModel
 import PaperStore
@@ -24,8 +25,37 @@ public struct ImportOptions: Sendable {
     public var skipInvalid = false
     /// "Now", for choosing a listing's year.
     public var now = Date()
+    /// Records per write transaction of the apply pass.
+    public var batchSize = 1_000
+    /// A write transaction stops after this long (and the rest of its batch goes in the next one), so that the
+    /// write lock is never held for long while `paperboy serve` uses the same store.
+    public var batchTimeLimit: Duration = .milliseconds(100)
+    /// The pause after each write transaction, in which other writers (the web app) take the lock.
+    public var pauseBetweenBatches: Duration = .milliseconds(5)
+    /// Apply the whole file in one write transaction, as imports did before batching: the store's lock is held
+    /// for the whole import. Kept for comparing the two; the command line does not offer it.
+    public var singleTransaction = false
 
     public init() {}
+
+    /// What shapes the records a file yields besides its bytes: part of the import journal's key, so that an
+    /// interrupted import is only continued with the same records.
+    func settings(format: ImportFormat) -> String {
+        "format=\(format.rawValue);submitter=\(submitter);date=\(listingDay?.description ?? "latest")"
+    }
+}
+
+/// The passes of an import: reading and checking the whole file (the store untouched), then applying it.
+public enum ImportPhase: String, Sendable {
+    case checking
+    case applying
+}
+
+public struct ImportProgress: Sendable, Equatable {
+    public var phase: ImportPhase
+    /// Bytes of the file on disk read by this pass (compressed bytes for gzip input).
+    public var bytesRead: Int64
+    public var totalBytes: Int64
 }
 
 /// A record that `--skip-invalid` left out.
@@ -41,9 +71,34 @@ public struct ImportReport: Sendable {
     public var skipped: [SkippedRecord]
     public var seconds: Double
     public var bytes: Int64
+    /// Records the file yielded (after skipping invalid ones).
+    public var records: Int
+    /// Records an earlier, interrupted run had already applied; this run applied the rest.
+    public var resumedAt: Int
 }
 
-/// Imports files into a store, each file atomically.
+/// An import that failed after part of the file was applied (the store gave an error in the apply pass). The
+/// import journal keeps the progress: running the same import again finishes it.
+public struct ImportIncomplete: Error, Equatable, CustomStringConvertible {
+    public let file: String
+    public let recordsApplied: Int
+    public let records: Int
+    public let reason: String
+
+    public var description: String {
+        "\(file): stopped after \(recordsApplied) of \(records) records were applied: \(reason). "
+            + "Run the same import again to finish it."
+    }
+}
+
+/// Imports files into a store.
+///
+/// An import reads the file twice. The first pass reads and checks every record, the store untouched: a
+/// malformed file fails with `file:line: reason` and changes nothing. The second pass applies the records in
+/// short write transactions (`batchSize` records, at most about `batchTimeLimit` each), pausing between them so
+/// that other writers get in; each transaction also advances the file's entry in the store's import journal,
+/// so an import cut off part-way is finished by running it again, with the same end result and summary as one
+/// uninterrupted run. Re-importing a file changes nothing.
 public struct Importer: Sendable {
     public let store: any PaperStore
     public let options: ImportOptions
@@ -53,12 +108,77 @@ public struct Importer: Sendable {
         self.options = options
     }
 
-    /// Imports one file in one store transaction. `progress` gets (bytes read, total bytes) now and then.
+    /// Imports one file. `progress` hears now and then how far each pass has read.
     public func importFile(
-        _ path: String, progress: (@Sendable (Int64, Int64) -> Void)? = nil
+        _ path: String, progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> ImportReport {
         let started = Date()
         let format = options.format == .auto ? try Self.detectFormat(path) : options.format
+        if options.singleTransaction {
+            return try await importInOneTransaction(path, format: format, started: started, progress: progress)
+        }
+
+        // Pass 1: read and check everything; nothing is written.
+        let check = try source(path, format: format, phase: .checking, progress: progress)
+        let records = try await checkRecords(check)
+        progress?(ImportProgress(phase: .checking, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
+        let file = ImportFileIdentity(
+            path: URL(fileURLWithPath: path).standardizedFileURL.path, size: check.reader.totalBytes,
+            sha256: try Self.sha256(path), settings: options.settings(format: format))
+
+        // Pass 2: apply in batches, continuing an interrupted run of the same file and settings.
+        let resumedAt = try await store.importJournal(file: file)?.recordsApplied ?? 0
+        guard resumedAt <= records else {
+            throw ImportIncomplete(
+                file: path, recordsApplied: resumedAt, records: records,
+                reason: "the import journal counts more records than the file has")
+        }
+        let apply = try source(path, format: format, phase: .applying, progress: progress)
+        var applied = resumedAt
+        var exhausted = false
+        var batch: [ImportRecord] = []
+        batch.reserveCapacity(options.batchSize)
+        do {
+            // Records an earlier run applied: read past them.
+            var skipped = 0
+            while skipped < resumedAt, try apply.next() != nil { skipped += 1 }
+            while true {
+                while !exhausted, batch.count < max(1, options.batchSize) {
+                    guard let record = try apply.next() else {
+                        exhausted = true
+                        break
+                    }
+                    batch.append(record)
+                }
+                if batch.isEmpty { break }
+                let result = try await store.applyImportBatch(
+                    batch, file: file, offset: applied, timeLimit: options.batchTimeLimit)
+                applied = result.recordsApplied
+                batch.removeFirst(result.applied)
+                // Let the writers that queued up behind this transaction in.
+                try await Task.sleep(for: options.pauseBetweenBatches)
+            }
+        } catch let error as StoreError {
+            throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: error.message)
+        } catch let error as ImportError {
+            throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: "\(error)")
+        }
+        let summary: ImportSummary
+        do {
+            summary = try await store.finishImport(file: file)
+        } catch let error as StoreError {
+            throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: error.message)
+        }
+        progress?(ImportProgress(phase: .applying, bytesRead: apply.reader.totalBytes, totalBytes: apply.reader.totalBytes))
+        return ImportReport(
+            file: path, format: format, summary: summary, skipped: check.skipped,
+            seconds: Date().timeIntervalSince(started), bytes: check.reader.totalBytes, records: records,
+            resumedAt: resumedAt)
+    }
+
+    func source(
+        _ path: String, format: ImportFormat, phase: ImportPhase, progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> RecordSource {
         let source: RecordSource
         switch format {
         case .listing, .auto:
@@ -68,7 +188,52 @@ public struct Importer: Sendable {
         case .submissions:
             source = try SubmissionsSource(path: path, options: options)
         }
-        source.progress = progress
+        if let progress {
+            source.progress = { progress(ImportProgress(phase: phase, bytesRead: $0, totalBytes: $1)) }
+        }
+        return source
+    }
+
+    /// The first pass: every record read, and checked for what the store would reject (a paper without a title,
+    /// a submission of a paper that is neither earlier in the file nor stored, an invalid submitter). Returns
+    /// how many records the file yields.
+    func checkRecords(_ source: RecordSource) async throws -> Int {
+        let path = source.reader.path
+        var count = 0
+        var paperIDs: Set<String> = []
+        var notInFile: [(id: String, line: Int)] = []
+        while let record = try source.next() {
+            count += 1
+            switch record {
+            case .paper(let paper):
+                guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw ImportError(
+                        file: path, line: source.reader.lineNumber, reason: "paper \(paper.id.debugDescription) has no title")
+                }
+                paperIDs.insert(paper.id)
+            case .dailySubmission(let paperID, _, let submitter):
+                guard User.isValidUsername(submitter) else {
+                    throw ImportError(
+                        file: path, line: source.reader.lineNumber,
+                        reason: "submitter \(submitter.debugDescription) is not a valid username")
+                }
+                if !paperIDs.contains(paperID) { notInFile.append((paperID, source.reader.lineNumber)) }
+            }
+        }
+        if !notInFile.isEmpty {
+            let stored = try await store.existingPaperIDs(Array(Set(notInFile.map(\.id))))
+            if let missing = notInFile.first(where: { !stored.contains($0.id) }) {
+                throw ImportError(file: path, line: missing.line, reason: "paper \(missing.id) is not in the store")
+            }
+        }
+        return count
+    }
+
+    /// The whole file in one transaction (`ImportOptions.singleTransaction`).
+    func importInOneTransaction(
+        _ path: String, format: ImportFormat, started: Date, progress: (@Sendable (ImportProgress) -> Void)?
+    ) async throws -> ImportReport {
+        let source = try source(path, format: format, phase: .applying, progress: progress)
         let summary: ImportSummary
         do {
             summary = try await store.importRecords(from: source)
@@ -76,10 +241,26 @@ public struct Importer: Sendable {
             // The store rejected the record just read: point at its line.
             throw ImportError(file: path, line: source.reader.lineNumber, reason: error.message)
         }
-        progress?(source.reader.totalBytes, source.reader.totalBytes)
+        progress?(ImportProgress(phase: .applying, bytesRead: source.reader.totalBytes, totalBytes: source.reader.totalBytes))
         return ImportReport(
             file: path, format: format, summary: summary, skipped: source.skipped,
-            seconds: Date().timeIntervalSince(started), bytes: source.reader.totalBytes)
+            seconds: Date().timeIntervalSince(started), bytes: source.reader.totalBytes, records: summary.papersSeen,
+            resumedAt: 0)
+    }
+
+    /// The SHA-256 of the file's bytes on disk, in hex: with path and size, the file's identity in the journal.
+    static func sha256(_ path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ImportError(file: path, line: nil, reason: "cannot open file")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        } catch {
+            throw ImportError(file: path, line: nil, reason: "cannot read file: \(error.localizedDescription)")
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     static func detectFormat(_ path: String) throws -> ImportFormat {
@@ -98,7 +279,8 @@ public struct Importer: Sendable {
 
 /// Shared plumbing of the format readers: a line reader, skip-invalid bookkeeping and progress reporting.
 class RecordSource: ImportRecordSource, @unchecked Sendable {
-    // Only touched from the one store transaction that pulls records, so no locking is needed.
+    // Only touched by one task at a time (the importer's pass, or the one store transaction that pulls records),
+    // so no locking is needed.
     let reader: LineReader
     let options: ImportOptions
     var skipped: [SkippedRecord] = []
