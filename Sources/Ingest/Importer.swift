@@ -32,6 +32,9 @@ public struct ImportOptions: Sendable {
     public var batchTimeLimit: Duration = .milliseconds(100)
     /// The pause after each write transaction, in which other writers (the web app) take the lock.
     public var pauseBetweenBatches: Duration = .milliseconds(5)
+    /// The checking pass keeps the records it parsed for the applying pass while they take about this much
+    /// memory (parsing is most of an import's work); a larger file is parsed again instead.
+    public var retainedRecordBudget = 256 << 20
     /// Apply the whole file in one write transaction, as imports did before batching: the store's lock is held
     /// for the whole import. Kept for comparing the two; the command line does not offer it.
     public var singleTransaction = false
@@ -120,7 +123,7 @@ public struct Importer: Sendable {
 
         // Pass 1: read and check everything; nothing is written.
         let check = try source(path, format: format, phase: .checking, progress: progress)
-        let records = try await checkRecords(check)
+        let (records, retained) = try await checkRecords(check)
         progress?(ImportProgress(phase: .checking, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
         let file = ImportFileIdentity(
             path: URL(fileURLWithPath: path).standardizedFileURL.path, size: check.reader.totalBytes,
@@ -133,15 +136,19 @@ public struct Importer: Sendable {
                 file: path, recordsApplied: resumedAt, records: records,
                 reason: "the import journal counts more records than the file has")
         }
-        let apply = try source(path, format: format, phase: .applying, progress: progress)
+        let apply: RecordFeed
+        if let retained {
+            apply = RecordFeed(retained: retained, totalBytes: check.reader.totalBytes, progress: progress)
+        } else {
+            apply = RecordFeed(source: try source(path, format: format, phase: .applying, progress: progress))
+        }
         var applied = resumedAt
         var exhausted = false
         var batch: [ImportRecord] = []
         batch.reserveCapacity(options.batchSize)
         do {
-            // Records an earlier run applied: read past them.
-            var skipped = 0
-            while skipped < resumedAt, try apply.next() != nil { skipped += 1 }
+            // Records an earlier run applied: past them.
+            try apply.skip(resumedAt)
             while true {
                 while !exhausted, batch.count < max(1, options.batchSize) {
                     guard let record = try apply.next() else {
@@ -169,7 +176,7 @@ public struct Importer: Sendable {
         } catch let error as StoreError {
             throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: error.message)
         }
-        progress?(ImportProgress(phase: .applying, bytesRead: apply.reader.totalBytes, totalBytes: apply.reader.totalBytes))
+        progress?(ImportProgress(phase: .applying, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
         return ImportReport(
             file: path, format: format, summary: summary, skipped: check.skipped,
             seconds: Date().timeIntervalSince(started), bytes: check.reader.totalBytes, records: records,
@@ -196,14 +203,20 @@ public struct Importer: Sendable {
 
     /// The first pass: every record read, and checked for what the store would reject (a paper without a title,
     /// a submission of a paper that is neither earlier in the file nor stored, an invalid submitter). Returns
-    /// how many records the file yields.
-    func checkRecords(_ source: RecordSource) async throws -> Int {
+    /// how many records the file yields, and the records themselves while they fit `retainedRecordBudget`.
+    func checkRecords(_ source: RecordSource) async throws -> (count: Int, retained: [ImportRecord]?) {
         let path = source.reader.path
         var count = 0
         var paperIDs: Set<String> = []
         var notInFile: [(id: String, line: Int)] = []
+        var retained: [ImportRecord]? = []
+        var retainedBytes = 0
         while let record = try source.next() {
             count += 1
+            if retained != nil {
+                retainedBytes += Self.estimatedSize(record)
+                if retainedBytes <= options.retainedRecordBudget { retained!.append(record) } else { retained = nil }
+            }
             switch record {
             case .paper(let paper):
                 guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -226,7 +239,22 @@ public struct Importer: Sendable {
                 throw ImportError(file: path, line: missing.line, reason: "paper \(missing.id) is not in the store")
             }
         }
-        return count
+        return (count, retained)
+    }
+
+    /// Roughly the memory a record takes: its text plus per-object overhead.
+    static func estimatedSize(_ record: ImportRecord) -> Int {
+        switch record {
+        case .paper(let paper):
+            var size = 400 + paper.id.utf8.count + paper.title.utf8.count + paper.abstract.utf8.count
+            for author in paper.authors { size += 32 + author.utf8.count }
+            for category in paper.categories { size += 32 + category.utf8.count }
+            size += (paper.comments?.utf8.count ?? 0) + (paper.journalRef?.utf8.count ?? 0) + (paper.doi?.utf8.count ?? 0)
+            for link in paper.links { size += 64 + link.url.utf8.count }
+            return size
+        case .dailySubmission(let paperID, _, let submitter):
+            return 96 + paperID.utf8.count + submitter.utf8.count
+        }
     }
 
     /// The whole file in one transaction (`ImportOptions.singleTransaction`).
@@ -274,6 +302,50 @@ public struct Importer: Sendable {
             return .listing
         }
         throw ImportError(file: path, line: nil, reason: "file is empty")
+    }
+}
+
+/// The applying pass's records: those the checking pass kept, or the file read again.
+final class RecordFeed {
+    private let retained: [ImportRecord]?
+    private let source: RecordSource?
+    private let totalBytes: Int64
+    private let progress: (@Sendable (ImportProgress) -> Void)?
+    private var position = 0
+
+    init(retained: [ImportRecord], totalBytes: Int64, progress: (@Sendable (ImportProgress) -> Void)?) {
+        self.retained = retained
+        self.source = nil
+        self.totalBytes = totalBytes
+        self.progress = progress
+    }
+
+    init(source: RecordSource) {
+        self.retained = nil
+        self.source = source
+        self.totalBytes = source.reader.totalBytes
+        self.progress = nil  // the source reports bytes read itself
+    }
+
+    func next() throws -> ImportRecord? {
+        if let source { return try source.next() }
+        guard let retained, position < retained.count else { return nil }
+        defer { position += 1 }
+        if position % 500 == 0, let progress, !retained.isEmpty {
+            // Kept records have no file offset; the share of records applied stands in for it.
+            let done = Int64(Double(totalBytes) * Double(position) / Double(retained.count))
+            progress(ImportProgress(phase: .applying, bytesRead: done, totalBytes: totalBytes))
+        }
+        return retained[position]
+    }
+
+    func skip(_ count: Int) throws {
+        if source != nil {
+            var skipped = 0
+            while skipped < count, try next() != nil { skipped += 1 }
+        } else {
+            position = min(count, retained?.count ?? 0)
+        }
     }
 }
 

@@ -193,7 +193,9 @@ struct ImporterTests {
         #expect(try await store.submission(paperID: "2501.00002") == nil)
     }
 
-    @Test func anImportCutOffPartWayIsFinishedByRunningItAgain() async throws {
+    /// With the checked records kept in memory for the applying pass, and read again from the file.
+    @Test(arguments: [true, false])
+    func anImportCutOffPartWayIsFinishedByRunningItAgain(keepRecords: Bool) async throws {
         let lines = (1...2_500).map { kaggleLine(id: String(format: "2503.%05d", $0), title: "Paper \($0)") }
         let path = try temporaryFile("recent.jsonl", contents: lines.joined(separator: "\n") + "\n")
         let uninterrupted = try SQLitePaperStore.inMemory()
@@ -219,7 +221,7 @@ struct ImporterTests {
         #expect(try await store.paperCount() == 2_000)
         #expect(try await store.importJournal(file: file)?.recordsApplied == 2_000)
 
-        let resumed = try await importer(store).importFile(path)
+        let resumed = try await importer(store) { $0.retainedRecordBudget = keepRecords ? 1 << 30 : 0 }.importFile(path)
         #expect(resumed.resumedAt == 2_000)
         #expect(resumed.records == 2_500)
         // The summary is the whole file's, as if it had run once.
@@ -250,11 +252,14 @@ struct ImporterTests {
         #expect(try await store.importJournal(file: old) == nil)
     }
 
-    @Test func progressCoversTheCheckingPassThenTheApplyingPass() async throws {
+    @Test(arguments: [true, false])
+    func progressCoversTheCheckingPassThenTheApplyingPass(keepRecords: Bool) async throws {
         let path = try temporaryFile("p.jsonl", contents: (1...3_000).map { kaggleLine(id: String(format: "2503.%05d", $0)) }
             .joined(separator: "\n"))
         let seen = Recorder()
-        let report = try await importer(try SQLitePaperStore.inMemory()).importFile(path) { seen.add($0) }
+        let report = try await importer(try SQLitePaperStore.inMemory()) {
+            $0.retainedRecordBudget = keepRecords ? 1 << 30 : 0
+        }.importFile(path) { seen.add($0) }
         let events = seen.events
         let phases = events.map(\.phase)
         #expect(phases.first == .checking && phases.last == .applying)
