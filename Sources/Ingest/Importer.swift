@@ -35,9 +35,6 @@ public struct ImportOptions: Sendable {
     /// The checking pass keeps the records it parsed for the applying pass while they take about this much
     /// memory (parsing is most of an import's work); a larger file is parsed again instead.
     public var retainedRecordBudget = 256 << 20
-    /// Apply the whole file in one write transaction, as imports did before batching: the store's lock is held
-    /// for the whole import. Kept for comparing the two; the command line does not offer it.
-    public var singleTransaction = false
 
     public init() {}
 
@@ -117,10 +114,6 @@ public struct Importer: Sendable {
     ) async throws -> ImportReport {
         let started = Date()
         let format = options.format == .auto ? try Self.detectFormat(path) : options.format
-        if options.singleTransaction {
-            return try await importInOneTransaction(path, format: format, started: started, progress: progress)
-        }
-
         // Pass 1: read and check everything; nothing is written.
         let check = try source(path, format: format, phase: .checking, progress: progress)
         let (records, retained) = try await checkRecords(check)
@@ -257,25 +250,6 @@ public struct Importer: Sendable {
         }
     }
 
-    /// The whole file in one transaction (`ImportOptions.singleTransaction`).
-    func importInOneTransaction(
-        _ path: String, format: ImportFormat, started: Date, progress: (@Sendable (ImportProgress) -> Void)?
-    ) async throws -> ImportReport {
-        let source = try source(path, format: format, phase: .applying, progress: progress)
-        let summary: ImportSummary
-        do {
-            summary = try await store.importRecords(from: source)
-        } catch let error as StoreError {
-            // The store rejected the record just read: point at its line.
-            throw ImportError(file: path, line: source.reader.lineNumber, reason: error.message)
-        }
-        progress?(ImportProgress(phase: .applying, bytesRead: source.reader.totalBytes, totalBytes: source.reader.totalBytes))
-        return ImportReport(
-            file: path, format: format, summary: summary, skipped: source.skipped,
-            seconds: Date().timeIntervalSince(started), bytes: source.reader.totalBytes, records: summary.papersSeen,
-            resumedAt: 0)
-    }
-
     /// The SHA-256 of the file's bytes on disk, in hex: with path and size, the file's identity in the journal.
     static func sha256(_ path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -351,8 +325,7 @@ final class RecordFeed {
 
 /// Shared plumbing of the format readers: a line reader, skip-invalid bookkeeping and progress reporting.
 class RecordSource: ImportRecordSource, @unchecked Sendable {
-    // Only touched by one task at a time (the importer's pass, or the one store transaction that pulls records),
-    // so no locking is needed.
+    // Only touched by one task at a time (one pass of the importer), so no locking is needed.
     let reader: LineReader
     let options: ImportOptions
     var skipped: [SkippedRecord] = []

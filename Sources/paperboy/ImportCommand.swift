@@ -52,8 +52,6 @@ struct ImportCommand: AsyncParsableCommand {
         options.listingDay = date.flatMap(Day.init)
         options.submitter = submitter
         options.skipInvalid = skipInvalid
-        // Temporary: the old one-transaction import, for comparing the two under load.
-        options.singleTransaction = ProcessInfo.processInfo.environment["PAPERBOY_IMPORT_SINGLE_TRANSACTION"] == "1"
         let importer = Importer(store: store, options: options)
         for file in files {
             let bars = PhaseBars(file: (file as NSString).lastPathComponent)
