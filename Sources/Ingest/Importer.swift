@@ -30,8 +30,11 @@ public struct ImportOptions: Sendable {
     /// A write transaction stops after this long (and the rest of its batch goes in the next one), so that the
     /// write lock is never held for long while `paperboy serve` uses the same store.
     public var batchTimeLimit: Duration = .milliseconds(100)
-    /// The pause after each write transaction, in which other writers (the web app) take the lock.
-    public var pauseBetweenBatches: Duration = .milliseconds(5)
+    /// The pause after each write transaction, in which other writers (the web app) take the lock: this share of
+    /// the transaction's duration, and at least `minimumPause`. Writers waiting on SQLite's busy handler retry
+    /// every few to 100 ms, so the lock must be free for a good part of the time for them to get in soon.
+    public var pauseRatio = 1.0
+    public var minimumPause: Duration = .milliseconds(5)
     /// The checking pass keeps the records it parsed for the applying pass while they take about this much
     /// memory (parsing is most of an import's work); a larger file is parsed again instead.
     public var retainedRecordBudget = 256 << 20
@@ -151,12 +154,14 @@ public struct Importer: Sendable {
                     batch.append(record)
                 }
                 if batch.isEmpty { break }
+                let began = ContinuousClock.now
                 let result = try await store.applyImportBatch(
                     batch, file: file, offset: applied, timeLimit: options.batchTimeLimit)
+                let took = ContinuousClock.now - began
                 applied = result.recordsApplied
                 batch.removeFirst(result.applied)
                 // Let the writers that queued up behind this transaction in.
-                try await Task.sleep(for: options.pauseBetweenBatches)
+                try await Task.sleep(for: max(options.minimumPause, took * options.pauseRatio))
             }
         } catch let error as StoreError {
             throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: error.message)
