@@ -96,10 +96,10 @@ public struct ImportIncomplete: Error, Equatable, CustomStringConvertible {
 
 /// Imports files into a store.
 ///
-/// An import reads the file twice. The first pass reads and checks every record, the store untouched: a
-/// malformed file fails with `file:line: reason` and changes nothing. The second pass applies the records in
-/// short write transactions (`batchSize` records, at most about `batchTimeLimit` each), pausing between them so
-/// that other writers get in; each transaction also advances the file's entry in the store's import journal,
+/// An import has two passes. The first reads and checks every record, the store untouched: a malformed file
+/// fails with `file:line: reason` and changes nothing. The second applies the records (kept from the first pass
+/// while they fit `retainedRecordBudget`, else read again) in short write transactions (`batchSize` records, at
+/// most about `batchTimeLimit` each), pausing after each so that other writers get in; each transaction also advances the file's entry in the store's import journal,
 /// so an import cut off part-way is finished by running it again, with the same end result and summary as one
 /// uninterrupted run. Re-importing a file changes nothing.
 public struct Importer: Sendable {
