@@ -10,7 +10,7 @@ struct BackupCommand: AsyncParsableCommand {
             Writes DIR/paperboy.sqlite: a consistent snapshot of the whole store (papers, accounts, community, \
             digests) taken at one moment while the server keeps reading and writing. An existing file is never \
             overwritten. Search indexes are not copied: they are rebuilt from the store. To restore, stop the \
-            server and put the copy in a data folder as paperboy.sqlite.
+            server and put the copy in an empty data folder as paperboy.sqlite.
             """)
 
     @OptionGroup var storeOptions: StoreOptions
