@@ -34,7 +34,10 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Importers: listing pages and arXiv metadata snapshots into the store.
-        .target(name: "Ingest", dependencies: ["PaperModel", "PaperStore", "CZlib"]),
+        .target(
+            name: "Ingest",
+            dependencies: ["PaperModel", "PaperStore", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The demo corpus that ships with Paperboy (founding listing + arXiv CC0 subset).
         .target(name: "DemoCorpus", dependencies: ["PaperModel", "PaperStore", "Ingest"], resources: [.copy("Data")]),
         // Native sentence-transformers inference (BERT family); SIMD kernels in C with runtime dispatch.
@@ -127,9 +130,14 @@ let package = Package(
             dependencies: ["Digests", "Mail", "PaperStore", "PaperModel", "PaperServices"],
             exclude: ["digest_peer.py"]
         ),
-        .testTarget(name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore"]),
+        // GRDB directly too: to hold the database lock from a second connection, and to check copies.
+        .testTarget(
+            name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Runs the built `paperboy` executable end to end.
-        .testTarget(name: "CLITests", dependencies: ["PaperModel", "PaperStore"]),
+        .testTarget(
+            name: "CLITests", dependencies: ["PaperModel", "PaperStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),

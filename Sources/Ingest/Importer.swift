@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PaperModel
 import PaperStore
@@ -24,8 +25,40 @@ public struct ImportOptions: Sendable {
     public var skipInvalid = false
     /// "Now", for choosing a listing's year.
     public var now = Date()
+    /// Records per write transaction of the apply pass.
+    public var batchSize = 1_000
+    /// A write transaction stops after this long (and the rest of its batch goes in the next one), so that the
+    /// write lock is never held for long while `paperboy serve` uses the same store.
+    public var batchTimeLimit: Duration = .milliseconds(100)
+    /// The pause after each write transaction, in which other writers (the web app) take the lock: this share of
+    /// the transaction's duration, and at least `minimumPause`. Writers waiting on SQLite's busy handler retry
+    /// every few to 100 ms, so the lock must be free for a good part of the time for them to get in soon.
+    public var pauseRatio = 1.0
+    public var minimumPause: Duration = .milliseconds(5)
+    /// The checking pass keeps the records it parsed for the applying pass while they take about this much
+    /// memory (parsing is most of an import's work); a larger file is parsed again instead.
+    public var retainedRecordBudget = 256 << 20
 
     public init() {}
+
+    /// What shapes the records a file yields besides its bytes: part of the import journal's key, so that an
+    /// interrupted import is only continued with the same records.
+    func settings(format: ImportFormat) -> String {
+        "format=\(format.rawValue);submitter=\(submitter);date=\(listingDay?.description ?? "latest")"
+    }
+}
+
+/// The passes of an import: reading and checking the whole file (the store untouched), then applying it.
+public enum ImportPhase: String, Sendable {
+    case checking
+    case applying
+}
+
+public struct ImportProgress: Sendable, Equatable {
+    public var phase: ImportPhase
+    /// Bytes of the file on disk read by this pass (compressed bytes for gzip input).
+    public var bytesRead: Int64
+    public var totalBytes: Int64
 }
 
 /// A record that `--skip-invalid` left out.
@@ -41,9 +74,34 @@ public struct ImportReport: Sendable {
     public var skipped: [SkippedRecord]
     public var seconds: Double
     public var bytes: Int64
+    /// Records the file yielded (after skipping invalid ones).
+    public var records: Int
+    /// Records an earlier, interrupted run had already applied; this run applied the rest.
+    public var resumedAt: Int
 }
 
-/// Imports files into a store, each file atomically.
+/// An import that failed after part of the file was applied (the store gave an error in the apply pass). The
+/// import journal keeps the progress: running the same import again finishes it.
+public struct ImportIncomplete: Error, Equatable, CustomStringConvertible {
+    public let file: String
+    public let recordsApplied: Int
+    public let records: Int
+    public let reason: String
+
+    public var description: String {
+        "\(file): stopped after \(recordsApplied) of \(records) records were applied: \(reason). "
+            + "Run the same import again to finish it."
+    }
+}
+
+/// Imports files into a store.
+///
+/// An import has two passes. The first reads and checks every record, the store untouched: a malformed file
+/// fails with `file:line: reason` and changes nothing. The second applies the records (kept from the first pass
+/// while they fit `retainedRecordBudget`, else read again) in short write transactions (`batchSize` records, at
+/// most about `batchTimeLimit` each), pausing after each so that other writers get in; each transaction also advances the file's entry in the store's import journal,
+/// so an import cut off part-way is finished by running it again, with the same end result and summary as one
+/// uninterrupted run. Re-importing a file changes nothing.
 public struct Importer: Sendable {
     public let store: any PaperStore
     public let options: ImportOptions
@@ -53,12 +111,79 @@ public struct Importer: Sendable {
         self.options = options
     }
 
-    /// Imports one file in one store transaction. `progress` gets (bytes read, total bytes) now and then.
+    /// Imports one file. `progress` hears now and then how far each pass has read.
     public func importFile(
-        _ path: String, progress: (@Sendable (Int64, Int64) -> Void)? = nil
+        _ path: String, progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> ImportReport {
         let started = Date()
         let format = options.format == .auto ? try Self.detectFormat(path) : options.format
+        // Pass 1: read and check everything; nothing is written.
+        let check = try source(path, format: format, phase: .checking, progress: progress)
+        let (records, retained) = try await checkRecords(check)
+        progress?(ImportProgress(phase: .checking, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
+        let file = ImportFileIdentity(
+            path: URL(fileURLWithPath: path).standardizedFileURL.path, size: check.reader.totalBytes,
+            sha256: try Self.sha256(path), settings: options.settings(format: format))
+
+        // Pass 2: apply in batches, continuing an interrupted run of the same file and settings.
+        let resumedAt = try await store.importJournal(file: file)?.recordsApplied ?? 0
+        guard resumedAt <= records else {
+            throw ImportIncomplete(
+                file: path, recordsApplied: resumedAt, records: records,
+                reason: "the import journal counts more records than the file has")
+        }
+        let apply: RecordFeed
+        if let retained {
+            apply = RecordFeed(retained: retained, totalBytes: check.reader.totalBytes, progress: progress)
+        } else {
+            apply = RecordFeed(source: try source(path, format: format, phase: .applying, progress: progress))
+        }
+        var applied = resumedAt
+        var exhausted = false
+        var batch: [ImportRecord] = []
+        batch.reserveCapacity(options.batchSize)
+        do {
+            // Records an earlier run applied: past them.
+            try apply.skip(resumedAt)
+            while true {
+                while !exhausted, batch.count < max(1, options.batchSize) {
+                    guard let record = try apply.next() else {
+                        exhausted = true
+                        break
+                    }
+                    batch.append(record)
+                }
+                if batch.isEmpty { break }
+                let began = ContinuousClock.now
+                let result = try await store.applyImportBatch(
+                    batch, file: file, offset: applied, timeLimit: options.batchTimeLimit)
+                let took = ContinuousClock.now - began
+                applied = result.recordsApplied
+                batch.removeFirst(result.applied)
+                // Let the writers that queued up behind this transaction in.
+                try await Task.sleep(for: max(options.minimumPause, took * options.pauseRatio))
+            }
+        } catch let error as StoreError {
+            throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: error.message)
+        } catch let error as ImportError {
+            throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: "\(error)")
+        }
+        let summary: ImportSummary
+        do {
+            summary = try await store.finishImport(file: file)
+        } catch let error as StoreError {
+            throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: error.message)
+        }
+        progress?(ImportProgress(phase: .applying, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
+        return ImportReport(
+            file: path, format: format, summary: summary, skipped: check.skipped,
+            seconds: Date().timeIntervalSince(started), bytes: check.reader.totalBytes, records: records,
+            resumedAt: resumedAt)
+    }
+
+    func source(
+        _ path: String, format: ImportFormat, phase: ImportPhase, progress: (@Sendable (ImportProgress) -> Void)?
+    ) throws -> RecordSource {
         let source: RecordSource
         switch format {
         case .listing, .auto:
@@ -68,18 +193,81 @@ public struct Importer: Sendable {
         case .submissions:
             source = try SubmissionsSource(path: path, options: options)
         }
-        source.progress = progress
-        let summary: ImportSummary
-        do {
-            summary = try await store.importRecords(from: source)
-        } catch let error as StoreError {
-            // The store rejected the record just read: point at its line.
-            throw ImportError(file: path, line: source.reader.lineNumber, reason: error.message)
+        if let progress {
+            source.progress = { progress(ImportProgress(phase: phase, bytesRead: $0, totalBytes: $1)) }
         }
-        progress?(source.reader.totalBytes, source.reader.totalBytes)
-        return ImportReport(
-            file: path, format: format, summary: summary, skipped: source.skipped,
-            seconds: Date().timeIntervalSince(started), bytes: source.reader.totalBytes)
+        return source
+    }
+
+    /// The first pass: every record read, and checked for what the store would reject (a paper without a title,
+    /// a submission of a paper that is neither earlier in the file nor stored, an invalid submitter). Returns
+    /// how many records the file yields, and the records themselves while they fit `retainedRecordBudget`.
+    func checkRecords(_ source: RecordSource) async throws -> (count: Int, retained: [ImportRecord]?) {
+        let path = source.reader.path
+        var count = 0
+        var paperIDs: Set<String> = []
+        var notInFile: [(id: String, line: Int)] = []
+        var retained: [ImportRecord]? = []
+        var retainedBytes = 0
+        while let record = try source.next() {
+            count += 1
+            if retained != nil {
+                retainedBytes += Self.estimatedSize(record)
+                if retainedBytes <= options.retainedRecordBudget { retained!.append(record) } else { retained = nil }
+            }
+            switch record {
+            case .paper(let paper):
+                guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw ImportError(
+                        file: path, line: source.reader.lineNumber, reason: "paper \(paper.id.debugDescription) has no title")
+                }
+                paperIDs.insert(paper.id)
+            case .dailySubmission(let paperID, _, let submitter):
+                guard User.isValidUsername(submitter) else {
+                    throw ImportError(
+                        file: path, line: source.reader.lineNumber,
+                        reason: "submitter \(submitter.debugDescription) is not a valid username")
+                }
+                if !paperIDs.contains(paperID) { notInFile.append((paperID, source.reader.lineNumber)) }
+            }
+        }
+        if !notInFile.isEmpty {
+            let stored = try await store.existingPaperIDs(Array(Set(notInFile.map(\.id))))
+            if let missing = notInFile.first(where: { !stored.contains($0.id) }) {
+                throw ImportError(file: path, line: missing.line, reason: "paper \(missing.id) is not in the store")
+            }
+        }
+        return (count, retained)
+    }
+
+    /// Roughly the memory a record takes: its text plus per-object overhead.
+    static func estimatedSize(_ record: ImportRecord) -> Int {
+        switch record {
+        case .paper(let paper):
+            var size = 400 + paper.id.utf8.count + paper.title.utf8.count + paper.abstract.utf8.count
+            for author in paper.authors { size += 32 + author.utf8.count }
+            for category in paper.categories { size += 32 + category.utf8.count }
+            size += (paper.comments?.utf8.count ?? 0) + (paper.journalRef?.utf8.count ?? 0) + (paper.doi?.utf8.count ?? 0)
+            for link in paper.links { size += 64 + link.url.utf8.count }
+            return size
+        case .dailySubmission(let paperID, _, let submitter):
+            return 96 + paperID.utf8.count + submitter.utf8.count
+        }
+    }
+
+    /// The SHA-256 of the file's bytes on disk, in hex: with path and size, the file's identity in the journal.
+    static func sha256(_ path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ImportError(file: path, line: nil, reason: "cannot open file")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        } catch {
+            throw ImportError(file: path, line: nil, reason: "cannot read file: \(error.localizedDescription)")
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     static func detectFormat(_ path: String) throws -> ImportFormat {
@@ -96,9 +284,53 @@ public struct Importer: Sendable {
     }
 }
 
+/// The applying pass's records: those the checking pass kept, or the file read again.
+final class RecordFeed {
+    private let retained: [ImportRecord]?
+    private let source: RecordSource?
+    private let totalBytes: Int64
+    private let progress: (@Sendable (ImportProgress) -> Void)?
+    private var position = 0
+
+    init(retained: [ImportRecord], totalBytes: Int64, progress: (@Sendable (ImportProgress) -> Void)?) {
+        self.retained = retained
+        self.source = nil
+        self.totalBytes = totalBytes
+        self.progress = progress
+    }
+
+    init(source: RecordSource) {
+        self.retained = nil
+        self.source = source
+        self.totalBytes = source.reader.totalBytes
+        self.progress = nil  // the source reports bytes read itself
+    }
+
+    func next() throws -> ImportRecord? {
+        if let source { return try source.next() }
+        guard let retained, position < retained.count else { return nil }
+        defer { position += 1 }
+        if position % 500 == 0, let progress, !retained.isEmpty {
+            // Kept records have no file offset; the share of records applied stands in for it.
+            let done = Int64(Double(totalBytes) * Double(position) / Double(retained.count))
+            progress(ImportProgress(phase: .applying, bytesRead: done, totalBytes: totalBytes))
+        }
+        return retained[position]
+    }
+
+    func skip(_ count: Int) throws {
+        if source != nil {
+            var skipped = 0
+            while skipped < count, try next() != nil { skipped += 1 }
+        } else {
+            position = min(count, retained?.count ?? 0)
+        }
+    }
+}
+
 /// Shared plumbing of the format readers: a line reader, skip-invalid bookkeeping and progress reporting.
 class RecordSource: ImportRecordSource, @unchecked Sendable {
-    // Only touched from the one store transaction that pulls records, so no locking is needed.
+    // Only touched by one task at a time (one pass of the importer), so no locking is needed.
     let reader: LineReader
     let options: ImportOptions
     var skipped: [SkippedRecord] = []

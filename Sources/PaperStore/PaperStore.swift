@@ -20,8 +20,37 @@ public protocol PaperStore: Sendable {
     /// the stored one, or with identical content, changes nothing.
     @discardableResult func upsert(_ papers: [Paper]) async throws -> ImportSummary
     /// Pulls every record out of `source` and applies them in ONE transaction: when the source throws, the
-    /// store is left exactly as before.
+    /// store is left exactly as before. The write lock is held throughout, so this is for small sources; files
+    /// go through the batched import below.
     func importRecords(from source: any ImportRecordSource) async throws -> ImportSummary
+
+    // MARK: Batched imports (large files into a store that is being served)
+    // The importer validates the whole file first, then applies its records in short write transactions, each
+    // of which also advances the file's entry in the import journal. An import cut off part-way (killed) is
+    // finished by applying the rest from `importJournal(file:)`'s `recordsApplied` on.
+
+    /// The unfinished import of `file`, nil when none is recorded.
+    func importJournal(file: ImportFileIdentity) async throws -> ImportJournalEntry?
+    /// Applies `records`, which are the file's records `offset...` in order, in one write transaction that also
+    /// records the progress. Stops early (after at least one record) once `timeLimit` has passed, so the write
+    /// lock is held briefly; the caller passes the rest again. The first batch (`offset` 0) starts a journal
+    /// entry and forgets stale entries of the same path; a later batch whose `offset` is not the journal's
+    /// count (another import of the same file running) is refused with `invalidInput`. A failing batch changes
+    /// nothing.
+    func applyImportBatch(
+        _ records: [ImportRecord], file: ImportFileIdentity, offset: Int, timeLimit: Duration
+    ) async throws -> ImportBatchResult
+    /// Ends the import of `file`: removes its journal entry and returns the summary of all its batches (an
+    /// empty summary when none was applied).
+    func finishImport(file: ImportFileIdentity) async throws -> ImportSummary
+    /// The stored papers among `ids`.
+    func existingPaperIDs(_ ids: [String]) async throws -> Set<String>
+
+    // MARK: Backups
+    /// Writes a consistent copy of the whole store (a snapshot of one moment, taken while others keep
+    /// writing) to `file`. Never overwrites: `invalidInput` when `file` exists. Nothing half-written is left at
+    /// `file` when the copy fails.
+    func backup(to file: URL) async throws
     /// Papers changed after `sequence` in change order, for derived indexes to catch up incrementally.
     func changes(after sequence: Int64, limit: Int) async throws -> [PaperChange]
     func latestChangeSequence() async throws -> Int64
@@ -258,10 +287,58 @@ public enum ImportRecord: Sendable, Equatable {
     case dailySubmission(paperID: String, day: Day, submitter: String)
 }
 
-/// A pull-based stream of records, read inside the store's transaction.
+/// A pull-based stream of records, read inside the store's transaction (`importRecords(from:)`).
 public protocol ImportRecordSource: AnyObject, Sendable {
     /// The next record, nil at the end; throws to abort the whole import.
     func next() throws -> ImportRecord?
+}
+
+/// Which import a journal entry belongs to: the file (its absolute path, size and SHA-256) and the settings
+/// that shape its records (format, listing day, submitter...), so a resumed import yields the same records.
+public struct ImportFileIdentity: Sendable, Hashable {
+    public var path: String
+    public var size: Int64
+    public var sha256: String
+    public var settings: String
+
+    public init(path: String, size: Int64, sha256: String, settings: String) {
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.settings = settings
+    }
+}
+
+/// An import in progress: how many of the file's records are applied, and what they did.
+public struct ImportJournalEntry: Sendable, Equatable {
+    public var file: ImportFileIdentity
+    public var recordsApplied: Int
+    public var summary: ImportSummary
+    public var startedAt: Date
+    public var updatedAt: Date
+
+    public init(file: ImportFileIdentity, recordsApplied: Int, summary: ImportSummary, startedAt: Date, updatedAt: Date) {
+        self.file = file
+        self.recordsApplied = recordsApplied
+        self.summary = summary
+        self.startedAt = startedAt
+        self.updatedAt = updatedAt
+    }
+}
+
+public struct ImportBatchResult: Sendable, Equatable {
+    /// Records of this batch applied (its first `applied`); fewer than passed when the time limit was reached.
+    public var applied: Int
+    /// Records of the file applied so far, this batch included.
+    public var recordsApplied: Int
+    /// What the file's applied records did so far.
+    public var summary: ImportSummary
+
+    public init(applied: Int, recordsApplied: Int, summary: ImportSummary) {
+        self.applied = applied
+        self.recordsApplied = recordsApplied
+        self.summary = summary
+    }
 }
 
 public struct ImportSummary: Sendable, Equatable {
@@ -292,7 +369,7 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
         case forbidden = "forbidden"
         case notFound = "not_found"
         case storage = "storage_error"
-        /// The database stayed locked by another writer past the busy timeout; retrying later succeeds.
+        /// Another connection held the database lock longer than the busy timeout: retry later.
         case busy = "store_busy"
     }
 

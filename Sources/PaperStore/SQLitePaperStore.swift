@@ -10,8 +10,10 @@ public struct SQLitePaperStore: PaperStore {
     let writer: any DatabaseWriter
     let location: String
 
-    /// Opens (creating and migrating when needed) `paperboy.sqlite` in `directory`.
-    public static func open(directory: URL) throws -> SQLitePaperStore {
+    /// Opens (creating and migrating when needed) `paperboy.sqlite` in `directory`. A write waits up to
+    /// `busyTimeout` seconds for another connection's write lock (a CLI import while serving), then fails
+    /// with `busy`.
+    public static func open(directory: URL, busyTimeout: TimeInterval = 10) throws -> SQLitePaperStore {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -19,10 +21,12 @@ public struct SQLitePaperStore: PaperStore {
         }
         let path = directory.appendingPathComponent("paperboy.sqlite").path
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration())
+            let pool = try DatabasePool(path: path, configuration: configuration(busyTimeout: busyTimeout))
             return try SQLitePaperStore(writer: pool, location: path)
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where isBusy(error) {
+            throw StoreError(.busy, "database \(path) is busy: \(error.message ?? error.description)")
         } catch {
             throw StoreError(.storage, "cannot open database \(path): \(error)")
         }
@@ -39,11 +43,11 @@ public struct SQLitePaperStore: PaperStore {
         try Self.migrator.migrate(writer)
     }
 
-    static func configuration() -> Configuration {
+    static func configuration(busyTimeout: TimeInterval = 10) -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         // Concurrent writers (CLI import while serving) wait instead of failing at once.
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         return config
     }
 
@@ -119,30 +123,37 @@ public struct SQLitePaperStore: PaperStore {
             var summary = ImportSummary()
             var submitterIDs: [String: Int64] = [:]
             while let record = try source.next() {
-                switch record {
-                case .paper(let paper):
-                    try Self.upsert(paper, db, &summary)
-                case .dailySubmission(let paperID, let day, let submitter):
-                    guard try Self.paperExists(paperID, db) else {
-                        throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
-                    }
-                    let userID: Int64
-                    if let known = submitterIDs[submitter] {
-                        userID = known
-                    } else {
-                        userID = try Self.ensureCurator(submitter, db)
-                        submitterIDs[submitter] = userID
-                    }
-                    try db.execute(
-                        sql: """
-                            INSERT INTO daily_submission (paper_id, day, submitter_id, submitted_at)
-                            VALUES (?, ?, ?, ?) ON CONFLICT(paper_id) DO NOTHING
-                            """,
-                        arguments: [paperID, day.description, userID, day.startDate])
-                    summary.submissionsAdded += db.changesCount
-                }
+                try Self.apply(record, db, &summary, &submitterIDs)
             }
             return summary
+        }
+    }
+
+    /// Applies one import record; `submitterIDs` caches the accounts submissions are made by.
+    static func apply(
+        _ record: ImportRecord, _ db: Database, _ summary: inout ImportSummary, _ submitterIDs: inout [String: Int64]
+    ) throws {
+        switch record {
+        case .paper(let paper):
+            try upsert(paper, db, &summary)
+        case .dailySubmission(let paperID, let day, let submitter):
+            guard try paperExists(paperID, db) else {
+                throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+            }
+            let userID: Int64
+            if let known = submitterIDs[submitter] {
+                userID = known
+            } else {
+                userID = try ensureCurator(submitter, db)
+                submitterIDs[submitter] = userID
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO daily_submission (paper_id, day, submitter_id, submitted_at)
+                    VALUES (?, ?, ?, ?) ON CONFLICT(paper_id) DO NOTHING
+                    """
+            ).execute(arguments: [paperID, day.description, userID, day.startDate])
+            summary.submissionsAdded += db.changesCount
         }
     }
 
@@ -467,7 +478,7 @@ public struct SQLitePaperStore: PaperStore {
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
-            throw StoreError(.storage, "database error: \(error.message ?? error.description)")
+            throw Self.storeError(error)
         }
     }
 
@@ -477,8 +488,21 @@ public struct SQLitePaperStore: PaperStore {
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
-            throw StoreError(.storage, "database error: \(error.message ?? error.description)")
+            throw Self.storeError(error)
         }
+    }
+
+    /// SQLITE_BUSY / SQLITE_LOCKED (another connection held the lock past the busy timeout) is `busy`, which
+    /// callers may retry; anything else is `storage`.
+    static func storeError(_ error: DatabaseError) -> StoreError {
+        if isBusy(error) {
+            return StoreError(.busy, "the store is busy (another write held the lock too long): \(error.message ?? error.description)")
+        }
+        return StoreError(.storage, "database error: \(error.message ?? error.description)")
+    }
+
+    static func isBusy(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
     }
 
     static func currentSequence(_ db: Database) throws -> Int64 {

@@ -191,7 +191,27 @@ extension SQLitePaperStore {
                 );
                 """)
         }
-        migrator.registerMigration("v7-settings") { db in
+        migrator.registerMigration("v7-import-journal") { db in
+            // Imports in progress: a file's records are applied in short transactions, each advancing its entry
+            // here, so an import cut off part-way is continued by running it again. Finished imports leave no row.
+            try db.execute(sql: """
+                CREATE TABLE import_journal (
+                  path TEXT NOT NULL,
+                  size INTEGER NOT NULL CHECK (size >= 0),
+                  sha256 TEXT NOT NULL,
+                  settings TEXT NOT NULL,
+                  records_applied INTEGER NOT NULL DEFAULT 0 CHECK (records_applied >= 0),
+                  inserted INTEGER NOT NULL DEFAULT 0,
+                  updated INTEGER NOT NULL DEFAULT 0,
+                  unchanged INTEGER NOT NULL DEFAULT 0,
+                  submissions_added INTEGER NOT NULL DEFAULT 0,
+                  started_at DATETIME NOT NULL,
+                  updated_at DATETIME NOT NULL,
+                  PRIMARY KEY (path, size, sha256, settings)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v8-settings") { db in
             // What one command tells the others through the store (the address `serve` is reached at, for the
             // links `digest send` writes).
             try db.execute(sql: """

@@ -12,8 +12,10 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Import papers from listing pages or arXiv metadata snapshots.",
         discussion: """
             Formats: listing (a saved Hugging Face Papers page), kaggle (arXiv metadata snapshot JSON lines, \
-            .gz accepted), submissions (day<TAB>paper id<TAB>submitter lines). Each file is imported in one \
-            transaction: a malformed file changes nothing (or use --skip-invalid). Re-importing is idempotent.
+            .gz accepted), submissions (day<TAB>paper id<TAB>submitter lines). Each file is read and checked \
+            whole first: a malformed file changes nothing (or use --skip-invalid). Then its records are applied \
+            in short transactions, so a running `paperboy serve` keeps taking writes; an import that is cut off \
+            part-way is finished by running the same command again. Re-importing is idempotent.
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -52,17 +54,23 @@ struct ImportCommand: AsyncParsableCommand {
         options.skipInvalid = skipInvalid
         let importer = Importer(store: store, options: options)
         for file in files {
-            let bar = ProgressBar(label: (file as NSString).lastPathComponent)
+            let bars = PhaseBars(file: (file as NSString).lastPathComponent)
             let report: ImportReport
             do {
-                report = try await importer.importFile(file) { done, total in bar.update(done: done, total: total) }
-                bar.finish()
+                report = try await importer.importFile(file) { bars.update($0) }
+                bars.finish()
+            } catch let error as ImportIncomplete {
+                bars.finish()
+                throw CommandFailure("\(error)")
             } catch {
-                bar.finish()
+                bars.finish()
                 throw CommandFailure("\(error)\nNothing from \(file) was imported.")
             }
             let s = report.summary
             let rate = report.seconds > 0 ? Double(s.papersSeen) / report.seconds : 0
+            if report.resumedAt > 0 {
+                print("\(file): continued an interrupted import after record \(report.resumedAt) of \(report.records)")
+            }
             print(
                 "\(file): \(report.format.rawValue), \(s.inserted) new, \(s.updated) updated, \(s.unchanged) unchanged, "
                     + "\(s.submissionsAdded) daily submissions added, \(report.skipped.count) skipped "
@@ -71,5 +79,33 @@ struct ImportCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("  skipped \(file):\(skipped.line): \(skipped.reason)\n".utf8))
             }
         }
+    }
+}
+
+/// One progress bar per import pass ("checking", then "importing"), each with its own rate and ETA.
+final class PhaseBars: @unchecked Sendable {
+    private let file: String
+    private let lock = NSLock()
+    private var phase: ImportPhase?
+    private var bar: ProgressBar?
+
+    init(file: String) { self.file = file }
+
+    func update(_ progress: ImportProgress) {
+        lock.lock()
+        if phase != progress.phase {
+            bar?.finish()
+            phase = progress.phase
+            bar = ProgressBar(label: "\(file) \(progress.phase == .checking ? "checking" : "importing")")
+        }
+        let bar = bar
+        lock.unlock()
+        bar?.update(done: progress.bytesRead, total: progress.totalBytes)
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        bar?.finish()
     }
 }

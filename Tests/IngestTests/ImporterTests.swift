@@ -108,7 +108,8 @@ struct ImporterTests {
         let cut = String(kaggleLine(id: "2501.00004").prefix(80))
         let path = try temporaryFile("cut.jsonl", contents: (good + [cut]).joined(separator: "\n"))
         do {
-            _ = try await importer(store).importFile(path)
+            // One record per write transaction: only the checking pass keeps the good lines out.
+            _ = try await importer(store) { $0.batchSize = 1 }.importFile(path)
             Issue.record("truncated file was accepted")
         } catch let error as ImportError {
             #expect(error.file == path)
@@ -178,13 +179,96 @@ struct ImporterTests {
         _ = try await importer(store).importFile(try temporaryFile("p.jsonl", contents: kaggleLine(id: "2501.00001")))
         let tsv = try temporaryFile("s.tsv", contents: "day\tpaper\tsubmitter\n2026-05-01\tarXiv:2501.00001v2\tcurator\n")
         #expect(try await importer(store).importFile(tsv).summary.submissionsAdded == 1)
-        let unknown = try temporaryFile("u.tsv", contents: "2026-05-01\t2501.00009\tcurator\n")
+        try await store.upsert([Paper(id: "2501.00002", title: "Stored", abstract: "")])
+        let unknown = try temporaryFile(
+            "u.tsv", contents: "2026-05-02\t2501.00002\tcurator\n2026-05-01\t2501.00009\tcurator\n")
         do {
-            _ = try await importer(store).importFile(unknown)
+            _ = try await importer(store) { $0.batchSize = 1 }.importFile(unknown)
             Issue.record("unknown paper accepted")
         } catch let error as ImportError {
-            #expect(error.line == 1)
+            #expect(error.line == 2)
             #expect(error.reason.contains("2501.00009"))
+        }
+        // Checked before anything is applied: the valid first line is not on a feed either.
+        #expect(try await store.submission(paperID: "2501.00002") == nil)
+    }
+
+    /// With the checked records kept in memory for the applying pass, and read again from the file.
+    @Test(arguments: [true, false])
+    func anImportCutOffPartWayIsFinishedByRunningItAgain(keepRecords: Bool) async throws {
+        let lines = (1...2_500).map { kaggleLine(id: String(format: "2503.%05d", $0), title: "Paper \($0)") }
+        let path = try temporaryFile("recent.jsonl", contents: lines.joined(separator: "\n") + "\n")
+        let uninterrupted = try SQLitePaperStore.inMemory()
+        let whole = try await importer(uninterrupted).importFile(path)
+        #expect(whole.summary == ImportSummary(inserted: 2_500))
+        #expect(whole.resumedAt == 0)
+
+        // A run killed after its second batch: what it committed, the way the importer commits it.
+        let store = try SQLitePaperStore.inMemory()
+        try await store.upsert([Paper(id: "2503.00007", title: "Paper 7", abstract: "older")])  // before the import
+        let options = ImportOptions()
+        let file = ImportFileIdentity(
+            path: URL(fileURLWithPath: path).standardizedFileURL.path,
+            size: Int64(try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int),
+            sha256: try Importer.sha256(path), settings: options.settings(format: .kaggle))
+        let source = try KaggleSource(path: path, options: options)
+        var records: [ImportRecord] = []
+        while records.count < 2_000, let record = try source.next() { records.append(record) }
+        for start in [0, 1_000] {
+            _ = try await store.applyImportBatch(
+                Array(records[start..<start + 1_000]), file: file, offset: start, timeLimit: .seconds(60))
+        }
+        #expect(try await store.paperCount() == 2_000)
+        #expect(try await store.importJournal(file: file)?.recordsApplied == 2_000)
+
+        let resumed = try await importer(store) { $0.retainedRecordBudget = keepRecords ? 1 << 30 : 0 }.importFile(path)
+        #expect(resumed.resumedAt == 2_000)
+        #expect(resumed.records == 2_500)
+        // The summary is the whole file's, as if it had run once.
+        #expect(resumed.summary == ImportSummary(inserted: 2_499, updated: 1))
+        #expect(try await store.importJournal(file: file) == nil)
+        #expect(try await store.paperCount() == 2_500)
+        let ids = lines.indices.map { String(format: "2503.%05d", $0 + 1) }
+        #expect(try await store.papers(ids: ids) == uninterrupted.papers(ids: ids))
+        // And running it once more changes nothing.
+        let before = try await store.status()
+        #expect(try await importer(store).importFile(path).summary == ImportSummary(unchanged: 2_500))
+        #expect(try await store.status() == before)
+    }
+
+    @Test func aChangedFileStartsAfreshInsteadOfContinuing() async throws {
+        let path = try temporaryFile("f.jsonl", contents: (1...30).map { kaggleLine(id: String(format: "2503.%05d", $0)) }
+            .joined(separator: "\n"))
+        let store = try SQLitePaperStore.inMemory()
+        let options = ImportOptions()
+        let old = ImportFileIdentity(
+            path: URL(fileURLWithPath: path).standardizedFileURL.path, size: 1, sha256: "00",
+            settings: options.settings(format: .kaggle))
+        _ = try await store.applyImportBatch(
+            [.paper(Paper(id: "2503.00001", title: "Old", abstract: ""))], file: old, offset: 0, timeLimit: .seconds(1))
+        let report = try await importer(store) { $0.batchSize = 7 }.importFile(path)
+        #expect(report.resumedAt == 0)
+        #expect(report.summary == ImportSummary(inserted: 29, updated: 1))
+        #expect(try await store.importJournal(file: old) == nil)
+    }
+
+    @Test(arguments: [true, false])
+    func progressCoversTheCheckingPassThenTheApplyingPass(keepRecords: Bool) async throws {
+        let path = try temporaryFile("p.jsonl", contents: (1...3_000).map { kaggleLine(id: String(format: "2503.%05d", $0)) }
+            .joined(separator: "\n"))
+        let seen = Recorder()
+        let report = try await importer(try SQLitePaperStore.inMemory()) {
+            $0.retainedRecordBudget = keepRecords ? 1 << 30 : 0
+        }.importFile(path) { seen.add($0) }
+        let events = seen.events
+        let phases = events.map(\.phase)
+        #expect(phases.first == .checking && phases.last == .applying)
+        #expect(phases.firstIndex(of: .applying).map { phases[$0...].allSatisfy { $0 == .applying } } == true)
+        for phase in [ImportPhase.checking, .applying] {
+            let bytes = events.filter { $0.phase == phase }.map(\.bytesRead)
+            #expect(bytes.count >= 2, "\(phase): \(bytes)")
+            #expect(bytes == bytes.sorted())
+            #expect(bytes.last == report.bytes)
         }
     }
 
@@ -220,3 +304,20 @@ struct ImporterTests {
     }
 }
 
+
+final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [ImportProgress] = []
+
+    func add(_ progress: ImportProgress) {
+        lock.lock()
+        recorded.append(progress)
+        lock.unlock()
+    }
+
+    var events: [ImportProgress] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+}
