@@ -7,84 +7,6 @@ import Glibc
 #endif
 import Testing
 
-/// A free TCP port on loopback (the kernel's choice; released for the server to take).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw CLIError("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw CLIError("bind() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// `paperboy serve` as a child process on a free loopback port, its log collected.
-final class ServeProcess: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-    let dataDirectory: URL
-    private let log = Pipe()
-    private let lock = NSLock()
-    private var collected = Data()
-
-    init(dataDirectory: URL, arguments: [String] = []) throws {
-        self.dataDirectory = dataDirectory
-        port = try freeLoopbackPort()
-        process.executableURL = paperboyBinary
-        process.arguments = ["serve", "--data-dir", dataDirectory.path, "--port", String(port), "--model", "/nonexistent"]
-            + arguments
-        process.standardOutput = log
-        process.standardError = log
-        log.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.collected.append(data) }
-        }
-        try process.run()
-    }
-
-    var output: String { lock.withLock { String(decoding: collected, as: UTF8.self) } }
-    var base: String { "http://127.0.0.1:\(port)" }
-
-    /// Waits until `/healthz` answers, and returns its first answer.
-    func waitUntilListening(timeout: TimeInterval = 120) async throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !process.isRunning { throw CLIError("serve exited early: \(output)") }
-            if let (status, body) = try? await get("/healthz"), status == 200,
-               let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-                return json
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw CLIError("serve did not listen within \(timeout) s: \(output)")
-    }
-
-    func get(_ path: String) async throws -> (Int, Data) {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.timeoutInterval = 30
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
-    }
-
-    /// SIGTERM, then the exit status (SIGKILL after `timeout`).
-    func terminate(timeout: TimeInterval = 30) async -> Int32 {
-        process.terminate()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        log.fileHandleForReading.readabilityHandler = nil
-        return process.terminationStatus
-    }
-}
-
 @Suite("serve: lifecycle, timeouts and metrics", .serialized)
 struct ServeLifecycleTests {
     /// The port opens before the search index has caught up with the store, the index catches up in the
@@ -92,7 +14,8 @@ struct ServeLifecycleTests {
     /// served at is what `digest preview` links to afterwards.
     @Test func opensItsPortFirstCatchesUpThenStopsCleanlyOnSIGTERM() async throws {
         let data = try temporaryDirectory()
-        let server = try ServeProcess(dataDirectory: data, arguments: ["--public-url", "https://papers.example.org"])
+        let server = try ServeProcess(
+            data: data.path, workDirectory: data, arguments: ["--public-url", "https://papers.example.org"])
         let first = try await server.waitUntilListening()
         let paperCount = first["paperCount"] as? Int ?? 0
         #expect(paperCount > 3_000, "the demo corpus was imported")
@@ -132,7 +55,8 @@ struct ServeLifecycleTests {
     /// A connection that stalls halfway through a request's head is closed after the idle timeout, and the
     /// server keeps serving others.
     @Test func halfSentRequestsAreClosedAfterTheIdleTimeout() async throws {
-        let server = try ServeProcess(dataDirectory: try temporaryDirectory(), arguments: ["--no-demo", "--idle-timeout", "1"])
+        let work = try temporaryDirectory()
+        let server = try ServeProcess(data: work.path, workDirectory: work, arguments: ["--no-demo", "--idle-timeout", "1"])
         _ = try await server.waitUntilListening()
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -162,7 +86,8 @@ struct ServeLifecycleTests {
 
     /// `/metrics` speaks the Prometheus text format: request counts and latency histograms by route and status.
     @Test func metricsCountRequestsByRouteAndStatus() async throws {
-        let server = try ServeProcess(dataDirectory: try temporaryDirectory(), arguments: ["--no-demo"])
+        let work = try temporaryDirectory()
+        let server = try ServeProcess(data: work.path, workDirectory: work, arguments: ["--no-demo"])
         _ = try await server.waitUntilListening()
         for _ in 0..<3 { _ = try await server.get("/papers/2605.99999") }
         _ = try await server.get("/about")

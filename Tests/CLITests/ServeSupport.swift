@@ -49,21 +49,21 @@ func createUser(_ name: String, password: String, data: String) throws {
     guard process.terminationStatus == 0 else { throw CLIError("paperboy user create \(name) failed") }
 }
 
-/// `paperboy serve --no-demo` on a free loopback port, its log in a file.
+/// `paperboy serve` on a free loopback port, its log in a file. By default without the demo corpus and with
+/// rate limits out of the way.
 final class ServeProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
     let log: URL
 
-    init(data: String, workDirectory: URL) throws {
+    static let quiet = ["--no-demo", "--api-reads-per-minute", "1000000", "--api-writes-per-minute", "1000000"]
+
+    init(data: String, workDirectory: URL, arguments: [String] = ServeProcess.quiet) throws {
         port = try freeLoopbackPort()
-        log = workDirectory.appendingPathComponent("serve.log")
+        log = workDirectory.appendingPathComponent("serve-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = paperboyBinary
-        process.arguments = [
-            "serve", "--data-dir", data, "--port", String(port), "--no-demo", "--api-reads-per-minute", "1000000",
-            "--api-writes-per-minute", "1000000",
-        ]
+        process.arguments = ["serve", "--data-dir", data, "--port", String(port)] + arguments
         // No embedding model: lexical search only, no background embedding competing for the CPU.
         var environment = ProcessInfo.processInfo.environment
         environment["PAPERBOY_MODEL_DIR"] = workDirectory.appendingPathComponent("no-model").path
@@ -87,16 +87,46 @@ final class ServeProcess: @unchecked Sendable {
         throw CLIError("paperboy serve did not become healthy:\n\(logTail())")
     }
 
-    func logTail() -> String {
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        return String(text.suffix(3_000))
+    /// Waits until `/healthz` answers, and returns its first answer.
+    func waitUntilListening(timeout: TimeInterval = 120) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard process.isRunning else { throw CLIError("paperboy serve exited:\n\(logTail())") }
+            if let (status, body) = try? await get("/healthz"), status == 200,
+               let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+                return json
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CLIError("paperboy serve did not listen within \(timeout) s:\n\(logTail())")
     }
+
+    func get(_ path: String) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.timeoutInterval = 30
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    func logTail() -> String { String(output.suffix(3_000)) }
 
     func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }
+    }
+
+    /// SIGTERM, then the exit status (SIGKILL after `timeout`).
+    func terminate(timeout: TimeInterval = 30) async -> Int32 {
+        process.terminate()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }
 
