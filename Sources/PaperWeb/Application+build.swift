@@ -34,10 +34,15 @@ public struct WebConfiguration: Sendable {
 struct SiteStatusProvider: Sendable {
     let store: any PaperStore
     let configuration: WebConfiguration
+    /// Store reads of the pages, kept until the next write (shared by every controller).
+    let cache = StoreDerivedCache()
+    /// Rendered feed pages (shared by every controller).
+    let pages = RenderedPageCache()
 
     func info(_ context: PaperboyRequestContext) async throws -> SiteInfo {
+        let paperCount = try await cache.value("paperCount", store: store) { try await store.paperCount() }
         var info = SiteInfo(
-            paperCount: try await store.paperCount(), searchMode: searchMode(), viewer: context.viewer?.username,
+            paperCount: paperCount, searchMode: searchMode(), viewer: context.viewer?.username,
             csrf: context.csrfToken)
         // The footer's subscribe form is one click for people whose account already has a digest address.
         if let viewer = context.viewer { info.subscriberEmail = try await store.subscriber(username: viewer.username)?.email }

@@ -24,8 +24,21 @@ struct PagesController: Sendable {
     }
 
     @Sendable func home(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let day = try await store.latestFeedDay(onOrBefore: nil) ?? Day(Date())
+        let day = try await latestFeedDay() ?? Day(Date())
         return try await dailyPage(day, context)
+    }
+
+    /// The store's latest feed day, kept until the next write.
+    func latestFeedDay() async throws -> Day? {
+        try await site.cache.value("latestFeedDay", store: store) { try await store.latestFeedDay(onOrBefore: nil) }
+    }
+
+    /// What a daily page reads from the store.
+    struct DailyFeed: Sendable, Equatable {
+        var cards: FeedCards
+        var previous: Day?
+        var next: Day?
+        var latestDay: Day?
     }
 
     @Sendable func daily(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -37,8 +50,14 @@ struct PagesController: Sendable {
     }
 
     func dailyPage(_ day: Day, _ context: PaperboyRequestContext) async throws -> HTML {
-        let entries = try await store.dailyFeed(day: day)
-        let (previous, next) = try await store.neighbouringFeedDays(of: day)
+        let feed = try await site.cache.value("daily \(day)", store: store) {
+            let entries = try await store.dailyFeed(day: day)
+            let (previous, next) = try await store.neighbouringFeedDays(of: day)
+            return DailyFeed(
+                cards: FeedCards(entries), previous: previous, next: next,
+                latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
+        }
+        let (previous, next) = (feed.previous, feed.next)
         var info = try await site.info(context)
         info.feeds = FeedsController.links("/feeds/daily", title: "Daily papers")
         let view = FeedPageView(
@@ -46,10 +65,15 @@ struct PagesController: Sendable {
             periodLabel: DateText.long(day), emptyPeriod: "on \(DateText.long(day))",
             previousHref: previous.map { "/papers/date/\($0)" }, previousLabel: previous.map(DateText.short),
             nextHref: next.map { "/papers/date/\($0)" }, nextLabel: next.map(DateText.short),
-            latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil)?.description : nil,
-            cards: entries.map { CardView(entry: $0) }, hasCards: !entries.isEmpty,
+            latestDay: feed.latestDay?.description,
+            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
             tabs: FeedPageView.tabs(active: .daily, day: day), here: "/papers/date/\(day)")
-        return HTML(body: renderer.render("daily", view))
+        return render(view)
+    }
+
+    /// The page of a feed view: rendered once per distinct view, see `RenderedPageCache`.
+    func render(_ view: FeedPageView) -> HTML {
+        HTML(body: site.pages.html(view) { renderer.render("daily", $0) })
     }
 
     static let periodPageSize = 100
@@ -79,16 +103,20 @@ struct PagesController: Sendable {
         _ period: FeedPeriod, kind: FeedPageView.Kind, heading: String, label: String, previous: FeedPeriod,
         next: FeedPeriod, route: String, _ context: PaperboyRequestContext
     ) async throws -> HTML {
-        let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
+        let feed = try await site.cache.value("period \(period.name)", store: store) {
+            let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
+            return DailyFeed(
+                cards: FeedCards(entries), latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
+        }
         let view = FeedPageView(
             site: try await site.info(context), heading: heading, subtitle: "the most upvoted papers of the \(route)",
             periodLabel: label, emptyPeriod: "in \(label)",
             previousHref: "/papers/\(route)/\(previous.name)", previousLabel: previous.name,
             nextHref: "/papers/\(route)/\(next.name)", nextLabel: next.name,
-            latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil)?.description : nil,
-            cards: entries.map { CardView(entry: $0) }, hasCards: !entries.isEmpty,
+            latestDay: feed.latestDay?.description,
+            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
             tabs: FeedPageView.tabs(active: kind, day: period.first), here: "/papers/\(route)/\(period.name)")
-        return HTML(body: renderer.render("daily", view))
+        return render(view)
     }
 
     /// Trending: `TrendingFormula` (see /about) over the papers submitted in its window. The window ends now, or
@@ -111,9 +139,49 @@ struct PagesController: Sendable {
         return (ranked, now)
     }
 
+    /// Feed entries submitted since a time, read once per write: `submittedSince` of a later time is this
+    /// list without the entries submitted before it (the window only moves forward between writes).
+    struct SubmittedSince: Sendable, Equatable {
+        var since: Date
+        var cards: FeedCards
+
+        func entries(since time: Date) -> [(entry: FeedEntry, card: CardView)] {
+            zip(cards.entries, cards.cards).filter { $0.0.submission.submittedAt >= time }.map { (entry: $0.0, card: $0.1) }
+        }
+
+        static func == (a: SubmittedSince, b: SubmittedSince) -> Bool { a.cards == b.cards }
+    }
+
+    /// `trendingEntries(store:)` with the store reads kept until the next write, and each entry's card.
+    func cachedTrendingEntries() async throws -> (entries: [(entry: FeedEntry, card: CardView)], now: Date) {
+        let formula = TrendingFormula.standard
+        var now = Date()
+        let window = TimeInterval(formula.windowDays) * 86_400
+        let since = now.addingTimeInterval(-window)
+        var entries = try await site.cache.value("trending recent", store: store, isValid: { $0.since <= since }) {
+            SubmittedSince(since: since, cards: FeedCards(try await store.submittedSince(since)))
+        }.entries(since: since)
+        if entries.isEmpty, let latest = try await latestFeedDay() {
+            now = latest.adding(days: 1).startDate
+            let archiveSince = now.addingTimeInterval(-window)
+            let end = now
+            entries = try await site.cache.value("trending archive \(latest)", store: store) {
+                SubmittedSince(since: archiveSince, cards: FeedCards(try await store.submittedSince(archiveSince)))
+            }.entries(since: archiveSince).filter { $0.entry.submission.submittedAt < end }
+        }
+        var byID: [String: (entry: FeedEntry, card: CardView)] = [:]
+        for item in entries where byID[item.entry.paper.id] == nil { byID[item.entry.paper.id] = item }
+        let ranked = formula.rank(entries.map {
+            TrendingFormula.Candidate(
+                paperID: $0.entry.paper.id, upvotes: $0.entry.upvotes, comments: $0.entry.commentCount,
+                submittedAt: $0.entry.submission.submittedAt)
+        }, now: now).prefix(Self.periodPageSize).compactMap { byID[$0.paperID] }
+        return (ranked, now)
+    }
+
     @Sendable func trending(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let formula = TrendingFormula.standard
-        let (ranked, now) = try await Self.trendingEntries(store: store)
+        let (ranked, now) = try await cachedTrendingEntries()
         let today = Day(now)
         var info = try await site.info(context)
         info.feeds = FeedsController.links("/feeds/trending", title: "Trending papers")
@@ -121,9 +189,13 @@ struct PagesController: Sendable {
             site: info, heading: "Trending Papers",
             subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
-            cards: ranked.map { CardView(entry: $0) }, hasCards: !ranked.isEmpty,
+            cards: ranked.map { item in
+                var card = item.card
+                card.isNew = CardView.isNew(item.entry, now: Date())
+                return card
+            }, hasCards: !ranked.isEmpty,
             tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
-        return HTML(body: renderer.render("daily", view))
+        return render(view)
     }
 
     @Sendable func paper(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
