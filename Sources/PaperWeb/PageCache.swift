@@ -35,10 +35,19 @@ final class StoreDerivedCache: @unchecked Sendable {
         let generation = store.writeGeneration()
         let now = ContinuousClock.now
         let kept = lock.withLock { entries[key] }
-        if let kept, kept.generation == generation, now - kept.loadedAt < maximumAge, let value = kept.value as? T,
-           isValid(value)
-        {
-            return value
+        if let kept, kept.generation == generation, let value = kept.value as? T, isValid(value) {
+            if now - kept.loadedAt < maximumAge { return value }
+            // Old, but no write through this store since: one request reads again, and the others go on with the
+            // kept value meanwhile (instead of all reading at once).
+            let claimed = lock.withLock { () -> Bool in
+                guard var entry = entries[key], entry.generation == generation, entry.loadedAt == kept.loadedAt else {
+                    return false
+                }
+                entry.loadedAt = now
+                entries[key] = entry
+                return true
+            }
+            if !claimed { return value }
         }
         let fresh = try await load()
         return lock.withLock {
@@ -97,20 +106,26 @@ final class RenderedPageCache: @unchecked Sendable {
 struct FeedCards: Sendable, Equatable {
     let entries: [FeedEntry]
     let cards: [CardView]
+    /// When each entry was submitted (for `isNew`, without copying entries).
+    let submittedAt: [Date]
 
     init(_ entries: [FeedEntry]) {
         self.entries = entries
         cards = entries.map { CardView(entry: $0) }
+        submittedAt = entries.map(\.submission.submittedAt)
     }
 
     var isEmpty: Bool { entries.isEmpty }
 
+    /// The card of entry `index` as of `now`.
+    func card(_ index: Int, at now: Date) -> CardView {
+        var card = cards[index]
+        card.isNew = CardView.isNew(submittedAt: submittedAt[index], now: now)
+        return card
+    }
+
     func cards(at now: Date) -> [CardView] {
-        zip(entries, cards).map { entry, card in
-            var card = card
-            card.isNew = CardView.isNew(entry, now: now)
-            return card
-        }
+        cards.indices.map { card($0, at: now) }
     }
 
     static func == (a: FeedCards, b: FeedCards) -> Bool { a.entries == b.entries }

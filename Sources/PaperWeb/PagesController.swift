@@ -142,46 +142,63 @@ struct PagesController: Sendable {
     /// Feed entries submitted since a time, read once per write: `submittedSince` of a later time is this
     /// list without the entries submitted before it (the window only moves forward between writes).
     struct SubmittedSince: Sendable, Equatable {
-        var since: Date
-        var cards: FeedCards
+        let since: Date
+        let cards: FeedCards
+        /// Each entry's trending inputs, and each paper's entry (a paper is submitted once).
+        let candidates: [TrendingFormula.Candidate]
+        let indexByID: [String: Int]
 
-        func entries(since time: Date) -> [(entry: FeedEntry, card: CardView)] {
-            zip(cards.entries, cards.cards).filter { $0.0.submission.submittedAt >= time }.map { (entry: $0.0, card: $0.1) }
+        init(since: Date, entries: [FeedEntry]) {
+            self.since = since
+            cards = FeedCards(entries)
+            candidates = entries.map {
+                TrendingFormula.Candidate(
+                    paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
+            }
+            var index: [String: Int] = [:]
+            for (i, entry) in entries.enumerated() where index[entry.paper.id] == nil { index[entry.paper.id] = i }
+            indexByID = index
+        }
+
+        /// The entries submitted at or after `start` and before `end`.
+        func indices(since start: Date, before end: Date? = nil) -> [Int] {
+            candidates.indices.filter { i in
+                let submitted = candidates[i].submittedAt
+                if let end, submitted >= end { return false }
+                return submitted >= start
+            }
         }
 
         static func == (a: SubmittedSince, b: SubmittedSince) -> Bool { a.cards == b.cards }
     }
 
-    /// `trendingEntries(store:)` with the store reads kept until the next write, and each entry's card.
-    func cachedTrendingEntries() async throws -> (entries: [(entry: FeedEntry, card: CardView)], now: Date) {
+    /// `trendingEntries(store:)` with the store reads kept until the next write: the entries (as indices into
+    /// `source`) in trending order, and the time they are ranked at.
+    func cachedTrendingEntries() async throws -> (source: SubmittedSince, ranked: [Int], now: Date) {
         let formula = TrendingFormula.standard
         var now = Date()
         let window = TimeInterval(formula.windowDays) * 86_400
         let since = now.addingTimeInterval(-window)
-        var entries = try await site.cache.value("trending recent", store: store, isValid: { $0.since <= since }) {
-            SubmittedSince(since: since, cards: FeedCards(try await store.submittedSince(since)))
-        }.entries(since: since)
-        if entries.isEmpty, let latest = try await latestFeedDay() {
+        var source = try await site.cache.value("trending recent", store: store, isValid: { $0.since <= since }) {
+            SubmittedSince(since: since, entries: try await store.submittedSince(since))
+        }
+        var chosen = source.indices(since: since)
+        if chosen.isEmpty, let latest = try await latestFeedDay() {
             now = latest.adding(days: 1).startDate
             let archiveSince = now.addingTimeInterval(-window)
-            let end = now
-            entries = try await site.cache.value("trending archive \(latest)", store: store) {
-                SubmittedSince(since: archiveSince, cards: FeedCards(try await store.submittedSince(archiveSince)))
-            }.entries(since: archiveSince).filter { $0.entry.submission.submittedAt < end }
+            source = try await site.cache.value("trending archive \(latest)", store: store) {
+                SubmittedSince(since: archiveSince, entries: try await store.submittedSince(archiveSince))
+            }
+            chosen = source.indices(since: archiveSince, before: now)
         }
-        var byID: [String: (entry: FeedEntry, card: CardView)] = [:]
-        for item in entries where byID[item.entry.paper.id] == nil { byID[item.entry.paper.id] = item }
-        let ranked = formula.rank(entries.map {
-            TrendingFormula.Candidate(
-                paperID: $0.entry.paper.id, upvotes: $0.entry.upvotes, comments: $0.entry.commentCount,
-                submittedAt: $0.entry.submission.submittedAt)
-        }, now: now).prefix(Self.periodPageSize).compactMap { byID[$0.paperID] }
-        return (ranked, now)
+        let ranked = formula.rank(chosen.map { source.candidates[$0] }, now: now).prefix(Self.periodPageSize)
+            .compactMap { source.indexByID[$0.paperID] }
+        return (source, ranked, now)
     }
 
     @Sendable func trending(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let formula = TrendingFormula.standard
-        let (ranked, now) = try await cachedTrendingEntries()
+        let (source, ranked, now) = try await cachedTrendingEntries()
         let today = Day(now)
         var info = try await site.info(context)
         info.feeds = FeedsController.links("/feeds/trending", title: "Trending papers")
@@ -189,11 +206,7 @@ struct PagesController: Sendable {
             site: info, heading: "Trending Papers",
             subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
-            cards: ranked.map { item in
-                var card = item.card
-                card.isNew = CardView.isNew(item.entry, now: Date())
-                return card
-            }, hasCards: !ranked.isEmpty,
+            cards: ranked.map { source.cards.card($0, at: Date()) }, hasCards: !ranked.isEmpty,
             tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
         return render(view)
     }

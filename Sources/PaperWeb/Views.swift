@@ -158,7 +158,11 @@ struct CardView: Equatable, MustacheParent {
 
     /// "new": submitted in the last 24 hours.
     static func isNew(_ entry: FeedEntry, now: Date) -> Bool {
-        now.timeIntervalSince(entry.submission.submittedAt) < 24 * 3600
+        isNew(submittedAt: entry.submission.submittedAt, now: now)
+    }
+
+    static func isNew(submittedAt: Date, now: Date) -> Bool {
+        now.timeIntervalSince(submittedAt) < 24 * 3600
     }
 
     func child(named name: String) -> Any? {
