@@ -18,6 +18,9 @@ public struct WebConfiguration: Sendable {
     public var apiLimits = APILimits()
     /// Tells pages and /healthz which search mode is active and with which model.
     public var searchStatus: @Sendable () -> (mode: String, model: String?)
+    /// Pages keep what they read from the store until the next write through it; writes by another process
+    /// (`paperboy import` while serving) show after at most this long.
+    public var storeRereadInterval: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -35,9 +38,15 @@ struct SiteStatusProvider: Sendable {
     let store: any PaperStore
     let configuration: WebConfiguration
     /// Store reads of the pages, kept until the next write (shared by every controller).
-    let cache = StoreDerivedCache()
+    let cache: StoreDerivedCache
     /// Rendered feed pages (shared by every controller).
     let pages = RenderedPageCache()
+
+    init(store: any PaperStore, configuration: WebConfiguration) {
+        self.store = store
+        self.configuration = configuration
+        cache = StoreDerivedCache(maximumAge: configuration.storeRereadInterval)
+    }
 
     func info(_ context: PaperboyRequestContext) async throws -> SiteInfo {
         let paperCount = try await cache.value("paperCount", store: store) { try await store.paperCount() }
