@@ -54,6 +54,10 @@ public protocol PaperStore: Sendable {
     /// Papers changed after `sequence` in change order, for derived indexes to catch up incrementally.
     func changes(after sequence: Int64, limit: Int) async throws -> [PaperChange]
     func latestChangeSequence() async throws -> Int64
+    /// A number that grows with every write made through this store (and every copy of it), committed or not:
+    /// caches of pages derived from the store are valid while it is unchanged. Writes by other processes to the
+    /// same database are not counted.
+    func writeGeneration() -> Int64
 
     // MARK: Daily feed
     func dailyFeed(day: Day) async throws -> [FeedEntry]

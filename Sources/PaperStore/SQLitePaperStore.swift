@@ -9,6 +9,8 @@ import PaperModel
 public struct SQLitePaperStore: PaperStore {
     let writer: any DatabaseWriter
     let location: String
+    /// Counts the writes made through this store (shared by its copies), for `writeGeneration()`.
+    let writes = WriteCounter()
 
     /// Opens (creating and migrating when needed) `paperboy.sqlite` in `directory`. A write waits up to
     /// `busyTimeout` seconds for another connection's write lock (a CLI import while serving), then fails
@@ -169,6 +171,8 @@ public struct SQLitePaperStore: PaperStore {
     public func latestChangeSequence() async throws -> Int64 {
         try await read { db in try Self.currentSequence(db) }
     }
+
+    public func writeGeneration() -> Int64 { writes.value }
 
     // MARK: Daily feed
 
@@ -483,6 +487,9 @@ public struct SQLitePaperStore: PaperStore {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        // Counted once the transaction has ended (committed or rolled back), so that a reader who sees the new
+        // generation also sees the new data.
+        defer { writes.increment() }
         do {
             return try await writer.write(body)
         } catch let error as StoreError {
@@ -618,5 +625,23 @@ public struct SQLitePaperStore: PaperStore {
             publishedAt: row["published_at"], updatedAt: row["updated_at"], comments: row["comments"],
             journalRef: row["journal_ref"], doi: row["doi"],
             links: try decode([PaperLink].self, row["links"], column: "links"))
+    }
+}
+
+/// A counter shared by the copies of one store.
+final class WriteCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count: Int64 = 0
+
+    var value: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+
+    func increment() {
+        lock.lock()
+        count += 1
+        lock.unlock()
     }
 }

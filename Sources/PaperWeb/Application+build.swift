@@ -27,6 +27,9 @@ public struct WebConfiguration: Sendable {
     public var metricsFromAnyAddress = false
     /// "Now" for rate limits; tests pass a fixed clock so that a slow run cannot refill a bucket.
     public var clock: @Sendable () -> Date = { Date() }
+    /// Pages keep what they read from the store until the next write through it; writes by another process
+    /// (`paperboy import` while serving) show after at most this long.
+    public var storeRereadInterval: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -43,10 +46,21 @@ public struct WebConfiguration: Sendable {
 struct SiteStatusProvider: Sendable {
     let store: any PaperStore
     let configuration: WebConfiguration
+    /// Store reads of the pages, kept until the next write (shared by every controller).
+    let cache: StoreDerivedCache
+    /// Rendered feed pages (shared by every controller).
+    let pages = RenderedPageCache()
+
+    init(store: any PaperStore, configuration: WebConfiguration) {
+        self.store = store
+        self.configuration = configuration
+        cache = StoreDerivedCache(maximumAge: configuration.storeRereadInterval)
+    }
 
     func info(_ context: PaperboyRequestContext) async throws -> SiteInfo {
+        let paperCount = try await cache.value("paperCount", store: store) { try await store.paperCount() }
         var info = SiteInfo(
-            paperCount: try await store.paperCount(), searchMode: searchMode(), viewer: context.viewer?.username,
+            paperCount: paperCount, searchMode: searchMode(), viewer: context.viewer?.username,
             csrf: context.csrfToken)
         // The footer's subscribe form is one click for people whose account already has a digest address.
         if let viewer = context.viewer { info.subscriberEmail = try await store.subscriber(username: viewer.username)?.email }

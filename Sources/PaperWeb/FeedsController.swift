@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LexicalIndex
+import Mustache
 import PaperModel
 import PaperServices
 import PaperStore
@@ -275,8 +276,17 @@ struct FeedsController: Sendable {
 }
 
 /// A `<link rel="alternate">` in a page's head.
-struct FeedLink {
+struct FeedLink: Equatable, MustacheParent {
     var type: String
     var title: String
     var href: String
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "type": type
+        case "title": title
+        case "href": href
+        default: nil
+        }
+    }
 }

@@ -24,8 +24,21 @@ struct PagesController: Sendable {
     }
 
     @Sendable func home(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let day = try await store.latestFeedDay(onOrBefore: nil) ?? Day(Date())
+        let day = try await latestFeedDay() ?? Day(Date())
         return try await dailyPage(day, context)
+    }
+
+    /// The store's latest feed day, kept until the next write.
+    func latestFeedDay() async throws -> Day? {
+        try await site.cache.value("latestFeedDay", store: store) { try await store.latestFeedDay(onOrBefore: nil) }
+    }
+
+    /// What a daily page reads from the store.
+    struct DailyFeed: Sendable, Equatable {
+        var cards: FeedCards
+        var previous: Day?
+        var next: Day?
+        var latestDay: Day?
     }
 
     @Sendable func daily(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -37,8 +50,14 @@ struct PagesController: Sendable {
     }
 
     func dailyPage(_ day: Day, _ context: PaperboyRequestContext) async throws -> HTML {
-        let entries = try await store.dailyFeed(day: day)
-        let (previous, next) = try await store.neighbouringFeedDays(of: day)
+        let feed = try await site.cache.value("daily \(day)", store: store) {
+            let entries = try await store.dailyFeed(day: day)
+            let (previous, next) = try await store.neighbouringFeedDays(of: day)
+            return DailyFeed(
+                cards: FeedCards(entries), previous: previous, next: next,
+                latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
+        }
+        let (previous, next) = (feed.previous, feed.next)
         var info = try await site.info(context)
         info.feeds = FeedsController.links("/feeds/daily", title: "Daily papers")
         let view = FeedPageView(
@@ -46,10 +65,15 @@ struct PagesController: Sendable {
             periodLabel: DateText.long(day), emptyPeriod: "on \(DateText.long(day))",
             previousHref: previous.map { "/papers/date/\($0)" }, previousLabel: previous.map(DateText.short),
             nextHref: next.map { "/papers/date/\($0)" }, nextLabel: next.map(DateText.short),
-            latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil)?.description : nil,
-            cards: entries.map { CardView(entry: $0) }, hasCards: !entries.isEmpty,
+            latestDay: feed.latestDay?.description,
+            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
             tabs: FeedPageView.tabs(active: .daily, day: day), here: "/papers/date/\(day)")
-        return HTML(body: renderer.render("daily", view))
+        return render(view)
+    }
+
+    /// The page of a feed view: rendered once per distinct view, see `RenderedPageCache`.
+    func render(_ view: FeedPageView) -> HTML {
+        HTML(body: site.pages.html(view) { renderer.render("daily", $0) })
     }
 
     static let periodPageSize = 100
@@ -79,16 +103,20 @@ struct PagesController: Sendable {
         _ period: FeedPeriod, kind: FeedPageView.Kind, heading: String, label: String, previous: FeedPeriod?,
         next: FeedPeriod?, route: String, _ context: PaperboyRequestContext
     ) async throws -> HTML {
-        let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
+        let feed = try await site.cache.value("period \(period.name)", store: store) {
+            let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
+            return DailyFeed(
+                cards: FeedCards(entries), latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
+        }
         let view = FeedPageView(
             site: try await site.info(context), heading: heading, subtitle: "the most upvoted papers of the \(route)",
             periodLabel: label, emptyPeriod: "in \(label)",
             previousHref: previous.map { "/papers/\(route)/\($0.name)" }, previousLabel: previous?.name,
             nextHref: next.map { "/papers/\(route)/\($0.name)" }, nextLabel: next?.name,
-            latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil)?.description : nil,
-            cards: entries.map { CardView(entry: $0) }, hasCards: !entries.isEmpty,
+            latestDay: feed.latestDay?.description,
+            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
             tabs: FeedPageView.tabs(active: kind, day: period.first), here: "/papers/\(route)/\(period.name)")
-        return HTML(body: renderer.render("daily", view))
+        return render(view)
     }
 
     /// Trending: `TrendingFormula` (see /about) over the papers submitted in its window. The window ends now, or
@@ -111,9 +139,66 @@ struct PagesController: Sendable {
         return (ranked, now)
     }
 
+    /// Feed entries submitted since a time, read once per write: `submittedSince` of a later time is this
+    /// list without the entries submitted before it (the window only moves forward between writes).
+    struct SubmittedSince: Sendable, Equatable {
+        let since: Date
+        let cards: FeedCards
+        /// Each entry's trending inputs, and each paper's entry (a paper is submitted once).
+        let candidates: [TrendingFormula.Candidate]
+        let indexByID: [String: Int]
+
+        init(since: Date, entries: [FeedEntry]) {
+            self.since = since
+            cards = FeedCards(entries)
+            candidates = entries.map {
+                TrendingFormula.Candidate(
+                    paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
+            }
+            var index: [String: Int] = [:]
+            for (i, entry) in entries.enumerated() where index[entry.paper.id] == nil { index[entry.paper.id] = i }
+            indexByID = index
+        }
+
+        /// The entries submitted at or after `start` and before `end`.
+        func indices(since start: Date, before end: Date? = nil) -> [Int] {
+            candidates.indices.filter { i in
+                let submitted = candidates[i].submittedAt
+                if let end, submitted >= end { return false }
+                return submitted >= start
+            }
+        }
+
+        static func == (a: SubmittedSince, b: SubmittedSince) -> Bool { a.cards == b.cards }
+    }
+
+    /// `trendingEntries(store:)` with the store reads kept until the next write: the entries (as indices into
+    /// `source`) in trending order, and the time they are ranked at.
+    func cachedTrendingEntries() async throws -> (source: SubmittedSince, ranked: [Int], now: Date) {
+        let formula = TrendingFormula.standard
+        var now = Date()
+        let window = TimeInterval(formula.windowDays) * 86_400
+        let since = now.addingTimeInterval(-window)
+        var source = try await site.cache.value("trending recent", store: store, isValid: { $0.since <= since }) {
+            SubmittedSince(since: since, entries: try await store.submittedSince(since))
+        }
+        var chosen = source.indices(since: since)
+        if chosen.isEmpty, let latest = try await latestFeedDay() {
+            now = latest.adding(days: 1).startDate
+            let archiveSince = now.addingTimeInterval(-window)
+            source = try await site.cache.value("trending archive \(latest)", store: store) {
+                SubmittedSince(since: archiveSince, entries: try await store.submittedSince(archiveSince))
+            }
+            chosen = source.indices(since: archiveSince, before: now)
+        }
+        let ranked = formula.rank(chosen.map { source.candidates[$0] }, now: now).prefix(Self.periodPageSize)
+            .compactMap { source.indexByID[$0.paperID] }
+        return (source, ranked, now)
+    }
+
     @Sendable func trending(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let formula = TrendingFormula.standard
-        let (ranked, now) = try await Self.trendingEntries(store: store)
+        let (source, ranked, now) = try await cachedTrendingEntries()
         let today = Day(now)
         var info = try await site.info(context)
         info.feeds = FeedsController.links("/feeds/trending", title: "Trending papers")
@@ -121,9 +206,9 @@ struct PagesController: Sendable {
             site: info, heading: "Trending Papers",
             subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
-            cards: ranked.map { CardView(entry: $0) }, hasCards: !ranked.isEmpty,
+            cards: ranked.map { source.cards.card($0, at: Date()) }, hasCards: !ranked.isEmpty,
             tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
-        return HTML(body: renderer.render("daily", view))
+        return render(view)
     }
 
     @Sendable func paper(_ request: Request, context: PaperboyRequestContext) async throws -> Response {

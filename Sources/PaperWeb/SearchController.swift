@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LexicalIndex
+import Mustache
 import PaperModel
 import PaperServices
 import PaperStore
@@ -151,11 +152,42 @@ struct FormQuery {
     subscript(_ name: String) -> String? { values[name] }
 }
 
-struct SearchPageView {
-    struct Option {
+/// `MustacheParent`: see `FeedPageView`; each lookup must list every stored property.
+struct SearchPageView: MustacheParent {
+    struct Option: MustacheParent {
         var value: String
         var label: String
         var selected: Bool
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "value": value
+            case "label": label
+            case "selected": selected
+            default: nil
+            }
+        }
+    }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "site": site
+        case "query": query
+        case "hasQuery": hasQuery
+        case "resultSummary": resultSummary
+        case "modes": modes
+        case "sorts": sorts
+        case "from": from
+        case "to": to
+        case "category": category
+        case "codeOnly": codeOnly
+        case "filtersOn": filtersOn
+        case "results": results
+        case "here": here
+        case "hasResults": hasResults
+        case "noResults": noResults
+        default: nil
+        }
     }
 
     var site: SiteInfo
@@ -194,7 +226,7 @@ struct SearchPageView {
     }
 }
 
-struct SearchResultView {
+struct SearchResultView: MustacheParent {
     var id: String
     var titleHTML: String
     var authors: String?
@@ -203,6 +235,20 @@ struct SearchResultView {
     var published: String?
     var primaryCategory: String?
     var codeURL: String?
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "titleHTML": titleHTML
+        case "authors": authors
+        case "snippetHTML": snippetHTML
+        case "upvotes": upvotes
+        case "published": published
+        case "primaryCategory": primaryCategory
+        case "codeURL": codeURL
+        default: nil
+        }
+    }
 
     init(paper: Paper, upvotes: Int, terms: Set<String>) {
         id = paper.id

@@ -29,7 +29,7 @@ struct WebSetupError: Error, CustomStringConvertible {
 }
 
 /// What every page shows in its footer.
-struct SiteInfo {
+struct SiteInfo: Equatable, MustacheParent {
     var paperCount: Int
     var searchMode: String
     /// The logged-in user's name, nil for visitors.
@@ -39,6 +39,18 @@ struct SiteInfo {
     var feeds: [FeedLink] = []
     /// The digest address of the logged-in user's subscription, for the one-click subscribe form.
     var subscriberEmail: String? = nil
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "paperCount": paperCount
+        case "searchMode": searchMode
+        case "viewer": viewer
+        case "csrf": csrf
+        case "feeds": feeds
+        case "subscriberEmail": subscriberEmail
+        default: nil
+        }
+    }
 }
 
 enum DateText {
@@ -57,12 +69,23 @@ enum DateText {
     }
 }
 
-/// A feed page: a day, an ISO week, a month, or trending.
-struct FeedPageView {
-    struct Tab {
+/// A feed page: a day, an ISO week, a month, or trending. Equatable: `RenderedPageCache` keeps pages by view.
+/// The `MustacheParent` conformances here answer the templates' lookups directly (Mustache would otherwise
+/// reflect the whole struct with `Mirror` for every `{{name}}`); each must list every stored property.
+struct FeedPageView: Equatable, MustacheParent {
+    struct Tab: Equatable, MustacheParent {
         var label: String
         var href: String
         var active: Bool
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "label": label
+            case "href": href
+            case "active": active
+            default: nil
+            }
+        }
     }
 
     var site: SiteInfo
@@ -83,6 +106,26 @@ struct FeedPageView {
 
     enum Kind { case daily, weekly, monthly, trending }
 
+    func child(named name: String) -> Any? {
+        switch name {
+        case "site": site
+        case "heading": heading
+        case "subtitle": subtitle
+        case "periodLabel": periodLabel
+        case "emptyPeriod": emptyPeriod
+        case "previousHref": previousHref
+        case "previousLabel": previousLabel
+        case "nextHref": nextHref
+        case "nextLabel": nextLabel
+        case "latestDay": latestDay
+        case "cards": cards
+        case "hasCards": hasCards
+        case "tabs": tabs
+        case "here": here
+        default: nil
+        }
+    }
+
     /// Daily / Weekly / Monthly / Trending, each pointing at the period that contains `day`.
     static func tabs(active: Kind, day: Day) -> [Tab] {
         [
@@ -94,7 +137,7 @@ struct FeedPageView {
     }
 }
 
-struct CardView {
+struct CardView: Equatable, MustacheParent {
     var id: String
     var title: String
     var authorsShort: String?
@@ -109,9 +152,33 @@ struct CardView {
     init(entry: FeedEntry, now: Date = Date()) {
         self.init(paper: entry.paper, upvotes: entry.upvotes, submitter: entry.submission.submitter)
         commentCount = entry.commentCount > 0 ? entry.commentCount : nil
-        // "new": submitted in the last 24 hours.
-        isNew = now.timeIntervalSince(entry.submission.submittedAt) < 24 * 3600
+        isNew = Self.isNew(entry, now: now)
         if codeURL == nil { codeURL = entry.submission.githubRepo }
+    }
+
+    /// "new": submitted in the last 24 hours.
+    static func isNew(_ entry: FeedEntry, now: Date) -> Bool {
+        isNew(submittedAt: entry.submission.submittedAt, now: now)
+    }
+
+    static func isNew(submittedAt: Date, now: Date) -> Bool {
+        now.timeIntervalSince(submittedAt) < 24 * 3600
+    }
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "title": title
+        case "authorsShort": authorsShort
+        case "teaser": teaser
+        case "submitter": submitter
+        case "upvotes": upvotes
+        case "commentCount": commentCount
+        case "codeURL": codeURL
+        case "primaryCategory": primaryCategory
+        case "isNew": isNew
+        default: nil
+        }
     }
 
     init(paper: Paper, upvotes: Int, submitter: String?) {
