@@ -186,6 +186,7 @@ struct SearchPageView: MustacheParent {
         case "here": here
         case "hasResults": hasResults
         case "noResults": noResults
+        case "indexing": indexing
         default: nil
         }
     }

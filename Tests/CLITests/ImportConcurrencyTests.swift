@@ -48,7 +48,9 @@ struct ImportConcurrencyTests {
             headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": "pb_csrf=\(csrf)"],
             body: formBody([("username", "alice"), ("password", password), ("csrf", csrf), ("next", "/")]))
         let session = try #require(cookie("pb_session", in: login), "login answered \(login.status): \(login.text.prefix(300))")
-        let webCookies = "pb_csrf=\(csrf); pb_session=\(session)"
+        // Signed in, the forms' CSRF token is the session's own: the login answer sets it, as a browser keeps it.
+        let sessionCSRF = try #require(cookie("pb_csrf", in: login), "login set no CSRF cookie")
+        let webCookies = "pb_csrf=\(sessionCSRF); pb_session=\(session)"
         let bearer = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
 
         // The import, in the background.
@@ -96,7 +98,7 @@ struct ImportConcurrencyTests {
                 try await client.send(
                     "POST", server.base + "/papers/\(id)/comments",
                     headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": webCookies],
-                    body: formBody([("body", "Web comment \(i)"), ("csrf", csrf)]))
+                    body: formBody([("body", "Web comment \(i)"), ("csrf", sessionCSRF)]))
             }
             writes.append(webComment)
             if webComment.ok { webComments += 1 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PaperModel
+import PaperServices
 import PaperStore
 import Testing
 @testable import PaperWeb
@@ -160,6 +161,21 @@ struct HardeningTests {
             try await browser.client.execute(
                 uri: "/api/papers/2605.00001/upvote", method: .post, headers: [.authorization: "Bearer \(token)"]
             ) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test func searchSaysItIsIndexingUntilTheFirstCatchUp() async throws {
+        let store = try await makeFixtureStore()
+        let engine = try PaperSearchEngine(store: store, directory: nil, embedder: nil)
+        let router = try await buildRouter(store: store, search: engine)
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/papers?q=paper", method: .get) { response in
+                #expect(response.status == .ok && response.text.contains("still being built"))
+            }
+            try await engine.catchUp()
+            try await client.execute(uri: "/papers?q=paper", method: .get) { response in
+                #expect(response.status == .ok && !response.text.contains("still being built"))
+            }
         }
     }
 

@@ -109,6 +109,7 @@ struct PageCacheTests {
             site: site, query: SearchController.Query(
                 text: "q", mode: nil, sort: "relevance", from: Day("2026-06-01"), to: Day("2026-06-02"), category: "cs.CL",
                 codeOnly: true))
+        search.indexing = "still indexing"
         search.results = [SearchResultView(
             paper: Paper(id: "2605.00001", title: "T", abstract: "A", authors: ["Ada"], categories: ["cs.CL"],
                          publishedAt: Date(), links: [PaperLink(kind: .github, url: "https://github.com/o/r")]),
