@@ -19,6 +19,7 @@ public enum AtomFeedParser {
             throw ArxivClientError.malformedResponse("Atom feed: \(reason) (line \(parser.lineNumber))")
         }
         guard delegate.sawFeed else { throw ArxivClientError.malformedResponse("not an Atom feed (no <feed> root)") }
+        guard delegate.rootClosed else { throw ArxivClientError.malformedResponse("truncated Atom feed (no </feed>)") }
         if var error = delegate.apiError {
             error.httpStatus = httpStatus
             throw error
@@ -30,6 +31,7 @@ public enum AtomFeedParser {
 final class AtomParserDelegate: NSObject, XMLParserDelegate {
     var failure: String?
     var sawFeed = false
+    var rootClosed = false
     var apiError: ArxivAPIError?
     var page = AtomFeedPage()
 
@@ -101,6 +103,7 @@ final class AtomParserDelegate: NSObject, XMLParserDelegate {
             text = ""
         }
         let name = localName(elementName)
+        if depth == 1 { rootClosed = true }
         if !inEntry {
             if depth == 2 {
                 let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))

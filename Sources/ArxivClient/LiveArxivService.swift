@@ -127,8 +127,17 @@ public final class LiveArxivService: ArxivService {
         var notBefore: Double?
         var lastFailure = ""
         for attempt in 1...policy.maxAttempts {
-            try await pacer.waitTurn(notBefore: notBefore)
-            switch try await self.attempt(url: url, accept: accept, interpret: interpret) {
+            try await pacer.acquire(notBefore: notBefore)
+            let outcome: Attempt<T>
+            do {
+                let (result, answeredAt) = try await self.attempt(url: url, accept: accept, interpret: interpret)
+                await pacer.release(answeredAt: answeredAt)
+                outcome = result
+            } catch {
+                await pacer.release(answeredAt: nil)
+                throw error
+            }
+            switch outcome {
             case .done(let value):
                 return value
             case .retry(let reason, let retryAfter):
@@ -149,7 +158,10 @@ public final class LiveArxivService: ArxivService {
         throw ArxivClientError.retriesExhausted(attempts: policy.maxAttempts, last: lastFailure)
     }
 
-    private func attempt<T>(url: String, accept: String, interpret: (Int, Data) throws -> T) async throws -> Attempt<T> {
+    /// One attempt, and when its answer began (for the pacer).
+    private func attempt<T>(
+        url: String, accept: String, interpret: (Int, Data) throws -> T
+    ) async throws -> (Attempt<T>, answeredAt: Double) {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
@@ -157,9 +169,11 @@ public final class LiveArxivService: ArxivService {
         let status: Int
         let headers: HTTPHeaders
         let body: Data
+        var answeredAt: Double?
         do {
             let response = try await client.execute(
                 request, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)), logger: logger)
+            answeredAt = clock.now()
             status = Int(response.status.code)
             headers = response.headers
             let buffer = try await response.body.collect(upTo: configuration.maxBodyBytes)
@@ -171,19 +185,20 @@ public final class LiveArxivService: ArxivService {
         } catch let error as HTTPClientError where error == .invalidURL || error == .emptyHost || error == .emptyScheme {
             throw ArxivClientError.invalidURL("\(url): \(error)")
         } catch {
-            return .retry("\(error)", retryAfter: nil)
+            return (.retry("\(error)", retryAfter: nil), answeredAt ?? clock.now())
         }
+        let answered = answeredAt ?? clock.now()
         if status == 503 || status == 429 {
             let after = PolitenessPolicy.retryAfter(headers.first(name: "Retry-After"), now: clock.date())
-            return .retry("HTTP \(status)", retryAfter: after)
+            return (.retry("HTTP \(status)", retryAfter: after), answered)
         }
         if (500..<600).contains(status) {
-            return .retry("HTTP \(status)", retryAfter: nil)
+            return (.retry("HTTP \(status)", retryAfter: nil), answered)
         }
         do {
-            return .done(try interpret(status, body))
+            return (.done(try interpret(status, body)), answered)
         } catch ArxivClientError.malformedResponse(let reason) {
-            return .retry(reason, retryAfter: nil)
+            return (.retry(reason, retryAfter: nil), answered)
         }
     }
 

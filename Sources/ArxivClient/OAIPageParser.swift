@@ -39,6 +39,8 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
     var failure: String?
     private var depth = 0
     private var sawRoot = false
+    /// The root element ended: the document is complete (XMLParser does not always report a truncated one).
+    private var rootClosed = false
     private var sawListRecords = false
     private var errors: [(code: String, message: String)] = []
     private var errorCode: String?
@@ -71,6 +73,7 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
 
     func finish() throws -> OAIPage {
         guard sawRoot else { throw ArxivClientError.malformedResponse("not an OAI-PMH answer (no <OAI-PMH> root)") }
+        guard rootClosed else { throw ArxivClientError.malformedResponse("truncated OAI-PMH answer (no </OAI-PMH>)") }
         if let first = errors.first {
             // noRecordsMatch: the list is empty, which is an empty final page.
             if errors.allSatisfy({ $0.code == "noRecordsMatch" }) { return OAIPage(responseDate: responseDate) }
@@ -153,6 +156,10 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
             text = ""
         }
         let name = localName(elementName)
+        if depth == 1 {
+            rootClosed = true
+            return
+        }
         switch place {
         case .header:
             switch name {

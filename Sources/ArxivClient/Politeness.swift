@@ -60,11 +60,17 @@ public struct PolitenessPolicy: Sendable, Equatable {
     }
 }
 
-/// Hands out request start times at least `delay` apart, across every task using the same client.
+/// One request at a time, each starting at least `delay` after the previous one was answered.
+///
+/// Spacing is measured from the moment the previous request got its answer's head (or failed), not from when
+/// it was sent: connecting can take a while, and the server must see the requests `delay` apart. A turn is
+/// held until `release`, so concurrent callers queue behind each other.
 actor RequestPacer {
     private let delay: Double
     private let clock: any ArxivClock
-    private var nextSlot = -Double.infinity
+    private var nextStart = -Double.infinity
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     init(delay: Double, clock: any ArxivClock) {
         self.delay = delay
@@ -72,18 +78,31 @@ actor RequestPacer {
     }
 
     /// Waits for this request's turn, no earlier than `notBefore` (monotonic seconds).
-    func waitTurn(notBefore: Double? = nil) async throws {
-        let now = clock.now()
-        let slot = max(now, nextSlot, notBefore ?? -.infinity)
-        // Reserve the slot before suspending, so concurrent callers queue behind it.
-        nextSlot = slot + delay
-        if slot > now { try await clock.sleep(seconds: slot - now) }
-        // Measured from the actual start, which a busy machine may make later than the slot.
-        nextSlot = max(nextSlot, clock.now() + delay)
+    func acquire(notBefore: Double? = nil) async throws {
+        while busy {
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        busy = true
+        let wait = max(nextStart, notBefore ?? -.infinity) - clock.now()
+        if wait > 0 {
+            do {
+                try await clock.sleep(seconds: wait)
+            } catch {
+                release(answeredAt: nil)
+                throw error
+            }
+        }
+    }
+
+    /// Ends the turn; `answeredAt` is when the answer began (nil: now).
+    func release(answeredAt: Double?) {
+        nextStart = max(nextStart, (answeredAt ?? clock.now()) + delay)
+        busy = false
+        if !waiters.isEmpty { waiters.removeFirst().resume() }
     }
 
     /// No request of this client starts before `time` (a 503's `Retry-After` holds for all of them).
     func holdUntil(_ time: Double) {
-        nextSlot = max(nextSlot, time)
+        nextStart = max(nextStart, time)
     }
 }

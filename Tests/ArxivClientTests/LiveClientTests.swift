@@ -95,8 +95,7 @@ struct LiveClientTests {
                 let times = server.received.map(\.at)
                 #expect(times.count == 4)
                 for (a, b) in zip(times, times.dropFirst()) {
-                    // 1 ms for loopback delivery jitter between the client's start and the server's read.
-                    #expect(b - a >= delay - 0.001, "requests \(b - a) s apart")
+                    #expect(b - a >= delay, "requests \(b - a) s apart")
                 }
             }
         }
@@ -230,14 +229,14 @@ struct LiveClientTests {
     func stall() async throws {
         let page0 = try Fixtures.oai0()
         try await withFakeServer({ _, index in
-            index == 0 ? .stall(seconds: 5, then: .body(page0)) : .body(page0)
+            index == 0 ? .stall(seconds: 8, then: .body(page0)) : .body(page0)
         }) { server in
-            try await withClient(makeClient(server, readTimeout: 0.3)) { client in
+            try await withClient(makeClient(server, readTimeout: 1.5)) { client in
                 let started = Date()
                 let page = try await client.listRecords(OAIListRecords())
                 #expect(page.records.count == 1000)
                 #expect(server.received.count == 2)
-                #expect(Date().timeIntervalSince(started) < 4)
+                #expect(Date().timeIntervalSince(started) < 7)
             }
         }
     }

@@ -105,6 +105,9 @@ struct OAIPageParserTests {
         #expect(throws: ArxivClientError.self) { try OAIPageParser.parse(Made.htmlErrorPage) }
         #expect(throws: ArxivClientError.self) { try OAIPageParser.parse(Data()) }
         #expect(throws: ArxivClientError.self) { try OAIPageParser.parse(try Fixtures.atom("id_list=1111.2011v2.xml")) }
+        let atom = try Fixtures.atom("q_testing_s0_m10_bc5a6c384fe9.body.xml")
+        #expect(throws: ArxivClientError.self) { try AtomFeedParser.parse(atom.prefix(atom.count - 10)) }
+        #expect(throws: ArxivClientError.self) { try AtomFeedParser.parse(Made.htmlErrorPage) }
     }
 }
 
@@ -153,7 +156,7 @@ struct OAIMadeTests {
         let paper = record.paper
         #expect(paper.version == 3)
         #expect(paper.publishedAt == Date(timeIntervalSince1970: 1_175_541_522))
-        #expect(paper.updatedAt == Date(timeIntervalSince1970: 1_185_926_400))
+        #expect(paper.updatedAt == Date(timeIntervalSince1970: 1_185_955_200))
         #expect(paper.authors == ["Ada Lovelace", "Charles Babbage", "Mary Somerville"])
         #expect(paper.categories == ["cs.LG", "stat.ML"])
         #expect(paper.abstract == "We study raw records.")
