@@ -19,9 +19,15 @@ public protocol ArxivService: Sendable {
 extension ArxivService {
     /// Looks papers up by id, in any form arXiv accepts (`2210.14199`, `2210.14199v2`, `hep-th/9901001`, or a
     /// pasted abs URL). An id arXiv does not know yields no entry; an id it cannot parse is an `ArxivAPIError`.
-    public func lookup(ids: [String]) async throws -> [ArxivEntry] {
-        if ids.isEmpty { return [] }
-        return try await query(ArxivQuery(idList: ids, start: 0, maxResults: ids.count)).entries
+    /// Long lists are asked for `batchSize` ids per request.
+    public func lookup(ids: [String], batchSize: Int = 100) async throws -> [ArxivEntry] {
+        var entries: [ArxivEntry] = []
+        let size = max(1, batchSize)
+        for start in stride(from: 0, to: ids.count, by: size) {
+            let batch = Array(ids[start..<min(start + size, ids.count)])
+            entries += try await query(ArxivQuery(idList: batch, start: 0, maxResults: batch.count)).entries
+        }
+        return entries
     }
 
     /// Papers whose title has all of `title`'s words (`ti:` terms joined with AND), one page of them.

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import PaperModel
 
 /// Parses one arXiv query API answer (Atom 1.0 with the `arxiv:` and `opensearch:` extensions), streaming,
@@ -9,15 +6,12 @@ import PaperModel
 public enum AtomFeedParser {
     public static func parse(_ data: Data, httpStatus: Int? = nil) throws -> AtomFeedPage {
         let delegate = AtomParserDelegate()
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = false
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = delegate
-        let ok = parser.parse()
-        if !ok || delegate.failure != nil {
-            let reason = delegate.failure ?? parser.parserError.map { "\($0.localizedDescription)" } ?? "parse failed"
-            throw ArxivClientError.malformedResponse("Atom feed: \(reason) (line \(parser.lineNumber))")
+        do {
+            try XMLStreamReader.parse(data, handler: delegate)
+        } catch let error as XMLSyntaxError {
+            throw ArxivClientError.malformedResponse("Atom feed: \(error)")
         }
+        if let failure = delegate.failure { throw ArxivClientError.malformedResponse("Atom feed: \(failure)") }
         guard delegate.sawFeed else { throw ArxivClientError.malformedResponse("not an Atom feed (no <feed> root)") }
         guard delegate.rootClosed else { throw ArxivClientError.malformedResponse("truncated Atom feed (no </feed>)") }
         if var error = delegate.apiError {
@@ -28,8 +22,9 @@ public enum AtomFeedParser {
     }
 }
 
-final class AtomParserDelegate: NSObject, XMLParserDelegate {
+final class AtomParserDelegate: SAXHandler {
     var failure: String?
+    var shouldStop = false
     var sawFeed = false
     var rootClosed = false
     var apiError: ArxivAPIError?
@@ -46,17 +41,14 @@ final class AtomParserDelegate: NSObject, XMLParserDelegate {
     private var authors: [String] = []
     private var absURL: String?, pdfURL: String?, doiURL: String?
 
-    func parser(
-        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
-        attributes attributeDict: [String: String] = [:]
-    ) {
+    func startElement(_ elementName: String, attributes attributeDict: [String: String]) {
         depth += 1
         text = ""
-        let name = localName(elementName)
+        let name = elementName
         if depth == 1 {
             if name == "feed" { sawFeed = true } else {
                 failure = "root element <\(elementName)> is not <feed>"
-                parser.abortParsing()
+                shouldStop = true
             }
             return
         }
@@ -87,22 +79,16 @@ final class AtomParserDelegate: NSObject, XMLParserDelegate {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    func characters(_ string: String) {
         text += string
     }
 
-    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-        text += String(decoding: CDATABlock, as: UTF8.self)
-    }
-
-    func parser(
-        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
-    ) {
+    func endElement(_ elementName: String) {
         defer {
             depth -= 1
             text = ""
         }
-        let name = localName(elementName)
+        let name = elementName
         if depth == 1 { rootClosed = true }
         if !inEntry {
             if depth == 2 {

@@ -1,11 +1,8 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import PaperModel
 
-/// Parses one OAI-PMH `ListRecords` answer (arXiv or arXivRaw metadata) with Foundation's streaming
-/// `XMLParser`: events in, records out, no document tree.
+/// Parses one OAI-PMH `ListRecords` answer (arXiv or arXivRaw metadata) with the streaming
+/// `XMLStreamReader`: events in, records out, no document tree.
 ///
 /// The whole page is parsed before anything is returned, so a truncated or non-OAI body is one
 /// `ArxivClientError.malformedResponse` and never half a page. A record that is well-formed XML but cannot
@@ -13,33 +10,24 @@ import PaperModel
 public enum OAIPageParser {
     public static func parse(_ data: Data) throws -> OAIPage {
         let delegate = OAIParserDelegate()
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = false
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = delegate
-        let ok = parser.parse()
-        if !ok || delegate.failure != nil {
-            let reason = delegate.failure ?? parser.parserError.map { "\($0.localizedDescription)" } ?? "parse failed"
-            throw ArxivClientError.malformedResponse("OAI-PMH page: \(reason) (line \(parser.lineNumber))")
+        do {
+            try XMLStreamReader.parse(data, handler: delegate)
+        } catch let error as XMLSyntaxError {
+            throw ArxivClientError.malformedResponse("OAI-PMH page: \(error)")
         }
+        if let failure = delegate.failure { throw ArxivClientError.malformedResponse("OAI-PMH page: \(failure)") }
         return try delegate.finish()
     }
 }
 
-/// The local part of a qualified element name (`arxiv:doi` -> `doi`).
-@inline(__always)
-func localName(_ qualified: String) -> Substring {
-    if let colon = qualified.lastIndex(of: ":") { return qualified[qualified.index(after: colon)...] }
-    return qualified[...]
-}
-
-final class OAIParserDelegate: NSObject, XMLParserDelegate {
+final class OAIParserDelegate: SAXHandler {
     enum Place { case outside, header, metadata }
 
     var failure: String?
+    var shouldStop = false
     private var depth = 0
     private var sawRoot = false
-    /// The root element ended: the document is complete (XMLParser does not always report a truncated one).
+    /// The root element ended: the document is complete.
     private var rootClosed = false
     private var sawListRecords = false
     private var errors: [(code: String, message: String)] = []
@@ -86,17 +74,14 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
             responseDate: responseDate)
     }
 
-    func parser(
-        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
-        attributes attributeDict: [String: String] = [:]
-    ) {
+    func startElement(_ elementName: String, attributes attributeDict: [String: String]) {
         depth += 1
         text = ""
-        let name = localName(elementName)
+        let name = elementName
         if depth == 1 {
             if name == "OAI-PMH" { sawRoot = true } else {
                 failure = "root element <\(elementName)> is not <OAI-PMH>"
-                parser.abortParsing()
+                shouldStop = true
             }
             return
         }
@@ -140,22 +125,16 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    func characters(_ string: String) {
         text += string
     }
 
-    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-        text += String(decoding: CDATABlock, as: UTF8.self)
-    }
-
-    func parser(
-        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
-    ) {
+    func endElement(_ elementName: String) {
         defer {
             depth -= 1
             text = ""
         }
-        let name = localName(elementName)
+        let name = elementName
         if depth == 1 {
             rootClosed = true
             return
@@ -195,7 +174,7 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
         }
     }
 
-    private func endMetadataElement(_ name: Substring) {
+    private func endMetadataElement(_ name: String) {
         guard let format else { return }
         switch format {
         case .arXiv:
@@ -208,7 +187,7 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
                     authors.append(author)
                 }
             default:
-                if depth == metadataRootDepth + 1 { fields[String(name)] = text }
+                if depth == metadataRootDepth + 1 { fields[name] = text }
             }
         case .arXivRaw:
             if depth == metadataRootDepth + 2, versionLabel != nil {
@@ -218,7 +197,7 @@ final class OAIParserDelegate: NSObject, XMLParserDelegate {
                     versions.append((versionLabel ?? "", versionDate, versionSize))
                     versionLabel = nil
                 } else {
-                    fields[String(name)] = text
+                    fields[name] = text
                 }
             }
         }

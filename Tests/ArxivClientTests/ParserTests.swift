@@ -167,6 +167,20 @@ struct OAIMadeTests {
         #expect(page.resumptionToken?.completeListSize == 3)
     }
 
+    @Test("long id lists are looked up in batches")
+    func batchedLookup() async throws {
+        let replay = ReplayArxivService { _ in ReplayArxivService.emptyFeed }
+        let ids = (1...250).map { String(format: "2101.%05d", $0) }
+        let found = try await replay.lookup(ids: ids)
+        #expect(found.isEmpty)
+        let batches = replay.requests.compactMap { request -> [String]? in
+            if case .query(let query) = request { return query.idList }
+            return nil
+        }
+        #expect(batches.map(\.count) == [100, 100, 50])
+        #expect(batches.flatMap { $0 } == ids)
+    }
+
     @Test("request arguments: a harvest's first page, then the token alone")
     func requestItems() throws {
         let first = OAIListRecords(metadataPrefix: .arXivRaw, from: Day("2026-11-01"), until: Day("2026-11-30"), set: "physics:hep-th")

@@ -4,7 +4,8 @@ import Testing
 
 @Suite("Parse throughput", .enabled(if: Fixtures.available, Fixtures.missing))
 struct ThroughputTests {
-    /// Prints records/s over 0.xml + 1.xml. Only a release build is held to a floor: the whole harvest
+    /// Prints records/s over 0.xml + 1.xml. Only a release build is held to a floor (per CPU-second, so a busy
+    /// machine does not fail it): the whole harvest
     /// (parse and apply) must reach 10,000 records/s, so parsing alone must be well above it.
     @Test("0.xml + 1.xml parse throughput")
     func throughput() throws {
@@ -12,7 +13,7 @@ struct ThroughputTests {
         print("ArxivClient parse throughput: \(result)")
         #expect(result.records == 6000)
         #if !DEBUG
-        #expect(result.recordsPerSecond >= 20_000, "\(result)")
+        #expect(result.recordsPerCPUSecond >= 20_000, "\(result)")
         #endif
     }
 }
