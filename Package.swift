@@ -131,7 +131,8 @@ let package = Package(
                 "ArxivClient", "PaperModel",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["release-benchmark.sh"]
         ),
         // Against a real SMTP server (aiosmtpd, via PAPERBOY_TEST_PYTHON) and Python's email parser.
         .testTarget(
