@@ -127,6 +127,8 @@ public final class LiveArxivService: ArxivService {
         var notBefore: Double?
         var lastFailure = ""
         for attempt in 1...policy.maxAttempts {
+            // A cancelled request can surface as a connection error; it must not be retried.
+            try Task.checkCancellation()
             try await pacer.acquire(notBefore: notBefore)
             let outcome: Attempt<T>
             do {

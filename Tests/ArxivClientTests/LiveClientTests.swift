@@ -85,6 +85,45 @@ struct LiveClientTests {
         }
     }
 
+    @Test("an OAI error sent with a 4xx status is still typed; another 4xx is not retried")
+    func clientErrors() async throws {
+        try await withFakeServer({ request, _ in
+            request.query["set"] == "bad"
+                ? .body(Made.error("badArgument", "Illegal set"), status: 400)
+                : .body(Data("<html><body>Not Found</body></html>".utf8), status: 404, contentType: "text/html")
+        }) { server in
+            try await withClient(makeClient(server)) { client in
+                await #expect(throws: OAIError.badArgument("Illegal set")) { try await client.listRecords(OAIListRecords(set: "bad")) }
+                do {
+                    _ = try await client.listRecords(OAIListRecords(set: "cs"))
+                    Issue.record("a 404 was accepted")
+                } catch ArxivClientError.httpStatus(let status, let body) {
+                    #expect(status == 404 && body.contains("Not Found"))
+                }
+                #expect(server.received.count == 2)
+            }
+        }
+    }
+
+    @Test("concurrent callers queue: the server still sees requests `delay` apart")
+    func concurrentSpacing() async throws {
+        let small = try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-physics-hep-ex.xml")
+        let delay = 0.2
+        try await withFakeServer({ _, _ in .body(small) }) { server in
+            try await withClient(makeClient(server, delay: delay, clock: SystemArxivClock())) { client in
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<4 { group.addTask { try await client.listRecords(OAIListRecords()).records.count } }
+                    for try await count in group { #expect(count == 3) }
+                }
+                let times = server.received.map(\.at).sorted()
+                #expect(times.count == 4)
+                for (a, b) in zip(times, times.dropFirst()) {
+                    #expect(b - a >= delay, "requests \(b - a) s apart")
+                }
+            }
+        }
+    }
+
     @Test("requests are spaced at least `delay` apart, by the server's own clock")
     func realSpacing() async throws {
         let small = try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-physics-hep-th.xml")
