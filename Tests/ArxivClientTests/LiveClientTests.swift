@@ -3,8 +3,9 @@ import PaperModel
 import Testing
 @testable import ArxivClient
 
-/// The live client against a fake arXiv on loopback: paging, politeness and faults.
-@Suite("Live client against a fake arXiv", .enabled(if: Fixtures.available, Fixtures.missing))
+/// The live client against a fake arXiv on loopback: paging, politeness and faults. One test at a time, so the
+/// timing tests do not compete with each other for the machine's two cores.
+@Suite("Live client against a fake arXiv", .serialized, .enabled(if: Fixtures.available, Fixtures.missing))
 struct LiveClientTests {
     /// Page 0 for a new harvest, page 1 for page 0's token, badResumptionToken for anything else.
     static func pagingScript() throws -> FakeArxivServer.Script {

@@ -133,7 +133,7 @@ func withFakeServer<T>(
 /// A live client against `server` with test-sized politeness.
 func makeClient(
     _ server: FakeArxivServer, delay: Double = 0, maxAttempts: Int = 4, initialBackoff: Double = 1, maxBackoff: Double = 3,
-    readTimeout: Double = 5, clock: any ArxivClock = ManualClock()
+    readTimeout: Double = 20, clock: any ArxivClock = ManualClock()
 ) -> LiveArxivService {
     LiveArxivService(
         configuration: ArxivClientConfiguration(
