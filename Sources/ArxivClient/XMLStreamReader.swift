@@ -209,6 +209,7 @@ enum XMLStreamReader {
                 }
                 let quote = bytes[i]
                 guard let close = find(quote, from: i + 1) else { throw fail("document ends inside an attribute value") }
+                if let bad = find(XMLBytes.lt, from: i + 1, to: close) { throw fail("< in an attribute value", at: bad) }
                 let value = try decode(i + 1, close)
                 if attributes.updateValue(value, forKey: attribute) != nil {
                     throw fail("attribute \(attribute) given twice")

@@ -39,7 +39,7 @@ struct XMLStreamReaderTests {
     }
 
     @Test("malformed documents are errors", arguments: [
-        "", "   ", "<a>", "<a><b></a>", "<a></b>", "<a x=1/>", "<a x='1' x='2'/>", "<a>&nbsp;</a>", "<a>&amp</a>",
+        "", "   ", "<a>", "<a><b></a>", "<a></b>", "<a x=1/>", "<a x='1' x='2'/>", "<a x='<'/>", "<a>&nbsp;</a>", "<a>&amp</a>",
         "<a/><b/>", "<a/>text", "text<a/>", "<a><!-- open</a>", "<a><![CDATA[open</a>", "<a", "<a b='1", "</a>",
         "<html><body><p>unclosed</body></html>",
     ])
