@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Value types of the domain; no I/O.
@@ -51,6 +52,17 @@ let package = Package(
         // BM25 over immutable on-disk segments; retrieval metrics and BEIR loading.
         .target(name: "LexicalIndex", dependencies: ["TextAnalysis"]),
         .target(name: "SearchEval"),
+        // arXiv's OAI-PMH and query (Atom) APIs: pages of records as `Paper` values, politely (rate limit, retries).
+        .target(
+            name: "ArxivClient",
+            dependencies: [
+                "PaperModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Long-lived work over the store: background embedding, search indexing.
         .target(
             name: "PaperServices",
@@ -115,6 +127,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
+        // Against a fake arXiv server on loopback (SwiftNIO) replaying recorded responses and injecting faults.
+        .testTarget(
+            name: "ArxivClientTests",
+            dependencies: [
+                "ArxivClient", "PaperModel",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["release-benchmark.sh"]
+        ),
         // Against a real SMTP server (aiosmtpd, via PAPERBOY_TEST_PYTHON) and Python's email parser.
         .testTarget(
             name: "MailTests",
