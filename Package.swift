@@ -63,6 +63,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // arXiv intake: OAI-PMH harvests applied page by page with their progress, on-demand fetches by id.
+        .target(
+            name: "Intake",
+            dependencies: [
+                "ArxivClient", "PaperModel", "PaperStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Long-lived work over the store: background embedding, search indexing.
         .target(
             name: "PaperServices",
@@ -116,7 +125,7 @@ let package = Package(
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
                 "LexicalIndex", "SearchEval",
-                "Digests", "Mail",
+                "Digests", "Mail", "ArxivClient", "Intake",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,11 +136,19 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
-        // Against a fake arXiv server on loopback (SwiftNIO) replaying recorded responses and injecting faults.
+        // A fake arXiv (SwiftNIO, loopback) for tests: replays recorded responses and injects faults.
+        .target(
+            name: "ArxivTestServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/ArxivTestServer"
+        ),
         .testTarget(
             name: "ArxivClientTests",
             dependencies: [
-                "ArxivClient", "PaperModel",
+                "ArxivClient", "PaperModel", "ArxivTestServer",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -158,7 +175,8 @@ let package = Package(
         ),
         // Runs the built `paperboy` executable end to end.
         .testTarget(
-            name: "CLITests", dependencies: ["PaperModel", "PaperStore", .product(name: "GRDB", package: "GRDB.swift")]
+            name: "CLITests",
+            dependencies: ["PaperModel", "PaperStore", "ArxivTestServer", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),

@@ -87,7 +87,7 @@ schemas = {
     "Health": {"type": "object", "required": ["status", "store", "paperCount", "search", "version"], "properties": {
         "status": {"type": "string", "enum": ["ok", "unavailable"]}, "store": {"type": "object"},
         "paperCount": {"type": "integer"}, "schemaVersion": NULLSTR, "changeSequence": NULLINT,
-        "search": {"type": "object"}, "version": {"type": "string"}}},
+        "search": {"type": "object"}, "intake": {"type": "array", "items": {"type": "object"}}, "version": {"type": "string"}}},
 }
 
 def q(name, schema, desc, required=False):

@@ -22,7 +22,7 @@ public struct SearchIndexer: Service {
                 do {
                     let changed = try await engine.catchUp()
                     // How far the index is behind the store: 0 when caught up (a background queue in /metrics).
-                    let latest = try await engine.store.status().latestChangeSequence
+                    let latest = try await engine.store.latestChangeSequence()
                     lag.record(max(0, latest - engine.lexical.lastAppliedSequence))
                     if changed > 0 {
                         let status = engine.status

@@ -46,6 +46,23 @@ public protocol PaperStore: Sendable {
     /// The stored papers among `ids`.
     func existingPaperIDs(_ ids: [String]) async throws -> Set<String>
 
+    // MARK: Harvest state (arXiv intake, SQLitePaperStore+Harvest.swift)
+    // A harvest runs page by page; each page's papers, withdrawals and the harvest's progress are saved in one
+    // transaction, so a harvest killed between pages continues from its saved token and applies nothing twice.
+
+    /// The saved progress of one harvest (endpoint, set, metadata format), nil before its first page.
+    func harvestState(_ key: HarvestKey) async throws -> HarvestState?
+    /// Every harvest's progress, for /healthz and `paperboy stats`.
+    func harvestStates() async throws -> [HarvestState]
+    /// Applies one harvested page in one transaction: upserts `papers` (newer versions win, identical content
+    /// changes nothing), marks the stored papers among `withdrawn` as withdrawn, and saves `state`.
+    @discardableResult
+    func applyHarvestPage(papers: [Paper], withdrawn: [String], state: HarvestState) async throws -> ImportSummary
+    /// Records that a harvest failed (its progress is kept).
+    func recordHarvestError(_ key: HarvestKey, message: String, at date: Date) async throws
+    /// When arXiv withdrew the paper (a deleted OAI record), nil when it did not.
+    func withdrawal(paperID: String) async throws -> Date?
+
     // MARK: Backups
     /// Writes a consistent copy of the whole store (a snapshot of one moment, taken while others keep
     /// writing) to `file`. Never overwrites: `invalidInput` when `file` exists. Nothing half-written is left at
@@ -415,5 +432,56 @@ enum StoredText {
     static func grouped(_ n: Int) -> String {
         let digits = String(n)
         return digits.enumerated().map { i, c in (i > 0 && (digits.count - i) % 3 == 0 ? "," : "") + String(c) }.joined()
+    }
+}
+
+/// Which harvest: an OAI-PMH endpoint, a set (`cs`, `physics:hep-th`; empty for all of it) and a metadata format.
+public struct HarvestKey: Hashable, Sendable, CustomStringConvertible {
+    public var endpoint: String
+    public var set: String
+    public var metadataPrefix: String
+
+    public init(endpoint: String, set: String?, metadataPrefix: String) {
+        self.endpoint = endpoint
+        self.set = set ?? ""
+        self.metadataPrefix = metadataPrefix
+    }
+
+    public var description: String { "\(endpoint) set=\(set.isEmpty ? "(all)" : set) \(metadataPrefix)" }
+}
+
+/// A harvest's progress: what is fully applied, and the list in flight (its resumption token and bounds).
+public struct HarvestState: Sendable, Equatable {
+    public var key: HarvestKey
+    /// The last datestamp of a list harvested to its end: the next harvest starts there (`from` is inclusive,
+    /// and records seen again change nothing).
+    public var lastDatestamp: Day?
+    /// The list in flight: the token of its next page, the `from`/`until` it was started with, and the latest
+    /// datestamp among its records so far.
+    public var resumptionToken: String?
+    public var harvestFrom: Day?
+    public var harvestUntil: Day?
+    public var seenUpTo: Day?
+    /// Records (papers and withdrawals) applied over all harvests.
+    public var recordsHarvested: Int
+    public var lastSuccessAt: Date?
+    public var lastError: String?
+    public var lastErrorAt: Date?
+
+    public init(
+        key: HarvestKey, lastDatestamp: Day? = nil, resumptionToken: String? = nil, harvestFrom: Day? = nil,
+        harvestUntil: Day? = nil, seenUpTo: Day? = nil, recordsHarvested: Int = 0, lastSuccessAt: Date? = nil,
+        lastError: String? = nil, lastErrorAt: Date? = nil
+    ) {
+        self.key = key
+        self.lastDatestamp = lastDatestamp
+        self.resumptionToken = resumptionToken
+        self.harvestFrom = harvestFrom
+        self.harvestUntil = harvestUntil
+        self.seenUpTo = seenUpTo
+        self.recordsHarvested = recordsHarvested
+        self.lastSuccessAt = lastSuccessAt
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
     }
 }

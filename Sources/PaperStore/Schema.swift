@@ -222,6 +222,33 @@ extension SQLitePaperStore {
                 );
                 """)
         }
+        migrator.registerMigration("v9-harvest") { db in
+            // arXiv intake: each harvest's progress, saved with each page's papers; and papers arXiv withdrew
+            // (deleted OAI records), kept rather than lost.
+            try db.execute(sql: """
+                CREATE TABLE harvest_state (
+                  endpoint TEXT NOT NULL CHECK (length(endpoint) BETWEEN 1 AND 2000),
+                  set_spec TEXT NOT NULL,
+                  metadata_prefix TEXT NOT NULL CHECK (length(metadata_prefix) BETWEEN 1 AND 100),
+                  last_datestamp TEXT,
+                  resumption_token TEXT,
+                  harvest_from TEXT,
+                  harvest_until TEXT,
+                  seen_up_to TEXT,
+                  records_harvested INTEGER NOT NULL DEFAULT 0 CHECK (records_harvested >= 0),
+                  last_success_at DATETIME,
+                  last_error TEXT,
+                  last_error_at DATETIME,
+                  updated_at DATETIME NOT NULL,
+                  PRIMARY KEY (endpoint, set_spec, metadata_prefix)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE paper_withdrawal (
+                  paper_id TEXT PRIMARY KEY NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  withdrawn_at DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

@@ -31,7 +31,19 @@ struct HealthController: Sendable {
         var schemaVersion: String?
         var changeSequence: Int64?
         var search: Search
+        /// arXiv harvests: their progress and last outcome.
+        var intake: [Harvest]
         var version: String
+
+        struct Harvest: Codable {
+            var set: String
+            var metadataPrefix: String
+            var lastDatestamp: String?
+            var inFlight: Bool
+            var recordsHarvested: Int
+            var lastSuccessAt: String?
+            var lastError: String?
+        }
     }
 
     func addRoutes(to router: Router<PaperboyRequestContext>) {
@@ -45,15 +57,25 @@ struct HealthController: Sendable {
             embeddedPapers: counts?.vectors)
         do {
             let status = try await store.status()
+            let intake = try await store.harvestStates().map {
+                Health.Harvest(
+                    set: $0.key.set.isEmpty ? "all" : $0.key.set, metadataPrefix: $0.key.metadataPrefix,
+                    lastDatestamp: $0.lastDatestamp?.description, inFlight: $0.resumptionToken != nil,
+                    recordsHarvested: $0.recordsHarvested, lastSuccessAt: $0.lastSuccessAt.map(Timestamp.atom),
+                    lastError: $0.lastError)
+            }
             let body = Health(
                 status: "ok", store: .init(ok: true, backend: status.backend, error: nil), paperCount: status.paperCount,
                 schemaVersion: status.schemaVersion, changeSequence: status.latestChangeSequence, search: search,
-                version: PaperboyVersion.current)
+                intake: intake, version: PaperboyVersion.current)
             return try body.response(from: request, context: context)
         } catch {
+            // The details go to the log, not to whoever asks.
+            context.logger.error("health check: the store cannot be read", metadata: ["error": "\(error)"])
             let body = Health(
-                status: "unavailable", store: .init(ok: false, backend: nil, error: "\(error)"), paperCount: 0,
-                schemaVersion: nil, changeSequence: nil, search: search, version: PaperboyVersion.current)
+                status: "unavailable", store: .init(ok: false, backend: nil, error: "the store cannot be read (see the log)"),
+                paperCount: 0, schemaVersion: nil, changeSequence: nil, search: search, intake: [],
+                version: PaperboyVersion.current)
             var response = try body.response(from: request, context: context)
             response.status = .serviceUnavailable
             return response

@@ -15,11 +15,21 @@ struct StatsCommand: AsyncParsableCommand {
         let store = try SQLitePaperStore.open(directory: directory)
         let status = try await store.status()
         let latestDay = try await store.latestFeedDay(onOrBefore: nil)
+        let harvests = try await store.harvestStates()
         if json {
             let object: [String: Any] = [
                 "dataDir": directory.path, "backend": status.backend, "schemaVersion": status.schemaVersion,
                 "papers": status.paperCount, "changeSequence": status.latestChangeSequence,
                 "latestDailyFeed": latestDay?.description ?? NSNull(),
+                "harvests": harvests.map { h -> [String: Any] in
+                    [
+                        "endpoint": h.key.endpoint, "set": h.key.set, "metadataPrefix": h.key.metadataPrefix,
+                        "lastDatestamp": h.lastDatestamp?.description ?? NSNull(),
+                        "inFlight": h.resumptionToken != nil, "recordsHarvested": h.recordsHarvested,
+                        "lastSuccessAt": h.lastSuccessAt.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull(),
+                        "lastError": h.lastError ?? NSNull(),
+                    ]
+                },
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -29,6 +39,13 @@ struct StatsCommand: AsyncParsableCommand {
             print("papers:            \(status.paperCount)")
             print("change sequence:   \(status.latestChangeSequence)")
             print("latest daily feed: \(latestDay?.description ?? "none")")
+            for h in harvests {
+                let set = h.key.set.isEmpty ? "all" : h.key.set
+                print("harvest \(set) (\(h.key.metadataPrefix)): \(h.recordsHarvested) records, up to \(h.lastDatestamp?.description ?? "-")"
+                    + (h.resumptionToken != nil ? ", a list in flight" : "")
+                    + (h.lastSuccessAt.map { ", last success \(ISO8601DateFormatter().string(from: $0))" } ?? "")
+                    + (h.lastError.map { ", last error: \($0)" } ?? ""))
+            }
         }
     }
 }

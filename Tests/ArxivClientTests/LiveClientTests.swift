@@ -1,3 +1,4 @@
+import ArxivTestServer
 import Foundation
 import PaperModel
 import Testing

@@ -1,3 +1,4 @@
+import ArxivTestServer
 import Foundation
 import Testing
 @testable import ArxivClient

@@ -3,18 +3,18 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A fake arXiv on a free loopback port: answers each request with what the test's script says (recorded
+/// A fake arXiv on a free loopback port (a library for the test targets: the client tests and the CLI tests): answers each request with what the test's script says (recorded
 /// fixtures, or faults), and keeps its own timestamps of when each request arrived.
-final class FakeArxivServer: @unchecked Sendable {
-    struct Received: Sendable {
-        var path: String
-        var query: [String: String]
-        var headers: [String: String]
+public final class FakeArxivServer: @unchecked Sendable {
+    public struct Received: Sendable {
+        public var path: String
+        public var query: [String: String]
+        public var headers: [String: String]
         /// Monotonic seconds (the same origin as `SystemArxivClock.now()`), when the request head arrived.
-        var at: Double
+        public var at: Double
     }
 
-    enum Reply: Sendable {
+    public enum Reply: Sendable {
         case body(Data, status: Int = 200, contentType: String = "text/xml; charset=utf-8", headers: [(String, String)] = [])
         /// Announces the whole body's length, sends `bytes` of it, then resets the connection.
         case resetMidBody(Data, bytes: Int)
@@ -22,27 +22,27 @@ final class FakeArxivServer: @unchecked Sendable {
         indirect case stall(seconds: Double, then: Reply?)
     }
 
-    typealias Script = @Sendable (_ request: Received, _ index: Int) -> Reply
+    public typealias Script = @Sendable (_ request: Received, _ index: Int) -> Reply
 
     private let script: Script
     private let lock = NSLock()
     private var log: [Received] = []
     private var channel: Channel?
-    private(set) var port = 0
+    public private(set) var port = 0
 
-    init(script: @escaping Script) {
+    public init(script: @escaping Script) {
         self.script = script
     }
 
-    var received: [Received] {
+    public var received: [Received] {
         lock.lock()
         defer { lock.unlock() }
         return log
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    func start() async throws {
+    public func start() async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -56,7 +56,7 @@ final class FakeArxivServer: @unchecked Sendable {
         port = channel.localAddress?.port ?? 0
     }
 
-    func stop() async {
+    public func stop() async {
         try? await channel?.close()
     }
 
