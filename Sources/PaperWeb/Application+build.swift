@@ -97,6 +97,7 @@ public func buildRouter(
     let imports = fetcher.map { PaperImports(fetcher: $0, clock: configuration.clock) }
     PagesController(store: store, search: search, renderer: renderer, site: site, imports: imports).addRoutes(to: router)
     if let imports { ImportController(imports: imports).addRoutes(to: router) }
+    NewPapersController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     CommunityController(store: store, site: site).addRoutes(to: router)
     SubmitController(store: store, renderer: renderer, site: site, imports: imports).addRoutes(to: router)
