@@ -136,6 +136,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake", "ArxivClient", "PaperStore", "PaperModel"]),
         // A fake arXiv (SwiftNIO, loopback) for tests: replays recorded responses and injects faults.
         .target(
             name: "ArxivTestServer",

@@ -1,9 +1,11 @@
 import ArgumentParser
+import ArxivClient
 import DemoCorpus
 import Digests
 import Embeddings
 import Foundation
 import Hummingbird
+import Intake
 import Logging
 import PaperServices
 import PaperStore
@@ -45,6 +47,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("metrics-from-any-address"), help: "Serve /metrics to every client, not only to this machine.")
     var metricsFromAnyAddress = false
 
+    @Option(name: .customLong("harvest-set"), help: "Harvest this arXiv OAI set (cs, stat, math, physics:hep-th) after each daily announcement; repeat for several. Default: no harvesting.")
+    var harvestSets: [String] = []
+
+    @Option(name: .customLong("harvest-time"), help: "When to harvest, HH:MM in --harvest-time-zone, on announcement days (Sunday to Thursday).")
+    var harvestTime = "20:30"
+
+    @Option(name: .customLong("harvest-time-zone"), help: "Time zone of --harvest-time (arXiv announces at 20:00 US Eastern).")
+    var harvestTimeZone = "America/New_York"
+
+    @Option(name: .customLong("oai-url"), help: "arXiv's OAI-PMH endpoint (a mirror, or a test server).")
+    var oaiURL = ArxivClientConfiguration.defaultOAIBaseURL
+
+    @Option(name: .customLong("api-url"), help: "arXiv's query API, for papers imported on demand.")
+    var apiURL = ArxivClientConfiguration.defaultQueryBaseURL
+
+    @Option(name: .customLong("arxiv-delay"), help: "Seconds between requests to arXiv (arXiv asks for 3).")
+    var arxivDelay: Double = 3
+
+    @Option(name: .customLong("arxiv-contact"), help: "A contact address for the User-Agent of requests to arXiv.")
+    var arxivContact: String = ProcessInfo.processInfo.environment["PAPERBOY_ARXIV_CONTACT"] ?? ""
+
     @OptionGroup var mail: MailOptions
 
     @Option(name: .customLong("digest-hour"), help: "Hour (0-23) at which digests are sent.")
@@ -62,6 +85,15 @@ struct ServeCommand: AsyncParsableCommand {
             else { throw ValidationError("--public-url must be an http(s) address like https://papers.example.org") }
         }
         guard idleTimeout >= 0.1, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be 0.1 to 86400 seconds") }
+        guard harvestSchedule != nil else {
+            throw ValidationError("--harvest-time must be HH:MM and --harvest-time-zone a known zone, got \(harvestTime) \(harvestTimeZone)")
+        }
+        guard arxivDelay >= 0, arxivDelay <= 3600 else { throw ValidationError("--arxiv-delay must be 0 to 3600 seconds") }
+        for url in [oaiURL, apiURL] {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ValidationError("--oai-url and --api-url must be http(s) addresses, got \(url.debugDescription)")
+            }
+        }
         guard (0...23).contains(digestHour) else { throw ValidationError("--digest-hour must be 0-23, got \(digestHour)") }
         guard TimeZone(identifier: digestTimeZone) != nil else {
             throw ValidationError("unknown --digest-time-zone \(digestTimeZone.debugDescription)")
@@ -112,6 +144,14 @@ struct ServeCommand: AsyncParsableCommand {
         services.append(DigestScheduler(
             schedule: DigestSchedule(hour: digestHour, timeZone: TimeZone(identifier: digestTimeZone)!), batch: digests.batch,
             logger: logger))
+        let arxiv = LiveArxivService(configuration: ArxivClientConfiguration(
+            oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: arxivContact, politeness: PolitenessPolicy(delay: arxivDelay)),
+            logger: logger)
+        if !harvestSets.isEmpty, let schedule = harvestSchedule {
+            services.append(HarvestService(
+                harvester: Harvester(store: store, service: arxiv, logger: logger),
+                harvests: harvestSets.map { HarvestOptions(endpoint: oaiURL, set: $0) }, schedule: schedule, logger: logger))
+        }
         var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
         configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
         configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
@@ -124,6 +164,15 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// `--harvest-time` in `--harvest-time-zone` on arXiv's announcement days; nil when either is malformed.
+    var harvestSchedule: HarvestSchedule? {
+        let parts = harvestTime.split(separator: ":")
+        guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0...23).contains(hour),
+              (0...59).contains(minute), let zone = TimeZone(identifier: harvestTimeZone)
+        else { return nil }
+        return HarvestSchedule(hour: hour, minute: minute, timeZone: zone, weekdays: HarvestSchedule.arxivAnnouncement.weekdays)
     }
 
     /// The embedding model, or nil (lexical-only) with the reason in the log.

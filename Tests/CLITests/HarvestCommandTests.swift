@@ -154,6 +154,42 @@ struct HarvestCommandTests {
         #expect(bad.status != 0 && bad.stderr.contains("--from must be YYYY-MM-DD"))
     }
 
+    /// `serve --harvest-set cs` harvests at start-up (it never has), shows the harvest in /healthz, and the
+    /// harvested papers become searchable.
+    @Test(.enabled(if: arxivFixtures != nil, "../shared/data/arxiv/fixtures is absent: skipped"))
+    func serveHarvestsAtStartUpAndReportsItInHealthz() async throws {
+        let (first, last) = try Self.pages()
+        let server = FakeArxivServer { request, _ in
+            request.query["resumptionToken"] == "2752941|1001" ? .body(last) : .body(first)
+        }
+        try await server.start()
+        defer { Task { await server.stop() } }
+        let work = try temporaryDirectory()
+        let serve = try ServeProcess(
+            data: work.appendingPathComponent("data").path, workDirectory: work,
+            arguments: ServeProcess.quiet + ["--harvest-set", "cs", "--oai-url", server.baseURL + "/oai", "--arxiv-delay", "0"])
+        defer { serve.stop() }
+        _ = try await serve.waitUntilListening()
+        var intake: [[String: Any]] = []
+        for _ in 0..<600 {
+            let (_, body) = try await serve.get("/healthz")
+            intake = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["intake"] as? [[String: Any]] ?? []
+            if intake.first?["recordsHarvested"] as? Int == 2000 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let harvest = try #require(intake.first, "\(serve.logTail())")
+        #expect(harvest["set"] as? String == "cs" && harvest["recordsHarvested"] as? Int == 2000)
+        #expect(harvest["lastSuccessAt"] is String && harvest["inFlight"] as? Bool == false)
+        #expect(server.received.first?.query["set"] == "cs")
+        var found = false
+        for _ in 0..<100 where !found {
+            let (_, page) = try await serve.get("/api/papers/search?q=prompt%20diphoton%20production")
+            found = String(decoding: page, as: UTF8.self).contains("0704.0001")
+            if !found { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(found, "the harvested paper is found by search")
+    }
+
     @Test(.enabled(if: arxivFixtures != nil, "../shared/data/arxiv/fixtures is absent: skipped"))
     func fetchAddsAPaperOnlyTheQueryAPIKnowsAndSearchFindsIt() async throws {
         let directory = try #require(arxivFixtures)
