@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-url"), help: "arXiv's query API, for papers imported on demand.")
     var apiURL = ArxivClientConfiguration.defaultQueryBaseURL
 
+    @Flag(name: .customLong("arxiv-imports"), help: "Let signed-in members and access tokens import arXiv papers that are not stored yet (the paper page's Import from arXiv button, /submit, POST /api/papers/index), at most 30 per account per hour.")
+    var arxivImports = false
+
     @Option(name: .customLong("arxiv-delay"), help: "Seconds between requests to arXiv (arXiv asks for 3).")
     var arxivDelay: Double = 3
 
@@ -158,11 +161,19 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.metricsText = metricsText
         configuration.metricsFromAnyAddress = metricsFromAnyAddress
         let app = try await buildApplication(
-            store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions)
+            store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions,
+            fetcher: arxivImports ? PaperFetcher(store: store, service: arxiv) : nil)
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await arxiv.shutdown()
+            throw error
+        }
+        // The arXiv client's HTTP client must be shut down before it is released (a debug build traps otherwise).
+        try await arxiv.shutdown()
         logger.info("stopped")
     }
 
