@@ -155,6 +155,12 @@ struct ServeCommand: AsyncParsableCommand {
                 harvester: Harvester(store: store, service: arxiv, logger: logger),
                 harvests: harvestSets.map { HarvestOptions(endpoint: oaiURL, set: $0) }, schedule: schedule, logger: logger))
         }
+        // Imports answer a person waiting on a page: one quick retry, no long waits for arXiv's Retry-After (the
+        // harvester's client keeps its patient policy).
+        let imports = arxivImports ? LiveArxivService(configuration: ArxivClientConfiguration(
+            oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: arxivContact,
+            politeness: PolitenessPolicy(delay: arxivDelay, maxAttempts: 2, initialBackoff: 2, maxRetryAfter: 5)),
+            logger: logger) : nil
         var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
         configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
         configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
@@ -162,7 +168,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.metricsFromAnyAddress = metricsFromAnyAddress
         let app = try await buildApplication(
             store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions,
-            fetcher: arxivImports ? PaperFetcher(store: store, service: arxiv) : nil)
+            fetcher: imports.map { PaperFetcher(store: store, service: $0) })
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -170,10 +176,12 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             try? await arxiv.shutdown()
+            try? await imports?.shutdown()
             throw error
         }
-        // The arXiv client's HTTP client must be shut down before it is released (a debug build traps otherwise).
+        // The arXiv clients' HTTP clients must be shut down before they are released (a debug build traps otherwise).
         try await arxiv.shutdown()
+        try await imports?.shutdown()
         logger.info("stopped")
     }
 
