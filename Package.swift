@@ -87,7 +87,7 @@ let package = Package(
             name: "PaperWeb",
             dependencies: [
                 "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "TextAnalysis",
-                "Digests", "Mail",
+                "Digests", "Mail", "Intake",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -190,7 +190,7 @@ let package = Package(
             name: "PaperWebTests",
             dependencies: [
                 "PaperWeb", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
-                "Digests", "Mail",
+                "Digests", "Mail", "Intake", "ArxivClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -68,6 +68,8 @@ schemas = {
         "type": {"type": "string"}}},
     "UpvoteResult": {"type": "object", "required": ["paperId", "upvoted", "upvotes"], "properties": {
         "paperId": {"type": "string"}, "upvoted": {"type": "boolean"}, "upvotes": {"type": "integer", "minimum": 0}}},
+    "IndexRequest": {"type": "object", "required": ["arxivId"], "properties": {
+        "arxivId": {"type": "string", "description": "arXiv id or URL (2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345)"}}},
     "SubmissionRequest": {"type": "object", "required": ["id"], "properties": {
         "id": {"type": "string", "description": "arXiv id or URL"},
         "githubRepo": {"type": "string", "format": "uri"}, "projectPage": {"type": "string", "format": "uri"}}},
@@ -131,10 +133,14 @@ paths = {
                       "400": {"description": "Malformed query: a feed with one entry titled Error.", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
                       "429": RATE, "503": err("The search index is starting.")}}},
     "/feeds/{file}": {"get": {
-        "operationId": "feed", "tags": ["Feeds"], "summary": "Daily, trending or search feed as RSS 2.0, Atom 1.0 or JSON Feed 1.1",
+        "operationId": "feed", "tags": ["Feeds"], "summary": "Daily, trending, new-on-arXiv or search feed as RSS 2.0, Atom 1.0 or JSON Feed 1.1",
         "parameters": [{"name": "file", "in": "path", "required": True,
-                        "schema": {"type": "string", "enum": ["daily.rss", "daily.atom", "daily.json", "trending.rss", "trending.atom", "trending.json"]},
-                        "description": "name.format; search.{rss,atom,json}?q= works as well (a saved search)"}],
+                        "schema": {"type": "string", "enum": ["daily.rss", "daily.atom", "daily.json", "trending.rss", "trending.atom", "trending.json",
+                                                              "new.rss", "new.atom", "new.json"]},
+                        "description": "name.format; search.{rss,atom,json}?q= works as well (a saved search)"},
+                       q("date", {"type": "string", "format": "date"}, "new.*: the day papers were first published (default: the latest day with papers)."),
+                       q("cat", {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)?$", "maxLength": 40},
+                         "new.*: only papers in this arXiv category (e.g. cs.CL).")],
         "responses": {"200": {"description": "The feed.", "content": {
                           "application/rss+xml": {"schema": {"type": "string"}}, "application/atom+xml": {"schema": {"type": "string"}},
                           "application/feed+json": {"schema": {"type": "object"}}}},
@@ -154,6 +160,17 @@ paths = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmissionRequest"}}}},
         "responses": {"201": jresp("Submitted.", {"$ref": "#/components/schemas/SubmissionResult"}), **WRITE_ERRORS,
                       "409": err("Already on a daily feed."), "413": err("Body too large.")}}},
+    "/api/papers/index": {"post": {
+        "operationId": "indexPaper", "tags": ["Write API"],
+        "summary": "Index an arXiv paper: fetch it from arXiv unless it is stored (Hugging Face's \"index this paper\")",
+        "description": "Imports count against a per-account limit (30 an hour). Offered when the server imports from arXiv.",
+        "security": BEARER,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexRequest"}}}},
+        "responses": {"200": jresp("Already stored: the paper.", {"$ref": "#/components/schemas/HubPaperInfo"}),
+                      "201": jresp("Imported from arXiv: the paper.", {"$ref": "#/components/schemas/HubPaperInfo"}),
+                      "400": err("arxivId is missing or not an arXiv id."), "401": err("Missing or invalid access token."),
+                      "404": err("arXiv has no such paper."), "413": err("Body too large."),
+                      "429": RATE, "503": err("arXiv could not be reached; nothing was changed. Retry later.")}}},
     "/api/papers/{id}/upvote": {
         "post": {"operationId": "upvote", "tags": ["Write API"], "summary": "Upvote a paper", "security": BEARER, "parameters": [PAPER_ID],
                  "responses": {"200": jresp("The new count.", {"$ref": "#/components/schemas/UpvoteResult"}), **WRITE_ERRORS}},

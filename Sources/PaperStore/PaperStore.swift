@@ -14,6 +14,13 @@ public protocol PaperStore: Sendable {
     func paperCount() async throws -> Int
     /// The stored papers among `ids`, in the order of `ids`.
     func papers(ids: [String]) async throws -> [Paper]
+    /// Papers first published (`publishedAt`, UTC) on `day`, newest first, then by id; with `category`, only
+    /// papers listing it. At most `limit`.
+    func papersPublished(on day: Day, category: String?, limit: Int) async throws -> [Paper]
+    /// The latest day on or before `day` (any day when nil) on which a stored paper was first published.
+    func latestPublishedDay(onOrBefore day: Day?) async throws -> Day?
+    /// The nearest days before and after `day` on which stored papers were first published.
+    func neighbouringPublishedDays(of day: Day) async throws -> (previous: Day?, next: Day?)
     /// Upvote counts of the given papers (papers without upvotes are absent).
     func upvoteCounts(paperIDs: [String]) async throws -> [String: Int]
     /// Inserts new papers and updates changed ones, in one transaction. A record with an older version than

@@ -91,6 +91,45 @@ public struct SQLitePaperStore: PaperStore {
         }
     }
 
+    public func papersPublished(on day: Day, category: String?, limit: Int) async throws -> [Paper] {
+        guard limit > 0 else { return [] }
+        return try await read { db in
+            var sql = "SELECT * FROM paper WHERE published_at >= ? AND published_at < ?"
+            var arguments: StatementArguments = [day.startDate, day.adding(days: 1).startDate]
+            if let category {
+                sql += " AND EXISTS (SELECT 1 FROM json_each(paper.categories) WHERE json_each.value = ?)"
+                arguments += [category]
+            }
+            sql += " ORDER BY published_at DESC, id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.paper(from:))
+        }
+    }
+
+    public func latestPublishedDay(onOrBefore day: Day?) async throws -> Day? {
+        try await read { db in
+            let latest: Date?
+            if let day {
+                latest = try Date.fetchOne(
+                    db, sql: "SELECT MAX(published_at) FROM paper WHERE published_at < ?",
+                    arguments: [day.adding(days: 1).startDate])
+            } else {
+                latest = try Date.fetchOne(db, sql: "SELECT MAX(published_at) FROM paper")
+            }
+            return latest.map(Day.init)
+        }
+    }
+
+    public func neighbouringPublishedDays(of day: Day) async throws -> (previous: Day?, next: Day?) {
+        try await read { db in
+            let previous = try Date.fetchOne(
+                db, sql: "SELECT MAX(published_at) FROM paper WHERE published_at < ?", arguments: [day.startDate])
+            let next = try Date.fetchOne(
+                db, sql: "SELECT MIN(published_at) FROM paper WHERE published_at >= ?", arguments: [day.adding(days: 1).startDate])
+            return (previous.map(Day.init), next.map(Day.init))
+        }
+    }
+
     public func upvoteCounts(paperIDs: [String]) async throws -> [String: Int] {
         guard !paperIDs.isEmpty else { return [:] }
         return try await read { db in

@@ -249,6 +249,10 @@ extension SQLitePaperStore {
                 );
                 """)
         }
+        migrator.registerMigration("v10-published-index") { db in
+            // "New on arXiv": the papers first published on a day, and the neighbouring days.
+            try db.execute(sql: "CREATE INDEX paper_published_at ON paper (published_at)")
+        }
         return migrator
     }()
 }

@@ -1,6 +1,7 @@
 import Digests
 import Foundation
 import Hummingbird
+import Intake
 import Logging
 import PaperServices
 import PaperStore
@@ -74,7 +75,7 @@ struct SiteStatusProvider: Sendable {
 /// The router with every page and endpoint, for the server and for tests.
 public func buildRouter(
     store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration(),
-    subscriptions: SubscriptionService? = nil
+    subscriptions: SubscriptionService? = nil, fetcher: PaperFetcher? = nil
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
@@ -92,16 +93,22 @@ public func buildRouter(
         MetricsController(text: metrics, fromAnyAddress: configuration.metricsFromAnyAddress).addRoutes(to: router)
     }
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
-    PagesController(store: store, search: search, renderer: renderer, site: site).addRoutes(to: router)
+    // On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); off without a fetcher.
+    let imports = fetcher.map { PaperImports(fetcher: $0, clock: configuration.clock) }
+    PagesController(store: store, search: search, renderer: renderer, site: site, imports: imports).addRoutes(to: router)
+    if let imports { ImportController(imports: imports).addRoutes(to: router) }
+    NewPapersController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     CommunityController(store: store, site: site).addRoutes(to: router)
-    SubmitController(store: store, renderer: renderer, site: site).addRoutes(to: router)
+    SubmitController(store: store, renderer: renderer, site: site, imports: imports).addRoutes(to: router)
     CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: router)
     HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
     ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
     FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: router)
-    WriteAPIController(store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute), clock: configuration.clock))
-        .addRoutes(to: router)
+    WriteAPIController(
+        store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute), clock: configuration.clock),
+        imports: imports, configuration: configuration
+    ).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: router)
     return router
@@ -109,9 +116,10 @@ public func buildRouter(
 
 public func buildApplication(
     store: any PaperStore, search: PaperSearchEngine?, configuration: WebConfiguration, logger: Logger,
-    subscriptions: SubscriptionService? = nil
+    subscriptions: SubscriptionService? = nil, fetcher: PaperFetcher? = nil
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(store: store, search: search, configuration: configuration, subscriptions: subscriptions)
+    let router = try await buildRouter(
+        store: store, search: search, configuration: configuration, subscriptions: subscriptions, fetcher: fetcher)
     let idle = configuration.idleTimeout.components
     return Application(
         router: router,

@@ -7,7 +7,7 @@ import PaperServices
 import PaperStore
 
 /// Syndication feeds, each in RSS 2.0 (`.rss`), Atom 1.0 (`.atom`) and JSON Feed 1.1 (`.json`):
-/// `/feeds/daily`, `/feeds/trending`, `/feeds/search?q=...` (a saved search is a feed URL) and
+/// `/feeds/daily`, `/feeds/trending`, `/feeds/new?date=&cat=` ("New on arXiv"), `/feeds/search?q=...` (a saved search is a feed URL) and
 /// `/feeds/collections/{id}` for public collections. Pages link to theirs with `<link rel="alternate">`.
 struct FeedsController: Sendable {
     let store: any PaperStore
@@ -80,7 +80,8 @@ struct FeedsController: Sendable {
         case "daily": feed = try await daily(base: base, format: format)
         case "trending": feed = try await trending(base: base, format: format)
         case "search": feed = try await searchFeed(request, base: base, format: format)
-        default: throw APIError(.notFound, .notFound, "There is no feed \(name.prefix(40).debugDescription); try daily, trending or search")
+        case "new": feed = try await newFeed(request, base: base, format: format)
+        default: throw APIError(.notFound, .notFound, "There is no feed \(name.prefix(40).debugDescription); try daily, trending, new or search")
         }
         return Self.response(feed, format, base: base)
     }
@@ -103,6 +104,27 @@ struct FeedsController: Sendable {
             title: "Paperboy · Trending Papers", description: "Upvotes and comments, fading with age.",
             pageURL: base + "/papers/trending", feedURL: "\(base)/feeds/trending.\(format.rawValue)",
             items: entries.prefix(Self.itemLimit).map(Self.item))
+    }
+
+    /// "New on arXiv" of a day (`date`, default the latest with papers) and optionally a category (`cat`).
+    func newFeed(_ request: Request, base: String, format: Format) async throws -> Feed {
+        let query: NewPapersController.Query
+        do {
+            query = try NewPapersController.parse(request)
+        } catch let error as PageError {
+            throw APIError.badParameter(error.message)
+        }
+        let day = try await NewPapersController.day(query, store: store)
+        let papers = try await store.papersPublished(on: day, category: query.category, limit: Self.itemLimit * 4)
+        let upvotes = try await store.upvoteCounts(paperIDs: papers.map(\.id))
+        let queryString = query.queryString(day: query.day)
+        return Feed(
+            title: "Paperboy · New on arXiv" + (query.category.map { " · \($0)" } ?? "") + (query.day.map { " · \($0)" } ?? ""),
+            description: "Papers first published on arXiv on \(day)\(query.category.map { " in \($0)" } ?? ""), newest first.",
+            pageURL: "\(base)/papers/new\(queryString)", feedURL: "\(base)/feeds/new.\(format.rawValue)\(queryString)",
+            items: papers.map {
+                Item(paper: $0, date: $0.publishedAt ?? day.startDate, upvotes: upvotes[$0.id] ?? 0, codeURL: $0.codeURL)
+            })
     }
 
     func searchFeed(_ request: Request, base: String, format: Format) async throws -> Feed {

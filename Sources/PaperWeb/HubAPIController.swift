@@ -283,25 +283,31 @@ struct HubAPIController: Sendable {
         return PaperIdentifier.canonical(raw)
     }
 
-    /// `GET /api/papers/{id}`: 404 `{"error"}` for an unknown or malformed id.
-    @Sendable func paperInfo(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        guard let id = Self.paperID(context), let paper = try await store.paper(id: id) else {
-            let raw = context.parameters.get("id") ?? ""
-            throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
-        }
+    /// The flat object of `GET /api/papers/{id}` (also the answer of `POST /api/papers/index`).
+    static func info(_ paper: Paper, store: any PaperStore, base: String) async throws -> HubPaperInfo {
+        let id = paper.id
         async let upvotes = store.upvoteCount(paperID: id)
         async let submission = store.submission(paperID: id)
         async let comments = store.comments(paperID: id)
-        var builder = Builder(store: store, base: baseURL(request, configuration))
+        var builder = Builder(store: store, base: base)
         let s = try await submission
         let p = try await builder.paper(paper, submission: s, upvotes: try await upvotes)
-        let info = HubPaperInfo(
+        return HubPaperInfo(
             id: p.id, authors: p.authors, publishedAt: p.publishedAt, submittedOnDailyAt: p.submittedOnDailyAt,
             submittedOnDailyBy: try await s.asyncMap { try await builder.user($0.submitter) }, title: p.title,
             summary: p.summary, upvotes: p.upvotes, numComments: try await comments.filter { !$0.isDeleted }.count,
             discussionId: p.discussionId, githubRepo: p.githubRepo, projectPage: p.projectPage, githubStars: nil,
             ai_summary: nil, ai_keywords: nil, categories: p.categories, arxivComment: paper.comments,
             journalRef: paper.journalRef, doi: paper.doi, url: p.url, arxivUrl: p.arxivUrl, pdfUrl: p.pdfUrl)
+    }
+
+    /// `GET /api/papers/{id}`: 404 `{"error"}` for an unknown or malformed id.
+    @Sendable func paperInfo(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        guard let id = Self.paperID(context), let paper = try await store.paper(id: id) else {
+            let raw = context.parameters.get("id") ?? ""
+            throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
+        }
+        let info = try await Self.info(paper, store: store, base: baseURL(request, configuration))
         return try JSONBody(value: info).response(from: request, context: context)
     }
 }

@@ -10,6 +10,8 @@ struct PagesController: Sendable {
     let search: PaperSearchEngine?
     let renderer: PageRenderer
     let site: SiteStatusProvider
+    /// On-demand imports from arXiv; nil: a missing paper is a plain 404.
+    var imports: PaperImports? = nil
 
     func addRoutes(to router: Router<PaperboyRequestContext>) {
         router.get("/", use: home)
@@ -227,6 +229,11 @@ struct PagesController: Sendable {
         guard let id = PaperIdentifier.canonical(raw), let paper = try await store.paper(id: id) else {
             if markdown {
                 throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
+            }
+            // An arXiv paper not stored yet: members may import it, visitors are asked to log in.
+            if imports != nil, let arxiv = ArxivID.parse(raw) {
+                let view: [String: Any] = ["site": try await site.info(context), "id": arxiv.base]
+                return try HTML(status: .notFound, body: renderer.render("paper-missing", view)).response(from: request, context: context)
             }
             throw PageError(.notFound, "Paper not found", "There is no paper \(raw.debugDescription) here.")
         }

@@ -8,6 +8,9 @@ struct SubmitController: Sendable {
     let store: any PaperStore
     let renderer: PageRenderer
     let site: SiteStatusProvider
+    /// On-demand imports from arXiv: a paper not stored yet is fetched before it is submitted. Nil: it must be
+    /// imported first.
+    var imports: PaperImports? = nil
 
     func addRoutes(to router: Router<PaperboyRequestContext>) {
         router.get("/submit", use: submitPage)
@@ -55,9 +58,9 @@ struct SubmitController: Sendable {
         var view = SubmitView(
             site: try await site.info(context), today: today.description, paper: form["paper"], github: form["github"],
             project: form["project"], isCurator: viewer.role != .member, onBehalf: form["on_behalf"])
-        func fail(_ message: String) throws -> Response {
+        func fail(_ message: String, status: HTTPResponse.Status = .badRequest) throws -> Response {
             view.error = message
-            return try HTML(status: .badRequest, body: renderer.render("submit", view)).response(from: request, context: context)
+            return try HTML(status: status, body: renderer.render("submit", view)).response(from: request, context: context)
         }
         guard let arxiv = ArxivID.parse(form["paper"] ?? "") else {
             return try fail("That is not an arXiv id or URL (e.g. 2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345).")
@@ -75,8 +78,16 @@ struct SubmitController: Sendable {
             }
             submitter = user.username
         }
-        guard try await store.paper(id: arxiv.base) != nil else {
-            return try fail("Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again.")
+        if try await store.paper(id: arxiv.base) == nil {
+            guard let imports else {
+                return try fail("Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again.")
+            }
+            do {
+                _ = try await imports.importPaper(arxiv.base, by: viewer.username)
+            } catch let failure as PaperImports.Failure {
+                let (status, _, message) = PaperImports.message(failure)
+                return try fail(message, status: status)
+            }
         }
         do {
             _ = try await store.submit(

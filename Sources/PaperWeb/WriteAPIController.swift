@@ -9,12 +9,16 @@ import PaperStore
 struct WriteAPIController: Sendable {
     let store: any PaperStore
     let limiter: RateLimiter
+    /// On-demand imports from arXiv for `POST /api/papers/index`; nil: that endpoint is not offered.
+    var imports: PaperImports? = nil
+    var configuration = WebConfiguration()
 
     static let maxBodyBytes = 64 * 1024
 
     func addRoutes(to router: Router<PaperboyRequestContext>) {
         router.get("/api/whoami", use: whoami)
         router.post("/api/papers", use: submit)
+        if imports != nil { router.post("/api/papers/index", use: index) }
         router.post("/api/papers/{id}/upvote", use: upvote)
         router.delete("/api/papers/{id}/upvote", use: removeUpvote)
         router.post("/api/papers/{id}/comments", use: comment)
@@ -131,6 +135,29 @@ struct WriteAPIController: Sendable {
             paperId: paper.id, title: paper.title, date: submission.day.description, submittedBy: submission.submitter,
             githubRepo: submission.githubRepo, projectPage: submission.projectPage)
         return try JSONBody(status: .created, value: result).response(from: request, context: context)
+    }
+
+    /// `POST /api/papers/index {"arxivId": "2605.12345"}`: the paper's object, imported from arXiv (201) or already
+    /// stored (200); 404 when arXiv has no such paper, 503 when arXiv cannot be reached.
+    @Sendable func index(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        let body = try await body(request)
+        guard let imports, let raw = body["arxivId"] as? String, let arxiv = ArxivID.parse(raw) else {
+            throw APIError.badParameter("arxivId must be an arXiv id or URL (e.g. 2605.12345)")
+        }
+        let base = baseURL(request, configuration)
+        if let stored = try await store.paper(id: arxiv.base) {
+            return try JSONBody(value: try await HubAPIController.info(stored, store: store, base: base))
+                .response(from: request, context: context)
+        }
+        let paper: Paper
+        do {
+            paper = try await imports.importPaper(arxiv.base, by: user.username)
+        } catch let failure as PaperImports.Failure {
+            throw PaperImports.apiError(failure)
+        }
+        return try JSONBody(status: .created, value: try await HubAPIController.info(paper, store: store, base: base))
+            .response(from: request, context: context)
     }
 
     struct CommentResult: Encodable {

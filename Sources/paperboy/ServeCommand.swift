@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-url"), help: "arXiv's query API, for papers imported on demand.")
     var apiURL = ArxivClientConfiguration.defaultQueryBaseURL
 
+    @Flag(name: .customLong("arxiv-imports"), help: "Let signed-in members and access tokens import arXiv papers that are not stored yet (the paper page's Import from arXiv button, /submit, POST /api/papers/index), at most 30 per account per hour.")
+    var arxivImports = false
+
     @Option(name: .customLong("arxiv-delay"), help: "Seconds between requests to arXiv (arXiv asks for 3).")
     var arxivDelay: Double = 3
 
@@ -152,17 +155,33 @@ struct ServeCommand: AsyncParsableCommand {
                 harvester: Harvester(store: store, service: arxiv, logger: logger),
                 harvests: harvestSets.map { HarvestOptions(endpoint: oaiURL, set: $0) }, schedule: schedule, logger: logger))
         }
+        // Imports answer a person waiting on a page: one quick retry, no long waits for arXiv's Retry-After (the
+        // harvester's client keeps its patient policy).
+        let imports = arxivImports ? LiveArxivService(configuration: ArxivClientConfiguration(
+            oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: arxivContact,
+            politeness: PolitenessPolicy(delay: arxivDelay, maxAttempts: 2, initialBackoff: 2, maxRetryAfter: 5)),
+            logger: logger) : nil
         var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
         configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
         configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         configuration.metricsText = metricsText
         configuration.metricsFromAnyAddress = metricsFromAnyAddress
         let app = try await buildApplication(
-            store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions)
+            store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions,
+            fetcher: imports.map { PaperFetcher(store: store, service: $0) })
         services.insert(app, at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await arxiv.shutdown()
+            try? await imports?.shutdown()
+            throw error
+        }
+        // The arXiv clients' HTTP clients must be shut down before they are released (a debug build traps otherwise).
+        try await arxiv.shutdown()
+        try await imports?.shutdown()
         logger.info("stopped")
     }
 

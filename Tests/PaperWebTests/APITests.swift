@@ -351,7 +351,7 @@ struct APITests {
                 let doc = try #require(response.json as? [String: Any])
                 #expect(doc["openapi"] as? String == "3.1.0")
                 let paths = try #require(doc["paths"] as? [String: Any])
-                for path in ["/api/papers/search", "/api/daily_papers", "/api/papers/{id}", "/api/query", "/api/papers",
+                for path in ["/api/papers/search", "/api/daily_papers", "/api/papers/{id}", "/api/query", "/api/papers", "/api/papers/index",
                              "/api/papers/{id}/upvote", "/api/papers/{id}/comments", "/api/collections",
                              "/api/collections/{collection}/papers/{id}", "/api/whoami", "/feeds/{file}", "/healthz"] {
                     #expect(paths[path] != nil, "\(path)")

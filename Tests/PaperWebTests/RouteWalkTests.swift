@@ -1,7 +1,9 @@
+import ArxivClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Digests
+import Intake
 import Mail
 import PaperModel
 import PaperServices
@@ -129,8 +131,10 @@ struct RouteWalkTests {
         let subscriptions = SubscriptionService(
             store: store, transport: RecordingMailTransport(), from: try MailAddress("paperboy@papers.example.org"),
             tokens: try await SubscriptionTokens.load(from: store))
+        // On-demand imports on, answered by a replay that knows no paper (imports are 404s, then 429s).
+        let fetcher = PaperFetcher(store: store, service: ReplayArxivService { _ in ReplayArxivService.emptyFeed })
         let router = try await buildRouter(
-            store: store, search: engine, configuration: configuration, subscriptions: subscriptions)
+            store: store, search: engine, configuration: configuration, subscriptions: subscriptions, fetcher: fetcher)
         let routes = router.routes.map { (path: $0.path.description, method: $0.method) }
         #expect(routes.count > 40, "the walk should see every route; it saw \(routes.count)")
         let csrf = SessionMiddleware.sessionCSRF(session)

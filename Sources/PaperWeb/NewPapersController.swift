@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import PaperModel
+import PaperStore
+
+/// "New on arXiv": `/papers/new?date=YYYY-MM-DD&cat=cs.CL`, the papers first published on a day (the latest day
+/// with papers by default), newest first, filtered by category, each with a one-click submit form for members.
+/// Its feeds are `/feeds/new.{rss,atom,json}` with the same parameters (see `FeedsController`).
+struct NewPapersController: Sendable {
+    let store: any PaperStore
+    let renderer: PageRenderer
+    let site: SiteStatusProvider
+
+    /// Papers read for a day (arXiv announces up to a few thousand a day), and shown on the page.
+    static let dayLimit = 5_000
+    static let pageLimit = 300
+
+    func addRoutes(to router: Router<PaperboyRequestContext>) {
+        router.get("/papers/new", use: page)
+    }
+
+    /// The `date` and `cat` parameters; a malformed one is a 400 page.
+    struct Query: Equatable {
+        var day: Day?
+        var category: String?
+
+        /// The query string of a page or feed address for `day` and this category.
+        func queryString(day: Day?) -> String {
+            var items: [String] = []
+            if let day { items.append("date=\(day)") }
+            if let category { items.append("cat=\(category)") }
+            return items.isEmpty ? "" : "?" + items.joined(separator: "&")
+        }
+    }
+
+    static func isCategory(_ text: String) -> Bool {
+        // arXiv categories: `cs.CL`, `hep-th`, `astro-ph.GA`, `physics.atom-ph`, `q-bio.NC`.
+        guard (1...40).contains(text.count), let first = text.first, first.isASCII, first.isLetter else { return false }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count <= 2 && parts.allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    static func parse(_ request: Request) throws -> Query {
+        let form = FormQuery(request.uri.query ?? "")
+        var query = Query()
+        if let text = form["date"], !text.isEmpty {
+            guard let day = Day(text) else {
+                throw PageError(.badRequest, "Not a date", "\(text.prefix(80).debugDescription) is not a date of the form YYYY-MM-DD.")
+            }
+            query.day = day
+        }
+        if let text = form["cat"], !text.isEmpty {
+            guard isCategory(text) else {
+                throw PageError(.badRequest, "Not a category", "\(text.prefix(80).debugDescription) is not an arXiv category (e.g. cs.CL, hep-th).")
+            }
+            query.category = text
+        }
+        return query
+    }
+
+    struct CardView {
+        var id: String
+        var title: String
+        var authorsShort: String?
+        var teaser: String
+        var categories: [String]
+        var published: String
+        var submittedDay: String?
+    }
+
+    struct CategoryView {
+        var name: String
+        var count: Int
+        var href: String
+        var active: Bool
+    }
+
+    struct PageView {
+        var site: SiteInfo
+        var day: String
+        var dayLabel: String
+        var category: String?
+        var previousHref: String?
+        var previousLabel: String?
+        var nextHref: String?
+        var nextLabel: String?
+        var allHref: String
+        var categories: [CategoryView]
+        var hasCategories: Bool
+        var cards: [CardView]
+        var hasCards: Bool
+        var count: Int
+        var shownCount: Int
+        var truncated: Bool
+        var canSubmit: Bool
+    }
+
+    /// The day a query asks for: its date, or the latest day with papers (today in an empty store).
+    static func day(_ query: Query, store: any PaperStore) async throws -> Day {
+        if let day = query.day { return day }
+        return try await store.latestPublishedDay(onOrBefore: nil) ?? Day(Date())
+    }
+
+    @Sendable func page(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
+        let query = try Self.parse(request)
+        let day = try await Self.day(query, store: store)
+        let all = try await site.cache.value("new \(day)", store: store) {
+            try await store.papersPublished(on: day, category: nil, limit: Self.dayLimit)
+        }
+        let (previous, next) = try await site.cache.value("new around \(day)", store: store) {
+            let around = try await store.neighbouringPublishedDays(of: day)
+            return [around.previous, around.next]
+        }.pair
+        var counts: [String: Int] = [:]
+        for paper in all { for category in Set(paper.categories) { counts[category, default: 0] += 1 } }
+        let chosen = query.category.map { category in all.filter { $0.categories.contains(category) } } ?? all
+        var cards: [CardView] = []
+        for paper in chosen.prefix(Self.pageLimit) {
+            var card = CardView(
+                id: paper.id, title: paper.title, authorsShort: PaperWeb.CardView.shortAuthors(paper.authors),
+                teaser: PaperWeb.CardView.teaser(paper.abstract, limit: 320), categories: paper.categories,
+                published: paper.publishedAt.map(Timestamp.atom) ?? "")
+            if context.viewer != nil { card.submittedDay = try await store.submission(paperID: paper.id)?.day.description }
+            cards.append(card)
+        }
+        var info = try await site.info(context)
+        info.feeds = FeedsController.links("/feeds/new", title: "New on arXiv").map {
+            var link = $0
+            link.href += query.queryString(day: query.day)
+            return link
+        }
+        let categories = counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(30).map {
+            CategoryView(
+                name: $0.key, count: $0.value, href: "/papers/new" + Query(category: $0.key).queryString(day: day),
+                active: $0.key == query.category)
+        }
+        let view = PageView(
+            site: info, day: day.description, dayLabel: DateText.long(day), category: query.category,
+            previousHref: previous.map { "/papers/new" + query.queryString(day: $0) }, previousLabel: previous.map(DateText.short),
+            nextHref: next.map { "/papers/new" + query.queryString(day: $0) }, nextLabel: next.map(DateText.short),
+            allHref: "/papers/new" + Query().queryString(day: day), categories: Array(categories),
+            hasCategories: !categories.isEmpty, cards: cards, hasCards: !cards.isEmpty, count: chosen.count,
+            shownCount: cards.count, truncated: chosen.count > cards.count, canSubmit: context.viewer != nil)
+        return HTML(body: renderer.render("new", view))
+    }
+}
+
+extension Array where Element == Day? {
+    fileprivate var pair: (Day?, Day?) { (self[0], self[1]) }
+}
