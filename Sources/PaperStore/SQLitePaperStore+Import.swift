@@ -39,11 +39,13 @@ extension SQLitePaperStore {
             let deadline = clock.now.advanced(by: timeLimit)
             var submitterIDs: [String: Int64] = [:]
             var applied = 0
+            var titles: Set<String> = []
             for record in records {
-                try Self.apply(record, db, &entry.summary, &submitterIDs)
+                try Self.apply(record, db, &entry.summary, &submitterIDs, &titles)
                 applied += 1
                 if clock.now >= deadline { break }
             }
+            try Self.resolveListingPapers(titles: titles, db)
             entry.recordsApplied += applied
             entry.updatedAt = now
             try Self.saveJournalEntry(entry, db)
