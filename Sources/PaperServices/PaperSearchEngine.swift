@@ -177,6 +177,8 @@ public final class PaperSearchEngine: @unchecked Sendable {
                 if change.isDeletion {
                     if !documents.isEmpty { lexical.upsert(documents); documents.removeAll() }
                     lexical.delete(keys: [change.paper.id])
+                    chunks?.remove(paperID: change.paper.id)
+                    sentences?.remove(paperID: change.paper.id)
                     facts.append((change.paper.id, nil))
                 } else {
                     let d = Self.indexDocument(change.paper)
