@@ -43,7 +43,8 @@ public protocol PaperStore: Sendable {
     /// Ends the import of `file`: removes its journal entry and returns the summary of all its batches (an
     /// empty summary when none was applied).
     func finishImport(file: ImportFileIdentity) async throws -> ImportSummary
-    /// The stored papers among `ids`.
+    /// The stored papers among `ids`, and the listing ids among them that became an arXiv paper (`alias(of:)`):
+    /// import records naming those apply to the arXiv paper.
     func existingPaperIDs(_ ids: [String]) async throws -> Set<String>
 
     // MARK: Harvest state (arXiv intake, SQLitePaperStore+Harvest.swift)

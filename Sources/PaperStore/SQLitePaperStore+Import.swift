@@ -72,6 +72,9 @@ extension SQLitePaperStore {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 found.formUnion(try String.fetchAll(
                     db, sql: "SELECT id FROM paper WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
+                // A listing id that became an arXiv paper: records naming it apply to that paper.
+                found.formUnion(try String.fetchAll(
+                    db, sql: "SELECT local_id FROM paper_alias WHERE local_id IN (\(marks))", arguments: StatementArguments(chunk)))
             }
             return found
         }

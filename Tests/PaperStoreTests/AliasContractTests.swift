@@ -73,6 +73,8 @@ struct AliasContractTests {
         #expect(try await store.paper(id: local.id) == nil)
         #expect(try await store.submission(paperID: "2501.00001")?.day == day)
         #expect(try await store.upvoteCount(paperID: "2501.00001") == 2)
+        // Importers checking submissions see the old id as stored.
+        #expect(try await store.existingPaperIDs([local.id, "2501.00001", "2501.00002"]) == [local.id, "2501.00001"])
     }
 
     @Test(arguments: StoreKind.allCases)
