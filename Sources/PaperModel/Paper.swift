@@ -56,10 +56,20 @@ public enum LocalPaperID {
     public static let prefix = "pb-"
 
     public static func make(title: String) -> String {
-        let normalized = title.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        let digest = SHA256.hash(data: Data(normalized.utf8))
+        let digest = SHA256.hash(data: Data(normalizedTitle(title).utf8))
         let hex = digest.prefix(6).map { String(format: "%02x", $0) }.joined()
         return prefix + hex
+    }
+
+    /// The title as local ids hash it (Unicode lowercased, whitespace runs collapsed to one space, trimmed):
+    /// also how a listing paper is matched with its arXiv record.
+    public static func normalizedTitle(_ title: String) -> String {
+        title.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// An author name normalized the same way, for comparing first authors.
+    public static func normalizedAuthor(_ name: String) -> String {
+        normalizedTitle(name)
     }
 
     public static func isLocal(_ id: String) -> Bool {

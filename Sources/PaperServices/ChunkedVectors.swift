@@ -43,6 +43,12 @@ final class ChunkedVectors: @unchecked Sendable {
         }
     }
 
+    /// Drops a deleted paper's vectors (a listing paper that became an arXiv paper).
+    func remove(paperID: String) {
+        let count = lock.withLock { counts.removeValue(forKey: paperID) ?? 0 }
+        for i in 0..<count { index.remove(key: PaperSearchEngine.chunkKey(paperID, i)) }
+    }
+
     /// The `k` papers nearest to `q` by their best vector.
     func nearest(_ q: [Float], k: Int, allowed: (@Sendable (String) -> Bool)?) throws -> [(String, Float)] {
         var filter: (@Sendable (String) -> Bool)?

@@ -67,12 +67,16 @@ public actor EmbeddingIndexer: Service {
     public func embedNextBatch() async throws -> Int {
         let model = modelKey
         let progress = try await store.embeddingProgress(model: model)
-        let changes = try await store.changes(after: progress, limit: batchSize)
-        guard let last = changes.last else { return 0 }
+        let all = try await store.changes(after: progress, limit: batchSize)
+        guard let last = all.last else { return 0 }
+        // Deleted papers (listing papers that became arXiv papers) have nothing to embed; their vectors went
+        // with them.
+        let seen = all.count
+        let changes = all.filter { !$0.isDeletion }
         let chunks = changes.map { chunking.texts(for: $0.paper) }
         let texts = chunks.flatMap { $0 }
         let embedder = self.embedder
-        let vectors = try await BlockingWork.run { try embedder.embed(texts) }
+        let vectors: [[Float]] = texts.isEmpty ? [] : try await BlockingWork.run { try embedder.embed(texts) }
         var next = 0
         let embeddings = zip(changes, chunks).map { change, paperChunks in
             defer { next += paperChunks.count }
@@ -82,7 +86,7 @@ public actor EmbeddingIndexer: Service {
         if let onBatch {
             onBatch(try await store.embeddingCount(model: model), try await store.paperCount())
         }
-        return changes.count
+        return seen
     }
 
     /// Embeds until caught up; returns the number of papers embedded.

@@ -169,13 +169,27 @@ public final class PaperSearchEngine: @unchecked Sendable {
             let from = lexical.lastAppliedSequence
             let changes = try await store.changes(after: from, limit: batch)
             guard let last = changes.last else { break }
-            let documents = changes.map { Self.indexDocument($0.paper) }
-            lexical.upsert(documents)
+            // Changes apply in order: a run of stored papers is upserted, a deletion (a listing paper that
+            // became an arXiv paper) drops its key.
+            var documents: [IndexDocument] = []
+            var facts: [(key: String, facts: DocumentFilterFacts?)] = []
+            for change in changes {
+                if change.isDeletion {
+                    if !documents.isEmpty { lexical.upsert(documents); documents.removeAll() }
+                    lexical.delete(keys: [change.paper.id])
+                    chunks?.remove(paperID: change.paper.id)
+                    sentences?.remove(paperID: change.paper.id)
+                    facts.append((change.paper.id, nil))
+                } else {
+                    let d = Self.indexDocument(change.paper)
+                    documents.append(d)
+                    facts.append((d.key, DocumentFilterFacts(day: d.day, categories: d.categories, hasCode: d.hasCode)))
+                }
+            }
+            if !documents.isEmpty { lexical.upsert(documents) }
             try lexical.commit(sequence: last.sequence)
             lock.withLock {
-                for d in documents {
-                    metadata[d.key] = DocumentFilterFacts(day: d.day, categories: d.categories, hasCode: d.hasCode)
-                }
+                for (key, value) in facts { metadata[key] = value }
             }
             applied += changes.count
         }
@@ -195,6 +209,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
             guard let last = changes.last else { break }
             lock.withLock {
                 for change in changes {
+                    if change.isDeletion { metadata[change.paper.id] = nil; continue }
                     let d = Self.indexDocument(change.paper)
                     metadata[d.key] = DocumentFilterFacts(day: d.day, categories: d.categories, hasCode: d.hasCode)
                 }

@@ -50,7 +50,8 @@ public protocol PaperStore: Sendable {
     /// Ends the import of `file`: removes its journal entry and returns the summary of all its batches (an
     /// empty summary when none was applied).
     func finishImport(file: ImportFileIdentity) async throws -> ImportSummary
-    /// The stored papers among `ids`.
+    /// The stored papers among `ids`, and the listing ids among them that became an arXiv paper (`alias(of:)`):
+    /// import records naming those apply to the arXiv paper.
     func existingPaperIDs(_ ids: [String]) async throws -> Set<String>
 
     // MARK: Harvest state (arXiv intake, SQLitePaperStore+Harvest.swift)
@@ -69,6 +70,24 @@ public protocol PaperStore: Sendable {
     func recordHarvestError(_ key: HarvestKey, message: String, at date: Date) async throws
     /// When arXiv withdrew the paper (a deleted OAI record), nil when it did not.
     func withdrawal(paperID: String) async throws -> Date?
+
+    // MARK: Listing papers resolved to arXiv (SQLitePaperStore+Alias.swift)
+    // Storing an arXiv paper (upsert, batched import, harvest page) whose normalized title is that of exactly one
+    // listing paper (`pb-` id; and the same first author when the listing paper has authors), and no other
+    // arXiv paper's, turns the listing paper into it in the same transaction: submission, upvotes, comments,
+    // collection items and claims move to the arXiv id, the listing paper is deleted (a `.deleted` change) and
+    // its id becomes an alias. Several matches move nothing and are recorded as ambiguous.
+
+    /// The arXiv id a listing paper's id became, nil when it did not.
+    func alias(of id: String) async throws -> String?
+    /// Listing papers matched with several papers, for curators.
+    func ambiguousResolutions() async throws -> [AmbiguousResolution]
+    /// Listing papers (`pb-` ids) still stored, i.e. not resolved, by id.
+    func localPapers() async throws -> [Paper]
+    /// Turns the listing paper `localID` into the stored arXiv paper `arxivID` (a curator's or `paperboy
+    /// resolve`'s decision). `paperNotFound` when either is missing, `invalidInput` when `localID` is not a
+    /// local id or `arxivID` is one.
+    func resolveLocalPaper(localID: String, arxivID: String) async throws
 
     // MARK: Backups
     /// Writes a consistent copy of the whole store (a snapshot of one moment, taken while others keep
@@ -254,12 +273,42 @@ public struct StoreStatus: Sendable, Equatable {
 
 /// One change to a paper, numbered by the store's monotonically increasing change sequence.
 public struct PaperChange: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The paper was inserted or updated; `paper` is the stored record.
+        case stored
+        /// The paper was removed (a listing paper that became an arXiv paper): derived indexes drop `paper.id`.
+        /// `paper` carries only the id and title.
+        case deleted
+    }
+
     public var sequence: Int64
     public var paper: Paper
+    public var kind: Kind
 
-    public init(sequence: Int64, paper: Paper) {
+    public init(sequence: Int64, paper: Paper, kind: Kind = .stored) {
         self.sequence = sequence
         self.paper = paper
+        self.kind = kind
+    }
+
+    public var isDeletion: Bool { kind == .deleted }
+}
+
+/// A listing paper whose title matches several papers (or whose arXiv title is shared by several listing
+/// papers): nothing was moved, a curator decides (`resolveLocalPaper(localID:arxivID:)`).
+public struct AmbiguousResolution: Sendable, Equatable {
+    public var localID: String
+    public var localTitle: String
+    public var arxivID: String
+    public var arxivTitle: String
+    public var recordedAt: Date
+
+    public init(localID: String, localTitle: String, arxivID: String, arxivTitle: String, recordedAt: Date) {
+        self.localID = localID
+        self.localTitle = localTitle
+        self.arxivID = arxivID
+        self.arxivTitle = arxivTitle
+        self.recordedAt = recordedAt
     }
 }
 

@@ -23,7 +23,9 @@ extension SQLitePaperStore {
     public func applyHarvestPage(papers: [Paper], withdrawn: [String], state: HarvestState) async throws -> ImportSummary {
         try await write { db in
             var summary = ImportSummary()
-            for paper in papers { try Self.upsert(paper, db, &summary) }
+            var titles: Set<String> = []
+            for paper in papers { try Self.upsert(paper, db, &summary, &titles) }
+            try Self.resolveListingPapers(titles: titles, db)
             let now = state.lastSuccessAt ?? Date()
             for id in withdrawn {
                 try db.execute(

@@ -39,11 +39,13 @@ extension SQLitePaperStore {
             let deadline = clock.now.advanced(by: timeLimit)
             var submitterIDs: [String: Int64] = [:]
             var applied = 0
+            var titles: Set<String> = []
             for record in records {
-                try Self.apply(record, db, &entry.summary, &submitterIDs)
+                try Self.apply(record, db, &entry.summary, &submitterIDs, &titles)
                 applied += 1
                 if clock.now >= deadline { break }
             }
+            try Self.resolveListingPapers(titles: titles, db)
             entry.recordsApplied += applied
             entry.updatedAt = now
             try Self.saveJournalEntry(entry, db)
@@ -70,6 +72,9 @@ extension SQLitePaperStore {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 found.formUnion(try String.fetchAll(
                     db, sql: "SELECT id FROM paper WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
+                // A listing id that became an arXiv paper: records naming it apply to that paper.
+                found.formUnion(try String.fetchAll(
+                    db, sql: "SELECT local_id FROM paper_alias WHERE local_id IN (\(marks))", arguments: StatementArguments(chunk)))
             }
             return found
         }

@@ -154,7 +154,9 @@ public struct SQLitePaperStore: PaperStore {
     public func upsert(_ papers: [Paper]) async throws -> ImportSummary {
         try await write { db in
             var summary = ImportSummary()
-            for paper in papers { try Self.upsert(paper, db, &summary) }
+            var titles: Set<String> = []
+            for paper in papers { try Self.upsert(paper, db, &summary, &titles) }
+            try Self.resolveListingPapers(titles: titles, db)
             return summary
         }
     }
@@ -163,21 +165,25 @@ public struct SQLitePaperStore: PaperStore {
         try await write { db in
             var summary = ImportSummary()
             var submitterIDs: [String: Int64] = [:]
+            var titles: Set<String> = []
             while let record = try source.next() {
-                try Self.apply(record, db, &summary, &submitterIDs)
+                try Self.apply(record, db, &summary, &submitterIDs, &titles)
             }
+            try Self.resolveListingPapers(titles: titles, db)
             return summary
         }
     }
 
     /// Applies one import record; `submitterIDs` caches the accounts submissions are made by.
     static func apply(
-        _ record: ImportRecord, _ db: Database, _ summary: inout ImportSummary, _ submitterIDs: inout [String: Int64]
+        _ record: ImportRecord, _ db: Database, _ summary: inout ImportSummary, _ submitterIDs: inout [String: Int64],
+        _ titles: inout Set<String>
     ) throws {
         switch record {
         case .paper(let paper):
-            try upsert(paper, db, &summary)
-        case .dailySubmission(let paperID, let day, let submitter):
+            try upsert(paper, db, &summary, &titles)
+        case .dailySubmission(let submittedID, let day, let submitter):
+            let paperID = try aliasTarget(submittedID, db) ?? submittedID
             guard try paperExists(paperID, db) else {
                 throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
             }
@@ -200,10 +206,22 @@ public struct SQLitePaperStore: PaperStore {
 
     public func changes(after sequence: Int64, limit: Int) async throws -> [PaperChange] {
         try await read { db in
-            try Row.fetchAll(
+            let limit = max(0, limit)
+            let stored = try Row.fetchAll(
                 db, sql: "SELECT * FROM paper WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
-                arguments: [sequence, max(0, limit)]
+                arguments: [sequence, limit]
             ).map { PaperChange(sequence: $0["change_seq"], paper: try Self.paper(from: $0)) }
+            // Deleted papers (listing papers that became arXiv papers) have their own rows in the sequence.
+            let deleted = try Row.fetchAll(
+                db, sql: "SELECT paper_id, title, change_seq FROM paper_deletion WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
+                arguments: [sequence, limit]
+            ).map {
+                PaperChange(
+                    sequence: $0["change_seq"], paper: Paper(id: $0["paper_id"], title: $0["title"], abstract: ""),
+                    kind: .deleted)
+            }
+            if deleted.isEmpty { return stored }
+            return Array((stored + deleted).sorted { $0.sequence < $1.sequence }.prefix(limit))
         }
     }
 
@@ -600,14 +618,21 @@ public struct SQLitePaperStore: PaperStore {
         }
     }
 
-    static func upsert(_ paper: Paper, _ db: Database, _ summary: inout ImportSummary) throws {
+    /// Inserts or updates one paper; the normalized titles of papers written are added to `stored`, whose
+    /// listing papers the caller resolves (`resolveListingPapers`) once the write's records are in.
+    static func upsert(_ paper: Paper, _ db: Database, _ summary: inout ImportSummary, _ stored: inout Set<String>) throws {
         guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw StoreError(.invalidInput, "paper \(paper.id.debugDescription) has no title")
         }
+        // A listing paper that became an arXiv paper stays that paper: importing the listing again changes nothing.
+        if LocalPaperID.isLocal(paper.id), try aliasTarget(paper.id, db) != nil {
+            summary.unchanged += 1
+            return
+        }
         // Cached statements: an import runs these once per record.
         if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM paper WHERE id = ?"), arguments: [paper.id]) {
-            let stored = try Self.paper(from: existing)
-            if stored.version > paper.version || stored == paper {
+            let current = try Self.paper(from: existing)
+            if current.version > paper.version || current == paper {
                 summary.unchanged += 1
                 return
             }
@@ -616,21 +641,23 @@ public struct SQLitePaperStore: PaperStore {
                 sql: """
                     UPDATE paper SET version = ?, title = ?, abstract = ?, authors = ?, categories = ?,
                       primary_category = ?, published_at = ?, updated_at = ?, comments = ?, journal_ref = ?, doi = ?,
-                      links = ?, change_seq = ?
+                      links = ?, change_seq = ?, title_key = ?
                     WHERE id = ?
                     """
-            ).execute(arguments: columnValues(paper) + [sequence, paper.id])
+            ).execute(arguments: columnValues(paper) + [sequence, LocalPaperID.normalizedTitle(paper.title), paper.id])
             summary.updated += 1
+            stored.insert(LocalPaperID.normalizedTitle(paper.title))
         } else {
             let sequence = try nextSequence(db)
             try db.cachedStatement(
                 sql: """
                     INSERT INTO paper (version, title, abstract, authors, categories, primary_category, published_at,
-                      updated_at, comments, journal_ref, doi, links, change_seq, id, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      updated_at, comments, journal_ref, doi, links, change_seq, id, created_at, title_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: columnValues(paper) + [sequence, paper.id, Date()])
+            ).execute(arguments: columnValues(paper) + [sequence, paper.id, Date(), LocalPaperID.normalizedTitle(paper.title)])
             summary.inserted += 1
+            stored.insert(LocalPaperID.normalizedTitle(paper.title))
         }
     }
 

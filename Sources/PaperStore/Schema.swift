@@ -1,4 +1,5 @@
 import GRDB
+import PaperModel
 
 extension SQLitePaperStore {
     /// The newest migration: what `status().schemaVersion` says once a store is open.
@@ -252,6 +253,42 @@ extension SQLitePaperStore {
         migrator.registerMigration("v10-published-index") { db in
             // "New on arXiv": the papers first published on a day, and the neighbouring days.
             try db.execute(sql: "CREATE INDEX paper_published_at ON paper (published_at)")
+        }
+        migrator.registerMigration("v11-paper-alias") { db in
+            // Listing papers (local `pb-` ids) resolved to their arXiv record: the paper's normalized title
+            // (`LocalPaperID.normalizedTitle`) to find matches, the aliases old ids answer to, the matches
+            // curators decide, and deleted papers in the change sequence, so derived indexes drop them.
+            try db.execute(sql: """
+                ALTER TABLE paper ADD COLUMN title_key TEXT;
+
+                CREATE TABLE paper_alias (
+                  local_id TEXT PRIMARY KEY NOT NULL,
+                  paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  created_at DATETIME NOT NULL
+                );
+                CREATE INDEX paper_alias_paper ON paper_alias(paper_id);
+
+                CREATE TABLE paper_resolution_conflict (
+                  local_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  arxiv_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  recorded_at DATETIME NOT NULL,
+                  PRIMARY KEY (local_id, arxiv_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX paper_resolution_conflict_arxiv ON paper_resolution_conflict(arxiv_id);
+
+                CREATE TABLE paper_deletion (
+                  paper_id TEXT PRIMARY KEY NOT NULL,
+                  title TEXT NOT NULL,
+                  change_seq INTEGER NOT NULL UNIQUE,
+                  deleted_at DATETIME NOT NULL
+                );
+                """)
+            let rows = try Row.fetchAll(db, sql: "SELECT id, title FROM paper")
+            let update = try db.makeStatement(sql: "UPDATE paper SET title_key = ? WHERE id = ?")
+            for row in rows {
+                try update.execute(arguments: [LocalPaperID.normalizedTitle(row["title"]), row["id"] as String])
+            }
+            try db.execute(sql: "CREATE INDEX paper_title_key ON paper(title_key)")
         }
         return migrator
     }()

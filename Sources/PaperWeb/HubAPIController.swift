@@ -304,6 +304,10 @@ struct HubAPIController: Sendable {
     /// `GET /api/papers/{id}`: 404 `{"error"}` for an unknown or malformed id.
     @Sendable func paperInfo(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         guard let id = Self.paperID(context), let paper = try await store.paper(id: id) else {
+            // A listing paper that became an arXiv paper: its old address moves permanently.
+            if let id = Self.paperID(context), LocalPaperID.isLocal(id), let target = try await store.alias(of: id) {
+                return Response(status: .movedPermanently, headers: [.location: "/api/papers/\(target)"])
+            }
             let raw = context.parameters.get("id") ?? ""
             throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
         }

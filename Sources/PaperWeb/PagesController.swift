@@ -222,11 +222,18 @@ struct PagesController: Sendable {
         }
         // `/papers/{id}.md` and `Accept: text/markdown` ask for the Markdown version.
         var markdown = request.headers[.accept].map { $0.contains("text/markdown") } ?? false
-        if raw.hasSuffix(".md") {
+        let markdownSuffix = raw.hasSuffix(".md")
+        if markdownSuffix {
             raw.removeLast(3)
             markdown = true
         }
         guard let id = PaperIdentifier.canonical(raw), let paper = try await store.paper(id: id) else {
+            // A listing paper that became an arXiv paper: its old address moves permanently.
+            if let id = PaperIdentifier.canonical(raw), LocalPaperID.isLocal(id), let target = try await store.alias(of: id) {
+                return Response(
+                    status: .movedPermanently,
+                    headers: [.location: "/papers/\(target)\(markdownSuffix ? ".md" : "")", .vary: "Accept"])
+            }
             if markdown {
                 throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
             }

@@ -103,6 +103,9 @@ struct SubmitController: Sendable {
         var site: SiteInfo
         var claims: [AuthorClaim]
         var hasClaims: Bool
+        /// Listing papers whose title matches several papers: nothing was moved.
+        var ambiguous: [AmbiguousResolution]
+        var hasAmbiguous: Bool
     }
 
     @Sendable func curate(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -110,7 +113,10 @@ struct SubmitController: Sendable {
             throw PageError(.forbidden, "Curators only", "This page is for curators and admins.")
         }
         let claims = try await store.pendingClaims()
-        return HTML(body: renderer.render("curate", CurateView(site: try await site.info(context), claims: claims, hasClaims: !claims.isEmpty)))
+        let ambiguous = try await store.ambiguousResolutions()
+        return HTML(body: renderer.render("curate", CurateView(
+            site: try await site.info(context), claims: claims, hasClaims: !claims.isEmpty, ambiguous: ambiguous,
+            hasAmbiguous: !ambiguous.isEmpty)))
     }
 
     struct ProfileView {
