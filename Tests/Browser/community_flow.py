@@ -7,7 +7,7 @@ tab show the paper. Saves a screenshot of the daily page. Prints 'N passed, N fa
 
 Usage: community_flow.py PAPERBOY_BINARY OUTPUT_DIR
 """
-import datetime, gzip, json, os, socket, subprocess, sys, tempfile, time, urllib.request
+import datetime, gzip, http.server, json, os, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -31,13 +31,48 @@ with gzip.open(os.path.join(data, "arxiv-cs-2026-05.jsonl.gz"), "rt") as f:
             break
 title = " ".join(paper["title"].split())
 
+# A fake arXiv query API on loopback that knows one paper the store does not (made up here, so the test needs
+# nothing from ../shared): the member imports it from its page and submits it.
+FAKE_ID = "2611.04242"
+FAKE_TITLE = "Bounded Batches Keep Writers Moving"
+FAKE_ATOM = f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">
+<title>arXiv Query</title><id>http://arxiv.org/api/x</id><updated>2026-11-30T00:00:00-05:00</updated>
+<opensearch:totalResults>1</opensearch:totalResults><opensearch:startIndex>0</opensearch:startIndex><opensearch:itemsPerPage>1</opensearch:itemsPerPage>
+<entry><id>http://arxiv.org/abs/{FAKE_ID}v1</id><updated>2026-11-28T10:00:00Z</updated><published>2026-11-28T10:00:00Z</published>
+<title>{FAKE_TITLE}</title><summary>We apply imports in short transactions so that web writes never wait long.</summary>
+<author><name>Ada Lovelace</name></author><author><name>Grace Hopper</name></author>
+<link href="http://arxiv.org/abs/{FAKE_ID}v1" rel="alternate" type="text/html"/>
+<link title="pdf" href="http://arxiv.org/pdf/{FAKE_ID}v1" rel="related" type="application/pdf"/>
+<arxiv:primary_category term="cs.DB" scheme="http://arxiv.org/schemas/atom"/><category term="cs.DB" scheme="http://arxiv.org/schemas/atom"/>
+</entry></feed>"""
+EMPTY_ATOM = FAKE_ATOM.split("<entry>")[0].replace("<opensearch:totalResults>1", "<opensearch:totalResults>0") + "</feed>"
+
+
+class FakeArxiv(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (FAKE_ATOM if FAKE_ID in self.path else EMPTY_ATOM).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/atom+xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+fake_arxiv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeArxiv)
+threading.Thread(target=fake_arxiv.serve_forever, daemon=True).start()
+
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
 base = f"http://127.0.0.1:{port}"
 data_dir = tempfile.mkdtemp(prefix="paperboy-browser-")
 server = subprocess.Popen(
-    [binary, "serve", "--port", str(port), "--data-dir", data_dir, "--model", "/nonexistent-model"],
+    [binary, "serve", "--port", str(port), "--data-dir", data_dir, "--model", "/nonexistent-model", "--arxiv-imports",
+     "--api-url", f"http://127.0.0.1:{fake_arxiv.server_port}/api/query", "--arxiv-delay", "0"],
     stdout=subprocess.DEVNULL, stderr=open(os.path.join(out_dir, "server.log"), "w"))
 
 passed, failed = 0, 0
@@ -112,6 +147,19 @@ try:
     alice.find_element(By.LINK_TEXT, "Weekly").click()
     check("weekly tab shows the paper", title in alice.page_source)
 
+    # A paper only arXiv knows: its page offers the import; the member imports it and submits it to today's feed.
+    alice.get(base + "/papers/" + FAKE_ID)
+    check("a missing arXiv paper offers an import", "is not in Paperboy yet" in alice.page_source)
+    alice.find_element(By.XPATH, "//button[normalize-space()='Import from arXiv']").click()
+    WebDriverWait(alice, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    check("the imported paper's page shows its title, authors and PDF link",
+          FAKE_TITLE in alice.page_source and "Grace Hopper" in alice.page_source and f"/pdf/{FAKE_ID}" in alice.page_source)
+    alice.get(base + "/submit")
+    alice.find_element(By.NAME, "paper").send_keys(FAKE_ID)
+    alice.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    WebDriverWait(alice, 20).until(EC.url_contains("/papers/date/" + today))
+    check("the imported paper is on today's feed", FAKE_TITLE in alice.page_source)
+
     alice.get(base + "/papers/date/" + today)
     alice.save_screenshot(os.path.join(out_dir, "daily.png"))
     check("screenshot saved", os.path.getsize(os.path.join(out_dir, "daily.png")) > 10_000)
@@ -129,6 +177,7 @@ except Exception as error:
 finally:
     server.terminate()
     status = server.wait(timeout=20)
+    fake_arxiv.shutdown()
 check("serve stops with status 0 on SIGTERM", status == 0)
 
 print(f"{passed} passed, {failed} failed")
