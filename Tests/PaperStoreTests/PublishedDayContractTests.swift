@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PaperModel
 import PaperStore
 import Testing
@@ -44,7 +45,11 @@ struct PublishedDayContractTests {
     }
 
     @Test func theSchemaHasThePublishedIndex() async throws {
-        let store = try SQLitePaperStore.inMemory()
-        #expect(try await store.status().schemaVersion == "v10-published-index")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-published-\(UUID().uuidString)")
+        _ = try SQLitePaperStore.open(directory: directory)
+        let indexes = try await DatabaseQueue(path: directory.appendingPathComponent("paperboy.sqlite").path).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'paper'")
+        }
+        #expect(indexes.contains("paper_published_at"), "\(indexes)")
     }
 }
