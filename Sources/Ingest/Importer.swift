@@ -31,9 +31,9 @@ public struct ImportOptions: Sendable {
     /// write lock is never held for long while `paperboy serve` uses the same store.
     public var batchTimeLimit: Duration = .milliseconds(100)
     /// The pause after each write transaction, in which other writers (the web app) take the lock: this share of
-    /// the transaction's duration, and at least `minimumPause`. Writers waiting on SQLite's busy handler retry
-    /// every few to 100 ms, so the lock must be free for a good part of the time for them to get in soon.
-    public var pauseRatio = 1.0
+    /// the transaction's duration, and at least `minimumPause`. (Writers of a `SQLitePaperStore` retry a held
+    /// lock every 2 ms; other SQLite clients may back off to 100 ms and need longer pauses.)
+    public var pauseRatio = 0.25
     public var minimumPause: Duration = .milliseconds(5)
     /// The checking pass keeps the records it parsed for the applying pass while they take about this much
     /// memory (parsing is most of an import's work); a larger file is parsed again instead.

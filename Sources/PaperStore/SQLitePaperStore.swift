@@ -48,8 +48,16 @@ public struct SQLitePaperStore: PaperStore {
     static func configuration(busyTimeout: TimeInterval = 10) -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
-        // Concurrent writers (CLI import while serving) wait instead of failing at once.
-        config.busyMode = .timeout(busyTimeout)
+        // Concurrent writers (CLI import while serving) wait instead of failing at once. They try again every
+        // 2 ms, where SQLite's own busy handler backs off to 100 ms: a batched import leaves the lock free for
+        // short moments only, and a writer that sleeps through them waits far longer than it needs to.
+        let interval: UInt32 = 2_000  // microseconds
+        let attempts = Int((busyTimeout * 1_000_000 / Double(interval)).rounded(.up))
+        config.busyMode = .callback { tries in
+            guard tries < attempts else { return false }
+            usleep(interval)
+            return true
+        }
         return config
     }
 

@@ -8,6 +8,7 @@ import Testing
 struct BackupCommandTests {
     @Test func backsUpAConsistentCopyWhileWritesGoOnAndNeverOverwrites() async throws {
         let work = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
         let data = work.appendingPathComponent("data")
         let ids = (1...2_000).map { String(format: "2401.%05d", $0) }
         let file = work.appendingPathComponent("papers.jsonl")

@@ -22,6 +22,7 @@ struct ImportConcurrencyTests {
 
     @Test func writesThroughTheAPIAndTheWebSucceedDuringALargeImport() async throws {
         let work = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }  // runs last, after the server stopped
         let data = work.appendingPathComponent("data").path
         // Papers to upvote and comment on, imported before the server starts.
         let ids = (1...20).map { String(format: "2401.%05d", $0) }
@@ -137,6 +138,7 @@ struct ImportConcurrencyTests {
 
     @Test func anImportKilledPartWayIsFinishedByRunningItAgain() async throws {
         let work = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
         // The first 20,000 records of the file, to keep this quick.
         let subset = work.appendingPathComponent("recent-20k.jsonl")
         let shell = Process()
