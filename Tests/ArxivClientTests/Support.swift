@@ -134,14 +134,16 @@ func withFakeServer<T>(
 /// A live client against `server` with test-sized politeness.
 func makeClient(
     _ server: FakeArxivServer, delay: Double = 0, maxAttempts: Int = 4, initialBackoff: Double = 1, maxBackoff: Double = 3,
-    readTimeout: Double = 20, clock: any ArxivClock = ManualClock()
+    readTimeout: Double = 120, clock: any ArxivClock = ManualClock()
 ) -> LiveArxivService {
     LiveArxivService(
         configuration: ArxivClientConfiguration(
             oaiBaseURL: server.baseURL + "/oai", queryBaseURL: server.baseURL + "/api/query", contact: "ops@paperboy.test",
             politeness: PolitenessPolicy(
                 delay: delay, maxAttempts: maxAttempts, initialBackoff: initialBackoff, maxBackoff: maxBackoff),
-            connectTimeout: 2, readTimeout: readTimeout, requestTimeout: 30),
+            // Generous unless a test is about timeouts: the whole suite runs in parallel on 2 cores, and a
+            // timeout that fires under load is a retry that the request counts of the tests do not expect.
+            connectTimeout: 30, readTimeout: readTimeout, requestTimeout: max(300, readTimeout * 2)),
         clock: clock)
 }
 
