@@ -108,9 +108,10 @@ public struct Harvester: Sendable {
             do {
                 page = try await service.listRecords(request)
             } catch OAIError.badResumptionToken(let message) where restarts < Self.maxRestarts {
-                // Tokens expire (and a server may forget them): start the list over from the last safe point.
+                // Tokens expire (and a server may forget them): start the list over from where it began (a
+                // backfill's start may lie before the last harvested datestamp; records seen again change nothing).
                 restarts += 1
-                let from = state.lastDatestamp ?? state.harvestFrom
+                let from = state.harvestFrom ?? state.lastDatestamp
                 logger.warning("resumption token rejected; restarting the list", metadata: [
                     "from": "\(from?.description ?? "the beginning")", "reason": "\(message)",
                 ])

@@ -133,10 +133,10 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     }
 
     /// ISO weekday: Monday 1 ... Sunday 7.
-    public var isoWeekday: Int {
-        let z = daysSinceEpoch  // 1970-01-01 was a Thursday
-        return ((z % 7) + 7 + 3) % 7 + 1
-    }
+    public var isoWeekday: Int { Day.isoWeekday(daysSinceEpoch: daysSinceEpoch) }
+
+    /// ISO weekday of any day count since 1970-01-01 (a Thursday).
+    public static func isoWeekday(daysSinceEpoch z: Int) -> Int { ((z % 7) + 7 + 3) % 7 + 1 }
 
     public var description: String {
         String(decoding: Day.digits(year, 4) + [UInt8(ascii: "-")] + Day.digits(month, 2) + [UInt8(ascii: "-")]

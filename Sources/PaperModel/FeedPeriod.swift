@@ -19,10 +19,9 @@ public struct FeedPeriod: Equatable, Sendable {
     /// The Monday of ISO week 1 of `year`: the week with the year's first Thursday (the one holding January 4).
     static func mondayOfWeekOne(_ year: Int) -> Int {
         let january4 = Day.civilDays(year: year, month: 1, day: 4)  // year 10000 too: it ends 9999's last week
-        return january4 - (isoWeekday(january4) - 1)
+        return january4 - (Day.isoWeekday(daysSinceEpoch: january4) - 1)
     }
 
-    static func isoWeekday(_ daysSinceEpoch: Int) -> Int { ((daysSinceEpoch % 7) + 7 + 3) % 7 + 1 }
 
     /// ISO weeks in `year`: 52 or 53.
     public static func weeksIn(year: Int) -> Int { (mondayOfWeekOne(year + 1) - mondayOfWeekOne(year)) / 7 }

@@ -103,7 +103,7 @@ public struct SQLitePaperStore: PaperStore {
         guard limit > 0 else { return [] }
         return try await read { db in
             var sql = "SELECT * FROM paper WHERE published_at >= ? AND published_at < ?"
-            var arguments: StatementArguments = [day.startDate, day.adding(days: 1).startDate]
+            var arguments: StatementArguments = [day.startDate, Self.endOf(day)]
             if let category {
                 sql += " AND EXISTS (SELECT 1 FROM json_each(paper.categories) WHERE json_each.value = ?)"
                 arguments += [category]
@@ -120,7 +120,7 @@ public struct SQLitePaperStore: PaperStore {
             if let day {
                 latest = try Date.fetchOne(
                     db, sql: "SELECT MAX(published_at) FROM paper WHERE published_at < ?",
-                    arguments: [day.adding(days: 1).startDate])
+                    arguments: [Self.endOf(day)])
             } else {
                 latest = try Date.fetchOne(db, sql: "SELECT MAX(published_at) FROM paper")
             }
@@ -133,7 +133,7 @@ public struct SQLitePaperStore: PaperStore {
             let previous = try Date.fetchOne(
                 db, sql: "SELECT MAX(published_at) FROM paper WHERE published_at < ?", arguments: [day.startDate])
             let next = try Date.fetchOne(
-                db, sql: "SELECT MIN(published_at) FROM paper WHERE published_at >= ?", arguments: [day.adding(days: 1).startDate])
+                db, sql: "SELECT MIN(published_at) FROM paper WHERE published_at >= ?", arguments: [Self.endOf(day)])
             return (previous.map(Day.init), next.map(Day.init))
         }
     }
@@ -718,4 +718,11 @@ final class WriteCounter: @unchecked Sendable {
         count += 1
         lock.unlock()
     }
+
+}
+
+extension SQLitePaperStore {
+    /// Midnight after `day`: the exclusive upper bound of its instants (also for 9999-12-31, where
+    /// `Day.adding(days:)` saturates).
+    static func endOf(_ day: Day) -> Date { Date(timeIntervalSince1970: Double(day.daysSinceEpoch + 1) * 86_400) }
 }

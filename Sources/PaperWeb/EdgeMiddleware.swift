@@ -16,7 +16,12 @@ struct EdgeMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
-        if let canonical = Self.canonicalPath(request.uri.path) {
+        if request.uri.path.contains("\\") {
+            // Browsers read a backslash as `/`: a path with one is never redirected (`/\\evil/./` would
+            // become `//evil/`, another origin) and names nothing here.
+            response = Self.plain(.badRequest, api: APIEdgeMiddleware.isAPI(request.uri.path), code: .invalidParameter,
+                                  retryAfter: nil, "A path may not contain a backslash.")
+        } else if let canonical = Self.canonicalPath(request.uri.path) {
             let query = request.uri.query.map { "?" + $0 } ?? ""
             response = Response(
                 status: .permanentRedirect, headers: [.location: canonical + query, .contentType: "text/plain; charset=utf-8"],
@@ -111,12 +116,16 @@ enum SecurityHeaders {
         "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
+    static let xFrameOptions = HTTPFields.Element.Name("X-Frame-Options")!
+    static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
+    static let crossOriginOpenerPolicy = HTTPFields.Element.Name("Cross-Origin-Opener-Policy")!
+
     static func apply(to headers: inout HTTPFields) {
         headers[.contentSecurityPolicy] = contentSecurityPolicy
         headers[.xContentTypeOptions] = "nosniff"
-        headers[.init("X-Frame-Options")!] = "DENY"
-        headers[.init("Referrer-Policy")!] = "strict-origin-when-cross-origin"
-        headers[.init("Cross-Origin-Opener-Policy")!] = "same-origin"
+        headers[xFrameOptions] = "DENY"
+        headers[referrerPolicy] = "strict-origin-when-cross-origin"
+        headers[crossOriginOpenerPolicy] = "same-origin"
     }
 }
 

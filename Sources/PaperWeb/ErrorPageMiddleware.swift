@@ -32,7 +32,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
                     .serviceUnavailable, "Busy for a moment",
                     "Paperboy is busy writing; nothing was changed. Try again in a few seconds.")
             case let store as StoreError where store.http != nil:
-                (status, heading, message) = (store.http!.status, store.http!.status.reasonPhrase, store.message.prefix(1).uppercased() + store.message.dropFirst() + ".")
+                let answer = store.http?.status ?? .badRequest
+                (status, heading, message) = (answer, answer.reasonPhrase, store.message.prefix(1).uppercased() + store.message.dropFirst() + ".")
             default:
                 context.logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
                 (status, heading, message) = (.internalServerError, "Something went wrong", "The error was logged.")
@@ -42,7 +43,10 @@ struct ErrorPageMiddleware: RouterMiddleware {
                 "site": info, "status": Int(status.code), "heading": heading, "message": message,
             ]
             var response = try HTML(status: status, body: renderer.render("error", view)).response(from: request, context: context)
-            if status == .serviceUnavailable { response.headers[.retryAfter] = String(EdgeMiddleware.busyRetryAfter) }
+            // A busy store frees up within seconds; anything else unavailable (arXiv, for an import) takes longer.
+            if status == .serviceUnavailable {
+                response.headers[.retryAfter] = (error as? StoreError)?.code == .busy ? String(EdgeMiddleware.busyRetryAfter) : "60"
+            }
             return response
         }
     }

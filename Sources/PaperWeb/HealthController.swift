@@ -94,8 +94,10 @@ struct MetricsController: Sendable {
     let fromAnyAddress: Bool
 
     func addRoutes(to router: Router<PaperboyRequestContext>) {
-        router.get("/metrics") { _, context in
-            guard fromAnyAddress || Self.isLoopback(context.remoteAddress) else {
+        router.get("/metrics") { request, context in
+            // A request a local reverse proxy forwarded comes from loopback too: it is not from this machine.
+            let forwarded = request.headers[.init("X-Forwarded-For")!] != nil || request.headers[.init("Forwarded")!] != nil
+            guard fromAnyAddress || (Self.isLoopback(context.remoteAddress) && !forwarded) else {
                 throw PageError(.forbidden, "Not allowed", "Metrics are served to this machine only.")
             }
             return Response(

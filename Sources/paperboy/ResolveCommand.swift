@@ -23,8 +23,8 @@ struct ResolveCommand: AsyncParsableCommand {
     func run() async throws {
         _ = storeOptions.makeLogger("paperboy.resolve")
         let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
-        let service = arxiv.makeService()
         let papers = try await store.localPapers()
+        let service = arxiv.makeService()
         let bar = ProgressBar(label: "resolve", unit: .count)
         var resolved = 0, unmatched = 0, ambiguous = 0, failed = 0
         for (index, local) in papers.enumerated() {

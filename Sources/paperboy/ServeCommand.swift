@@ -91,6 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard harvestSchedule != nil else {
             throw ValidationError("--harvest-time must be HH:MM and --harvest-time-zone a known zone, got \(harvestTime) \(harvestTimeZone)")
         }
+        for set in harvestSets where set.isEmpty || set.contains(where: { $0.isWhitespace }) {
+            throw ValidationError("--harvest-set must be an OAI set such as cs or physics:hep-th, got \(set.debugDescription)")
+        }
         guard arxivDelay >= 0, arxivDelay <= 3600 else { throw ValidationError("--arxiv-delay must be 0 to 3600 seconds") }
         for url in [oaiURL, apiURL] {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
@@ -166,13 +169,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         configuration.metricsText = metricsText
         configuration.metricsFromAnyAddress = metricsFromAnyAddress
-        let app = try await buildApplication(
-            store: store, search: engine, configuration: configuration, logger: logger, subscriptions: digests.subscriptions,
-            fetcher: imports.map { PaperFetcher(store: store, service: $0) })
-        services.insert(app, at: 0)
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
+            let app = try await buildApplication(
+                store: store, search: engine, configuration: configuration, logger: logger,
+                subscriptions: digests.subscriptions, fetcher: imports.map { PaperFetcher(store: store, service: $0) })
+            services.insert(app, at: 0)
+            let group = ServiceGroup(
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
             try? await arxiv.shutdown()
