@@ -60,7 +60,7 @@ public struct HarvestReport: Sendable {
 /// Each page is applied in one store transaction together with the harvest's new state (the next page's
 /// resumption token, the latest datestamp seen), so a harvest killed between pages continues where it was,
 /// and one killed inside a page re-asks for that page; re-applied records change nothing. A rejected
-/// (expired) resumption token restarts the list from the last fully harvested datestamp.
+/// (expired) resumption token restarts the list from where it began.
 public struct Harvester: Sendable {
     public let store: any PaperStore
     public let service: any ArxivService
