@@ -145,13 +145,18 @@ try:
     alice.get(base + "/papers/trending")
     check("trending shows the paper first", alice.find_elements(By.CSS_SELECTOR, ".card-title a")[0].text.startswith(title[:40]))
     alice.find_element(By.LINK_TEXT, "Weekly").click()
+    WebDriverWait(alice, 20).until(EC.url_contains("/papers/week/"))
     check("weekly tab shows the paper", title in alice.page_source)
 
     # A paper only arXiv knows: its page offers the import; the member imports it and submits it to today's feed.
     alice.get(base + "/papers/" + FAKE_ID)
     check("a missing arXiv paper offers an import", "is not in Paperboy yet" in alice.page_source)
-    alice.find_element(By.XPATH, "//button[normalize-space()='Import from arXiv']").click()
-    WebDriverWait(alice, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    # The import answers with a redirect to the same URL, so wait for the old page to go and the new one to show
+    # the title (a wait for any <h1> would be satisfied by the page being left).
+    import_button = alice.find_element(By.XPATH, "//button[normalize-space()='Import from arXiv']")
+    import_button.click()
+    WebDriverWait(alice, 30).until(EC.staleness_of(import_button))
+    WebDriverWait(alice, 30).until(lambda d: FAKE_TITLE in d.page_source)
     check("the imported paper's page shows its title, authors and PDF link",
           FAKE_TITLE in alice.page_source and "Grace Hopper" in alice.page_source and f"/pdf/{FAKE_ID}" in alice.page_source)
     alice.get(base + "/submit")
@@ -174,6 +179,13 @@ try:
 except Exception as error:
     failed += 1
     print(f"FAILED - browser flow raised {error!r}")
+    for driver_name in ("alice", "bob"):
+        if driver_name in globals():
+            print(f"  {driver_name} was at {globals()[driver_name].current_url}")
+    # The server's own account of what happened, for a failure seen only in CI.
+    with open(os.path.join(out_dir, "server.log")) as log:
+        for line in log.readlines()[-30:]:
+            print("  server: " + line.rstrip())
 finally:
     server.terminate()
     status = server.wait(timeout=20)
