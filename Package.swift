@@ -86,8 +86,7 @@ let package = Package(
         .target(
             name: "PaperWeb",
             dependencies: [
-                "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "TextAnalysis",
-                "Digests", "Mail", "Intake",
+                "PaperModel", "PaperStore", "PaperServices", "Digests", "Intake",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -111,7 +110,7 @@ let package = Package(
         .target(
             name: "Digests",
             dependencies: [
-                "PaperModel", "PaperStore", "PaperServices", "LexicalIndex", "Mail",
+                "PaperModel", "PaperStore", "PaperServices", "Mail",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,4 @@
 import Foundation
-import LexicalIndex
 import PaperModel
 import PaperServices
 import PaperStore

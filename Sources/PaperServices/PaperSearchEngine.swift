@@ -14,14 +14,14 @@ public struct SearchRequest: Sendable {
     public var query: String
     /// nil: hybrid when vectors are available, else lexical.
     public var mode: SearchMode?
-    public var filter: SearchFilter
+    public var filter: PaperFilter
     public var limit: Int
     /// Take the query as plain words, without operators: for natural-language queries such as BEIR claims,
     /// where a quoted word is a quotation, not a phrase constraint.
     public var plainText: Bool
 
     public init(
-        query: String, mode: SearchMode? = nil, filter: SearchFilter = SearchFilter(), limit: Int = 20,
+        query: String, mode: SearchMode? = nil, filter: PaperFilter = PaperFilter(), limit: Int = 20,
         plainText: Bool = false
     ) {
         self.query = query
@@ -66,7 +66,8 @@ public enum SearchRequestError: Error, Equatable, CustomStringConvertible {
 /// last applied change sequence; the vectors come from the store at start (exact search needs no build).
 public final class PaperSearchEngine: @unchecked Sendable {
     public let store: any PaperStore
-    public let lexical: LexicalIndex
+    /// Internal: callers search through `search`, `fieldedMatches` and `similar`, never the index itself.
+    let lexical: LexicalIndex
     public let embedder: (any TextEmbedder)?
     public let fusion: FusionParameters
     public let chunking: ChunkPolicy
@@ -298,7 +299,8 @@ public final class PaperSearchEngine: @unchecked Sendable {
         return vector
     }
 
-    func allowedPredicate(_ filter: SearchFilter) -> (@Sendable (String) -> Bool)? {
+    func allowedPredicate(_ filter: PaperFilter) -> (@Sendable (String) -> Bool)? {
+        let filter = filter.lexical
         guard filter.dayRange != nil || !filter.categories.isEmpty || filter.hasCode != nil else { return nil }
         let facts = lock.withLock { metadata }
         return { key in
@@ -312,8 +314,8 @@ public final class PaperSearchEngine: @unchecked Sendable {
 
     func lexicalHits(_ request: SearchRequest, limit: Int) throws -> [LexicalHit] {
         request.plainText
-            ? try lexical.searchPlainText(request.query, filter: request.filter, limit: limit)
-            : try lexical.search(request.query, filter: request.filter, limit: limit)
+            ? try lexical.searchPlainText(request.query, filter: request.filter.lexical, limit: limit)
+            : try lexical.search(request.query, filter: request.filter.lexical, limit: limit)
     }
 
     func semanticHits(_ request: SearchRequest, _ parsed: ParsedQuery, limit: Int) async throws -> [SearchHit] {
@@ -368,7 +370,7 @@ extension PaperSearchEngine {
             query: request.query, documents: top.compactMap { hit in papers[hit.paperID].map { ($0, hit.score) } },
             parameters: feedback)
         let lexical2 = Dictionary(
-            lexical.searchWeightedTerms(expanded, filter: request.filter, limit: depth).map { ($0.key, $0.score) },
+            lexical.searchWeightedTerms(expanded, filter: request.filter.lexical, limit: depth).map { ($0.key, $0.score) },
             uniquingKeysWith: max)
         let hits = Fusion.combine([lexical2, windows, sentence], weights: feedback.finalPass).prefix(limit).map {
             SearchHit(paperID: $0.paperID, score: $0.score, lexicalScore: lexical2[$0.paperID], semanticScore: sentence[$0.paperID])

@@ -28,6 +28,9 @@ public struct WebConfiguration: Sendable {
     public var metricsFromAnyAddress = false
     /// "Now" for rate limits; tests pass a fixed clock so that a slow run cannot refill a bucket.
     public var clock: @Sendable () -> Date = { Date() }
+    /// The level of the request log's line per answer below 500 (5xx are logged at `error`); `serve` logs them at
+    /// `info`.
+    public var requestLogLevel: Logger.Level = .debug
     /// Pages keep what they read from the store until the next write through it; writes by another process
     /// (`paperboy import` while serving) show after at most this long.
     public var storeRereadInterval: Duration = .seconds(1)
@@ -68,50 +71,86 @@ struct SiteStatusProvider: Sendable {
         return info
     }
 
+    /// "Now", from the configured clock: what is today, what is trending, when sessions expire.
+    func now() -> Date { configuration.clock() }
+
     func searchMode() -> String { configuration.searchStatus().mode }
     func embeddingModel() -> String? { configuration.searchStatus().model }
 }
 
 /// The router with every page and endpoint, for the server and for tests.
+///
+/// One route group per product, each with the middleware it needs:
+/// - router-wide: the request log (ids), the edge (path aliases, preflights, errors no group answered, security
+///   headers) and request metrics;
+/// - the site (pages and forms): sessions and CSRF, HTML error pages;
+/// - the Hugging Face API, the arXiv API, Paperboy's JSON APIs and the feeds: the per-IP rate limit and CORS
+///   (`APIEdgeMiddleware`) and the group's error shape (`ErrorMiddleware`);
+/// - operations (`/healthz`, `/metrics`, `/static/…`, `/openapi.json`): catalog errors, no sessions.
 public func buildRouter(
     store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration(),
     subscriptions: SubscriptionService? = nil, fetcher: PaperFetcher? = nil
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
+    let pages = ErrorPages(renderer: renderer, site: site)
+    let services = WebServices(store: store, search: search, subscriptions: subscriptions, fetcher: fetcher, configuration: configuration)
     let router = Router(context: PaperboyRequestContext.self)
-    // Order matters: the edge first (path aliases, last-resort error bodies, security headers), then request
-    // metrics by route, then sessions, error pages and the API edge.
-    router.add(middleware: EdgeMiddleware())
+    router.add(middleware: RequestLogMiddleware(level: configuration.requestLogLevel))
+    router.add(middleware: EdgeMiddleware(configuration: configuration, pages: pages))
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies))
-    router.add(middleware: ErrorPageMiddleware(renderer: renderer, site: site))
-    router.add(middleware: APIEdgeMiddleware(limiter: RateLimiter(.perMinute(configuration.apiLimits.readsPerMinute), clock: configuration.clock)))
-    try StaticController().addRoutes(to: router)
-    HealthController(store: store, search: search, site: site).addRoutes(to: router)
-    if let metrics = configuration.metricsText {
-        MetricsController(text: metrics, fromAnyAddress: configuration.metricsFromAnyAddress).addRoutes(to: router)
+
+    // Reads of the APIs and feeds share one per-IP budget, whichever product they go to.
+    let reads = RateLimiter(.perMinute(configuration.apiLimits.readsPerMinute), clock: configuration.clock)
+    func programmatic(_ path: RouterPath, _ audience: ErrorAudience) -> RouterGroup<PaperboyRequestContext> {
+        router.group(path)
+            .add(middleware: APIEdgeMiddleware(limiter: reads, audience: audience, configuration: configuration))
+            .add(middleware: ErrorMiddleware(audience: audience, configuration: configuration))
     }
-    SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: router)
-    // On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); off without a fetcher.
-    let imports = fetcher.map { PaperImports(fetcher: $0, clock: configuration.clock) }
-    PagesController(store: store, search: search, renderer: renderer, site: site, imports: imports).addRoutes(to: router)
-    if let imports { ImportController(imports: imports).addRoutes(to: router) }
-    NewPapersController(store: store, renderer: renderer, site: site).addRoutes(to: router)
-    AccountController(store: store, renderer: renderer, site: site).addRoutes(to: router)
-    CommunityController(store: store, site: site).addRoutes(to: router)
-    SubmitController(store: store, renderer: renderer, site: site, imports: imports).addRoutes(to: router)
-    CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: router)
-    HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
-    ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: router)
-    FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: router)
+
+    let operations = router.group().add(middleware: ErrorMiddleware(audience: .api, configuration: configuration))
+    try StaticController().addRoutes(to: operations)
+    HealthController(store: store, search: search, site: site).addRoutes(to: operations)
+    if let metrics = configuration.metricsText {
+        MetricsController(text: metrics, fromAnyAddress: configuration.metricsFromAnyAddress).addRoutes(to: operations)
+    }
+    OpenAPIController().addRoutes(to: programmatic("", .api))
+
+    let siteGroup = router.group()
+        .add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies, clock: configuration.clock))
+        .add(middleware: ErrorPageMiddleware(pages: pages))
+    SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: siteGroup)
+    PagesController(store: store, search: search, renderer: renderer, site: site, imports: services.imports).addRoutes(to: siteGroup)
+    if let imports = services.imports { ImportController(imports: imports).addRoutes(to: siteGroup) }
+    NewPapersController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
+    AccountController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
+    CommunityController(store: store, site: site).addRoutes(to: siteGroup)
+    SubmitController(store: store, renderer: renderer, site: site, imports: services.imports).addRoutes(to: siteGroup)
+    CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
+    DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: siteGroup)
+    ErrorCatalogController(renderer: renderer, site: site).addRoutes(to: siteGroup)
+
+    HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("api", .hub))
+    ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("api", .arxiv))
+    FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("feeds", .api))
     WriteAPIController(
         store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute), clock: configuration.clock),
-        imports: imports, configuration: configuration
-    ).addRoutes(to: router)
-    OpenAPIController().addRoutes(to: router)
-    DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: router)
+        imports: services.imports, configuration: configuration
+    ).addRoutes(to: programmatic("api", .api))
     return router
+}
+
+/// The services the web layer is built over, made once.
+struct WebServices: Sendable {
+    /// On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); nil without a fetcher.
+    let imports: PaperImports?
+
+    init(
+        store: any PaperStore, search: PaperSearchEngine?, subscriptions: SubscriptionService?, fetcher: PaperFetcher?,
+        configuration: WebConfiguration
+    ) {
+        imports = fetcher.map { PaperImports(fetcher: $0, clock: configuration.clock) }
+    }
 }
 
 public func buildApplication(

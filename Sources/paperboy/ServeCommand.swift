@@ -165,6 +165,7 @@ struct ServeCommand: AsyncParsableCommand {
             politeness: PolitenessPolicy(delay: arxivDelay, maxAttempts: 2, initialBackoff: 2, maxRetryAfter: 5)),
             logger: logger) : nil
         var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
+        configuration.requestLogLevel = .info
         configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
         configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         configuration.metricsText = metricsText

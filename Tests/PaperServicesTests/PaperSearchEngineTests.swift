@@ -54,14 +54,14 @@ struct PaperSearchEngineTests {
 
     @Test func filtersApplyToSemanticAndHybridHits() async throws {
         let (_, engine) = try await engineFixture()
-        let codeOnly = SearchFilter(hasCode: true)
+        let codeOnly = PaperFilter(hasCode: true)
         for mode in [SearchMode.semantic, .hybrid, .lexical] {
             let hits = try await engine.search(SearchRequest(query: "speech graph", mode: mode, filter: codeOnly)).hits
             #expect(hits.map(\.paperID) == ["2501.00002"], "\(mode)")
         }
-        let january14 = Int32(Day("2025-01-14")!.daysSinceEpoch)
+        let january14 = Day("2025-01-14")!
         let dated = try await engine.search(
-            SearchRequest(query: "graph speech", mode: .semantic, filter: SearchFilter(dayRange: january14...january14)))
+            SearchRequest(query: "graph speech", mode: .semantic, filter: PaperFilter(from: january14, to: january14)))
         #expect(dated.hits.map(\.paperID) == ["2501.00003"])
     }
 

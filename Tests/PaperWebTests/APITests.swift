@@ -154,15 +154,15 @@ struct APITests {
     }
 
     @Test func arxivQueryLanguageParses() throws {
-        let q = try #require(try ArxivQuery.parse("au:del_maestro ANDNOT (ti:checkerboard OR ti:Pyrochlore)"))
+        let q = try #require(try FieldedQuery.parse("au:del_maestro ANDNOT (ti:checkerboard OR ti:Pyrochlore)"))
         #expect(q == .andNot(.term(.au, "del_maestro", phrase: false),
                              .or(.term(.ti, "checkerboard", phrase: false), .term(.ti, "Pyrochlore", phrase: false))))
-        #expect(try ArxivQuery.parse("ti:\"quantum criticality\" AND cat:quant-ph")
+        #expect(try FieldedQuery.parse("ti:\"quantum criticality\" AND cat:quant-ph")
                 == .and(.term(.ti, "quantum criticality", phrase: true), .term(.cat, "quant-ph", phrase: false)))
-        #expect(try ArxivQuery.parse("electron proton") == .and(.term(.all, "electron", phrase: false), .term(.all, "proton", phrase: false)))
-        #expect(try ArxivQuery.parse("   ") == nil)
+        #expect(try FieldedQuery.parse("electron proton") == .and(.term(.all, "electron", phrase: false), .term(.all, "proton", phrase: false)))
+        #expect(try FieldedQuery.parse("   ") == nil)
         for bad in ["ti:(x", "(ti:x", "xx:foo", "ti:\"open", "AND ti:x", "ti:x AND", "ti:", ")"] {
-            #expect(throws: ArxivQuery.SyntaxError.self, "\(bad)") { try ArxivQuery.parse(bad) }
+            #expect(throws: FieldedQuery.SyntaxError.self, "\(bad)") { try FieldedQuery.parse(bad) }
         }
     }
 
@@ -265,7 +265,10 @@ struct APITests {
             try await client.execute(uri: "/api/papers/2605.10002/upvote", method: .post) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
-                #expect((response.json as? [String: Any])?["code"] as? String == "unauthorized")
+                // Paperboy's own API answers the catalog's shape: {"error": {"code", "type", "message", "link"}}.
+                let error = (response.json as? [String: Any])?["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "unauthorized" && error?["type"] as? String == "auth")
+                #expect((error?["link"] as? String)?.hasSuffix("/errors#unauthorized") == true)
             }
             try await client.execute(uri: "/api/papers/2605.10002/upvote", method: .post, headers: auth) { response in
                 #expect(response.status == .ok)

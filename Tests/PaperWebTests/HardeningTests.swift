@@ -73,10 +73,10 @@ struct HardeningTests {
     @Test func loginRedirectsOnlyToSameOriginPaths() async throws {
         for evil in ["/\t/evil.example/", "/\n/evil.example", "/\\evil.example", "//evil.example", "/\u{0}/x",
                      "https://evil.example", " /x", "/\u{7f}/evil", "/é"] {
-            #expect(AccountController.safeNext(evil) == "/", "\(evil.debugDescription)")
+            #expect(SafeRedirect.path(evil) == "/", "\(evil.debugDescription)")
         }
         for fine in ["/", "/papers/2605.00001", "/papers?q=a%20b&mode=hybrid", "/users/ada#comments"] {
-            #expect(AccountController.safeNext(fine) == fine)
+            #expect(SafeRedirect.path(fine) == fine)
         }
         try await withBrowserApp { browser, _ in
             _ = try await browser.signUp("alice")
@@ -194,12 +194,17 @@ struct HardeningTests {
             try await client.execute(uri: "/api/busy-test", method: .get) { response in
                 #expect(response.status == .serviceUnavailable && response.headers[.retryAfter] == "2")
                 let json = try #require(response.json as? [String: Any])
-                #expect(json["code"] as? String == "unavailable" && (json["error"] as? String)?.isEmpty == false)
+                let error = json["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "store_busy" && (error?["message"] as? String)?.isEmpty == false)
             }
             try await client.execute(uri: "/api/storage-test", method: .get) { response in
                 #expect(response.status == .internalServerError)
                 let json = try #require(response.json as? [String: Any])
-                #expect(json["code"] as? String == "internal")
+                let error = json["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "internal" && error?["type"] as? String == "internal")
+                // The answer names the request id that the log line of the failure carries.
+                let id = try #require(response.headers[.init("X-Request-Id")!])
+                #expect((error?["message"] as? String)?.contains(id) == true)
                 #expect(!response.text.contains("disk I/O"), "internal details stay in the log")
             }
             try await client.execute(uri: "/papers/storage-test", method: .get) { response in

@@ -185,11 +185,12 @@ struct ImportTests {
 
             let (unknown, unknownBody) = try await Self.index(client, #"{"arxivId":"1605.99999"}"#, auth)
             #expect(unknown == .notFound)
-            #expect(unknownBody["code"] as? String == "not_found")
-            for bad in [#"{"arxivId":"not a paper"}"#, #"{"id":"1605.08386"}"#, #"{"arxivId":5}"#, "[1]"] {
+            #expect((unknownBody["error"] as? [String: Any])?["code"] as? String == "paper_not_found")
+            for (bad, code) in [(#"{"arxivId":"not a paper"}"#, "invalid_parameter"), (#"{"id":"1605.08386"}"#, "invalid_parameter"),
+                                (#"{"arxivId":5}"#, "invalid_parameter"), ("[1]", "invalid_body")] {
                 let (status, body) = try await Self.index(client, bad, auth)
                 #expect(status == .badRequest, "\(bad)")
-                #expect(body["code"] as? String == "invalid_parameter", "\(bad)")
+                #expect((body["error"] as? [String: Any])?["code"] as? String == code, "\(bad)")
             }
             #expect(replay.requests.count == 2)
         }
@@ -201,8 +202,9 @@ struct ImportTests {
             let auth = try await Self.apiToken(store)
             let (status, body) = try await Self.index(browser.client, #"{"arxivId":"1605.08386"}"#, auth)
             #expect(status == .serviceUnavailable)
-            #expect(body["code"] as? String == "unavailable")
-            #expect((body["error"] as? String)?.contains("could not reach arXiv") == true)
+            let error = body["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "arxiv_unavailable" && error?["type"] as? String == "system")
+            #expect((error?["message"] as? String)?.contains("could not reach arXiv") == true)
             #expect(down.requests.count == 1)
             #expect(try await store.paper(id: "1605.08386") == nil)
         }

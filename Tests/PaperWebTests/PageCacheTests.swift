@@ -107,7 +107,7 @@ struct PageCacheTests {
             tabs: FeedPageView.tabs(active: .daily, day: Day("2026-06-02")!), here: "/")
         var search = SearchPageView(
             site: site, query: SearchController.Query(
-                text: "q", mode: nil, sort: "relevance", from: Day("2026-06-01"), to: Day("2026-06-02"), category: "cs.CL",
+                text: "q", mode: nil, sort: .relevance, from: Day("2026-06-01"), to: Day("2026-06-02"), category: "cs.CL",
                 codeOnly: true))
         search.indexing = "still indexing"
         search.results = [SearchResultView(

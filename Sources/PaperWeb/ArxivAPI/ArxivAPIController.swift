@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import LexicalIndex
 import PaperModel
 import PaperServices
 import PaperStore
@@ -15,15 +14,13 @@ struct ArxivAPIController: Sendable {
     /// arXiv's own limits: at most 2000 results per call, 30000 in all.
     static let maxResultsPerCall = 2_000
     static let maxStart = 30_000
-    /// Matches considered per query term (boolean combinations work on these sets).
-    static let termMatchLimit = 10_000
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
-        router.get("/api/query", use: query)
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
+        router.get("query", use: query)
     }
 
     struct Parameters {
-        var query: ArxivQuery?
+        var query: FieldedQuery?
         var ids: [String]
         var start: Int
         var maxResults: Int
@@ -33,29 +30,24 @@ struct ArxivAPIController: Sendable {
 
     static func parameters(_ request: Request) throws -> Parameters {
         let q = APIQuery(request)
-        let text = try q.text("search_query", maxLength: ArxivQuery.maxLength) ?? ""
-        let query: ArxivQuery?
-        do {
-            query = try ArxivQuery.parse(text)
-        } catch let error as ArxivQuery.SyntaxError {
-            throw APIError.badParameter(error.description)
-        }
+        let text = try q.text("search_query", maxLength: FieldedQuery.maxLength) ?? ""
+        let query = try FieldedQuery.parse(text)
         var ids: [String] = []
         if let list = try q.text("id_list", maxLength: 20_000) {
             for raw in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !raw.isEmpty {
                 guard let id = PaperIdentifier.canonical(raw) else {
-                    throw APIError.badParameter("incorrect id format for \(raw.prefix(40).debugDescription)")
+                    throw WebError(.invalidArxivQuery, "incorrect id format for \(raw.prefix(40).debugDescription)")
                 }
                 if !ids.contains(id) { ids.append(id) }
             }
         }
         let sortBy = try q.text("sortBy", maxLength: 40) ?? "relevance"
         guard ["relevance", "lastUpdatedDate", "submittedDate"].contains(sortBy) else {
-            throw APIError.badParameter("sortBy must be relevance, lastUpdatedDate or submittedDate")
+            throw WebError(.invalidArxivQuery, "sortBy must be relevance, lastUpdatedDate or submittedDate")
         }
         let order = try q.text("sortOrder", maxLength: 40) ?? "descending"
         guard order == "ascending" || order == "descending" else {
-            throw APIError.badParameter("sortOrder must be ascending or descending")
+            throw WebError(.invalidArxivQuery, "sortOrder must be ascending or descending")
         }
         return Parameters(
             query: query, ids: ids, start: try q.integer("start", default: 0, range: 0...maxStart),
@@ -63,27 +55,18 @@ struct ArxivAPIController: Sendable {
             ascending: order == "ascending")
     }
 
+    /// Malformed parameters are answered by the group's error middleware, as arXiv does: an Atom feed with one
+    /// entry titled "Error" (`ErrorAudience.arxiv`).
     @Sendable func query(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
-        let base = baseURL(request, configuration)
-        let parameters: Parameters
-        do {
-            parameters = try Self.parameters(request)
-        } catch let error as APIError {
-            return atomResponse(Self.errorFeed(error.message, base: base), status: .badRequest)
-        }
-        do {
-            return try await answer(parameters, request, base: base)
-        } catch let error as APIError where error.status == .badRequest {
-            return atomResponse(Self.errorFeed(error.message, base: base), status: .badRequest)
-        }
+        try await answer(try Self.parameters(request), request, base: baseURL(request, configuration))
     }
 
     func answer(_ parameters: Parameters, _ request: Request, base: String) async throws -> Response {
         // Matching ids with relevance scores, in relevance order.
         var matches: [(String, Float)] = []
         if let query = parameters.query {
-            guard let search else { throw APIError(.serviceUnavailable, .unavailable, "The search index is not ready yet.") }
-            var scores = try await evaluate(query, search)
+            guard let search else { throw WebError(.searchNotReady, "The search index is not ready yet.") }
+            var scores = try await search.fieldedMatches(query)
             if !parameters.ids.isEmpty { scores = scores.filter { parameters.ids.contains($0.key) } }
             matches = scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
         } else if !parameters.ids.isEmpty {
@@ -115,7 +98,8 @@ struct ArxivAPIController: Sendable {
         let page = pageIDs.compactMap { known[$0] }
         let feed = Self.feed(
             page, total: ordered.count, start: parameters.start, perPage: parameters.maxResults,
-            selfLink: base + request.uri.description, base: base, title: "Paperboy query: \(request.uri.query ?? "")")
+            selfLink: base + request.uri.description, base: base, title: "Paperboy query: \(request.uri.query ?? "")",
+            now: configuration.clock())
         return atomResponse(feed, status: .ok)
     }
 
@@ -125,58 +109,17 @@ struct ArxivAPIController: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// The papers matching a boolean query, with summed BM25 scores of the terms that matched.
-    func evaluate(_ query: ArxivQuery, _ search: PaperSearchEngine) async throws -> [String: Float] {
-        switch query {
-        case .term(let field, let value, let phrase):
-            return try await termMatches(field, value, phrase: phrase, search)
-        case .and(let a, let b):
-            let (l, r) = (try await evaluate(a, search), try await evaluate(b, search))
-            return l.filter { r[$0.key] != nil }.reduce(into: [:]) { $0[$1.key] = $1.value + r[$1.key]! }
-        case .or(let a, let b):
-            return try await evaluate(a, search).merging(try await evaluate(b, search), uniquingKeysWith: +)
-        case .andNot(let a, let b):
-            let r = try await evaluate(b, search)
-            return try await evaluate(a, search).filter { r[$0.key] == nil }
-        }
-    }
-
-    func termMatches(_ field: ArxivQuery.Field, _ value: String, phrase: Bool, _ search: PaperSearchEngine) async throws -> [String: Float] {
-        if field == .id {
-            guard let id = PaperIdentifier.canonical(value), try await store.paper(id: id) != nil else { return [:] }
-            return [id: 1]
-        }
-        var text = value.replacingOccurrences(of: "\"", with: " ")
-        if field == .au { text = text.replacingOccurrences(of: "_", with: " ") }
-        let words = text.split(whereSeparator: \.isWhitespace)
-        guard !words.isEmpty else { return [:] }
-        let quoted = phrase || words.count > 1 ? "\"\(words.joined(separator: " "))\"" : String(words[0])
-        let lexicalQuery: String
-        switch field {
-        case .ti: lexicalQuery = "ti:" + quoted
-        case .abs: lexicalQuery = "abs:" + quoted
-        case .au: lexicalQuery = "au:" + quoted
-        case .cat: lexicalQuery = "cat:" + quoted
-        case .all, .id: lexicalQuery = quoted
-        }
-        let hits: [LexicalHit]
-        do {
-            hits = try search.lexical.search(lexicalQuery, limit: Self.termMatchLimit)
-        } catch let error as QueryError {
-            throw APIError.badParameter("\(field.rawValue):\(value.prefix(40))…: \(error.description)")
-        }
-        return Dictionary(hits.map { ($0.key, $0.score) }, uniquingKeysWith: +)
-    }
-
     // MARK: Atom
 
-    static func feed(_ papers: [Paper], total: Int, start: Int, perPage: Int, selfLink: String, base: String, title: String) -> String {
+    static func feed(
+        _ papers: [Paper], total: Int, start: Int, perPage: Int, selfLink: String, base: String, title: String, now: Date
+    ) -> String {
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">
               <id>\(XML.escape(selfLink))</id>
               <title>\(XML.escape(title))</title>
-              <updated>\(Timestamp.atom(Date()))</updated>
+              <updated>\(Timestamp.atom(now))</updated>
               <link href="\(XML.escape(selfLink))" type="application/atom+xml"/>
               <opensearch:itemsPerPage>\(perPage)</opensearch:itemsPerPage>
               <opensearch:totalResults>\(total)</opensearch:totalResults>
@@ -227,22 +170,23 @@ struct ArxivAPIController: Sendable {
         return out
     }
 
-    /// arXiv answers a malformed request with a feed holding one entry titled "Error".
-    static func errorFeed(_ message: String, base: String) -> String {
+    /// arXiv answers a malformed request with a feed holding one entry titled "Error"; its id is the catalog's
+    /// documentation link of the code.
+    static func errorFeed(_ message: String, code: ErrorCode, base: String, now: Date) -> String {
         """
         <?xml version="1.0" encoding="UTF-8"?>
         <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">
           <id>\(XML.escape(base))/api/query</id>
           <title>Paperboy query error</title>
-          <updated>\(Timestamp.atom(Date()))</updated>
+          <updated>\(Timestamp.atom(now))</updated>
           <opensearch:itemsPerPage>1</opensearch:itemsPerPage>
           <opensearch:totalResults>1</opensearch:totalResults>
           <opensearch:startIndex>0</opensearch:startIndex>
           <entry>
-            <id>\(XML.escape(base))/api/errors#invalid_parameter</id>
+            <id>\(XML.escape(code.link(base: base)))</id>
             <title>Error</title>
             <summary>\(XML.escape(message))</summary>
-            <updated>\(Timestamp.atom(Date()))</updated>
+            <updated>\(Timestamp.atom(now))</updated>
             <author><name>Paperboy</name></author>
           </entry>
         </feed>

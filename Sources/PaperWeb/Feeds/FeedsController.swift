@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import LexicalIndex
 import Mustache
 import PaperModel
 import PaperServices
@@ -16,9 +15,9 @@ struct FeedsController: Sendable {
 
     static let itemLimit = 50
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
-        router.get("/feeds/{file}", use: feed)
-        router.get("/feeds/collections/{file}", use: collectionFeed)
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
+        router.get("{file}", use: feed)
+        router.get("collections/{file}", use: collectionFeed)
     }
 
     enum Format: String, CaseIterable {
@@ -44,18 +43,12 @@ struct FeedsController: Sendable {
     /// `name.format` from the last path component.
     static func split(_ file: String) throws -> (String, Format) {
         guard let dot = file.lastIndex(of: "."), let format = Format(rawValue: String(file[file.index(after: dot)...])) else {
-            throw APIError(.notFound, .notFound, "Feeds end in .rss, .atom or .json")
+            throw WebError(.notFound, "Feeds end in .rss, .atom or .json")
         }
         return (String(file[..<dot]), format)
     }
 
     /// The `<link rel="alternate">` entries for a page whose feed lives at `path` (without extension).
-    static func links(_ path: String, title: String) -> [FeedLink] {
-        Format.allCases.map {
-            FeedLink(type: $0.contentType.components(separatedBy: ";")[0], title: "\(title) (\($0.label))", href: "\(path).\($0.rawValue)")
-        }
-    }
-
     struct Item {
         var paper: Paper
         var date: Date
@@ -81,7 +74,7 @@ struct FeedsController: Sendable {
         case "trending": feed = try await trending(base: base, format: format)
         case "search": feed = try await searchFeed(request, base: base, format: format)
         case "new": feed = try await newFeed(request, base: base, format: format)
-        default: throw APIError(.notFound, .notFound, "There is no feed \(name.prefix(40).debugDescription); try daily, trending, new or search")
+        default: throw WebError(.notFound, "There is no feed \(name.prefix(40).debugDescription); try daily, trending, new or search")
         }
         return Self.response(feed, format, base: base)
     }
@@ -99,7 +92,7 @@ struct FeedsController: Sendable {
     }
 
     func trending(base: String, format: Format) async throws -> Feed {
-        let entries = try await PagesController.trendingEntries(store: store).entries
+        let entries = try await TrendingPapers.current(store: store, now: configuration.clock(), limit: FeedLimits.periodPageSize).entries
         return Feed(
             title: "Paperboy · Trending Papers", description: "Upvotes and comments, fading with age.",
             pageURL: base + "/papers/trending", feedURL: "\(base)/feeds/trending.\(format.rawValue)",
@@ -108,13 +101,8 @@ struct FeedsController: Sendable {
 
     /// "New on arXiv" of a day (`date`, default the latest with papers) and optionally a category (`cat`).
     func newFeed(_ request: Request, base: String, format: Format) async throws -> Feed {
-        let query: NewPapersController.Query
-        do {
-            query = try NewPapersController.parse(request)
-        } catch let error as PageError {
-            throw APIError.badParameter(error.message)
-        }
-        let day = try await NewPapersController.day(query, store: store)
+        let query = try NewPapersQuery.parse(request)
+        let day = try await query.day(store: store, today: Day(configuration.clock()))
         let papers = try await store.papersPublished(on: day, category: query.category, limit: Self.itemLimit * 4)
         let upvotes = try await store.upvoteCounts(paperIDs: papers.map(\.id))
         let queryString = query.queryString(day: query.day)
@@ -128,21 +116,13 @@ struct FeedsController: Sendable {
     }
 
     func searchFeed(_ request: Request, base: String, format: Format) async throws -> Feed {
-        let query: SearchController.Query
-        do {
-            query = try SearchController.parse(request)
-        } catch let error as PageError {
-            throw APIError.badParameter(error.message)
-        }
+        let parameters = FormQuery(request.uri.query ?? "")
+        let query = try PaperSearchQuery.parse { parameters[$0] }
         let text = query.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw APIError.badParameter("a search feed needs a query: /feeds/search.\(format.rawValue)?q=...") }
-        guard let search else { throw APIError(.serviceUnavailable, .unavailable, "The search index is not ready yet.") }
-        let response: SearchResponse
-        do {
-            response = try await search.search(SearchRequest(query: text, mode: query.mode, filter: query.filter, limit: Self.itemLimit))
-        } catch let error as SearchRequestError {
-            throw APIError.badParameter(error.description)
-        }
+        guard !text.isEmpty else { throw WebError.invalidParameter("a search feed needs a query: /feeds/search.\(format.rawValue)?q=...") }
+        guard let search else { throw WebError(.searchNotReady, "The search index is not ready yet.") }
+        let response = try await search.search(
+            SearchRequest(query: text, mode: query.mode, filter: query.filter, limit: Self.itemLimit))
         let papers = try await store.papers(ids: response.hits.map(\.paperID))
         let upvotes = try await store.upvoteCounts(paperIDs: papers.map(\.id))
         let queryString = request.uri.query.map { "?" + $0 } ?? ""
@@ -157,7 +137,7 @@ struct FeedsController: Sendable {
     @Sendable func collectionFeed(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let (name, format) = try Self.split(context.parameters.get("file") ?? "")
         guard let id = Int64(name), let collection = try await store.collection(id: id), collection.isPublic else {
-            throw APIError(.notFound, .notFound, "There is no public collection \(name.prefix(40).debugDescription)")
+            throw WebError(.notFound, "There is no public collection \(name.prefix(40).debugDescription)")
         }
         let base = baseURL(request, configuration)
         let papers = try await store.collectionPapers(id: id)
@@ -207,7 +187,7 @@ struct FeedsController: Sendable {
               <link>\(XML.escape(feed.pageURL))</link>
               <description>\(XML.escape(feed.description))</description>
               <atom:link href="\(XML.escape(feed.feedURL))" rel="self" type="application/rss+xml"/>
-              <lastBuildDate>\(Timestamp.rss(Date()))</lastBuildDate>
+              <lastBuildDate>\(Timestamp.rss(feed.items.map(\.date).max() ?? Date(timeIntervalSince1970: 0)))</lastBuildDate>
               <generator>Paperboy</generator>
 
             """

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import LexicalIndex
 import PaperModel
 import PaperServices
 import PaperStore
@@ -22,11 +21,11 @@ struct HubAPIController: Sendable {
     static let defaultLimit = 50
     static let maxLimit = 100
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
-        router.get("/api/papers/search", use: searchPapers)
-        router.get("/api/daily_papers", use: dailyPapers)
-        router.get("/api/papers/{id}", use: paperInfo)
-        router.get("/api/papers/{id}/{number}", use: paperInfo)
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
+        router.get("papers/search", use: searchPapers)
+        router.get("daily_papers", use: dailyPapers)
+        router.get("papers/{id}", use: paperInfo)
+        router.get("papers/{id}/{number}", use: paperInfo)
     }
 
     // MARK: JSON shapes
@@ -176,17 +175,12 @@ struct HubAPIController: Sendable {
     @Sendable func searchPapers(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let query = APIQuery(request)
         let limit = try query.integer("limit", default: Self.defaultLimit, range: 1...Self.maxLimit)
-        let text = try query.text("q", maxLength: QueryParser.maxQueryCharacters) ?? ""
+        let text = try query.text("q", maxLength: SearchHighlighting.maxQueryCharacters) ?? ""
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             return try JSONBody(value: [HubListItem]()).response(from: request, context: context)
         }
-        guard let search else { throw APIError(.serviceUnavailable, .unavailable, "The search index is not ready yet.") }
-        let response: SearchResponse
-        do {
-            response = try await search.search(SearchRequest(query: text, limit: limit))
-        } catch let error as SearchRequestError {
-            throw APIError.badParameter(error.description)
-        }
+        guard let search else { throw WebError(.searchNotReady, "The search index is not ready yet.") }
+        let response = try await search.search(SearchRequest(query: text, limit: limit))
         let ids = response.hits.map(\.paperID)
         let papers = try await store.papers(ids: ids)
         let upvotes = try await store.upvoteCounts(paperIDs: ids)
@@ -204,21 +198,21 @@ struct HubAPIController: Sendable {
     static func period(_ query: APIQuery) throws -> (first: Day, last: Day)? {
         let given = ["date", "week", "month"].filter { query[$0] != nil }
         guard given.count <= 1 else {
-            throw APIError.badParameter("give at most one of date, week and month (got \(given.joined(separator: ", ")))")
+            throw WebError.invalidParameter("give at most one of date, week and month (got \(given.joined(separator: ", ")))")
         }
         if let text = query["date"] {
-            guard let day = Day(text) else { throw APIError.badParameter("date must be YYYY-MM-DD, got \(text.prefix(40).debugDescription)") }
+            guard let day = Day(text) else { throw WebError.invalidParameter("date must be YYYY-MM-DD, got \(text.prefix(40).debugDescription)") }
             return (day, day)
         }
         if let text = query["week"] {
             guard let week = FeedPeriod.week(text) else {
-                throw APIError.badParameter("week must be an ISO week YYYY-Www (e.g. 2026-W22), got \(text.prefix(40).debugDescription)")
+                throw WebError.invalidParameter("week must be an ISO week YYYY-Www (e.g. 2026-W22), got \(text.prefix(40).debugDescription)")
             }
             return (week.first, week.last)
         }
         if let text = query["month"] {
             guard let month = FeedPeriod.month(text) else {
-                throw APIError.badParameter("month must be YYYY-MM, got \(text.prefix(40).debugDescription)")
+                throw WebError.invalidParameter("month must be YYYY-MM, got \(text.prefix(40).debugDescription)")
             }
             return (month.first, month.last)
         }
@@ -235,11 +229,11 @@ struct HubAPIController: Sendable {
         let page = try query.integer("p", default: 0, range: 0...100_000)
         let sort = try query.text("sort", maxLength: 40)
         guard sort == nil || sort == "publishedAt" || sort == "trending" else {
-            throw APIError.badParameter("sort must be publishedAt or trending")
+            throw WebError.invalidParameter("sort must be publishedAt or trending")
         }
         let submitter = try query.text("submitter", maxLength: 39)
         if let submitter, !User.isValidUsername(submitter) {
-            throw APIError.badParameter("submitter must be a username (letters, digits, - and _)")
+            throw WebError.invalidParameter("submitter must be a username (letters, digits, - and _)")
         }
         var entries: [FeedEntry]
         if let submitter {
@@ -255,14 +249,9 @@ struct HubAPIController: Sendable {
         case "publishedAt":
             entries.sort { ($0.submission.submittedAt, $1.paper.id) > ($1.submission.submittedAt, $0.paper.id) }
         case "trending":
-            let formula = TrendingFormula.standard
-            let latest = entries.map(\.submission.submittedAt).max() ?? Date()
-            let now = min(Date(), latest.addingTimeInterval(86_400))
-            let byID = Dictionary(entries.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
-            entries = formula.rank(entries.map {
-                TrendingFormula.Candidate(
-                    paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
-            }, now: now).compactMap { byID[$0.paperID] }
+            let clockNow = configuration.clock()
+            let latest = entries.map(\.submission.submittedAt).max() ?? clockNow
+            entries = TrendingPapers.rank(entries, now: min(clockNow, latest.addingTimeInterval(86_400)))
         default:
             break
         }
@@ -309,7 +298,7 @@ struct HubAPIController: Sendable {
                 return Response(status: .movedPermanently, headers: [.location: "/api/papers/\(target)"])
             }
             let raw = context.parameters.get("id") ?? ""
-            throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
+            throw WebError(.paperNotFound, "Paper \(raw.prefix(80).debugDescription) not found")
         }
         let info = try await Self.info(paper, store: store, base: baseURL(request, configuration))
         return try JSONBody(value: info).response(from: request, context: context)

@@ -1,12 +1,30 @@
 import Hummingbird
 import Logging
-import PaperStore
 
-/// Renders errors as HTML pages for people; paths under `/api/` and `/healthz` keep JSON bodies.
-struct ErrorPageMiddleware: RouterMiddleware {
-    typealias Context = PaperboyRequestContext
+/// Error pages for people: the site group's errors, and errors on site paths that no route answered.
+struct ErrorPages: Sendable {
     let renderer: PageRenderer
     let site: SiteStatusProvider
+
+    func response(_ error: ResolvedError, _ request: Request, _ context: PaperboyRequestContext) async -> Response {
+        let info = (try? await site.info(context)) ?? SiteInfo(paperCount: 0, searchMode: "unknown")
+        let view: [String: Any] = [
+            "site": info, "status": Int(error.status.code), "heading": error.heading ?? error.code.entry.title,
+            "message": error.message, "code": error.code.rawValue, "requestID": context.id,
+        ]
+        var headers: HTTPFields = error.headers
+        headers[.contentType] = "text/html; charset=utf-8"
+        if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
+        let body = (try? renderer.render("error", view)) ?? "<!doctype html><title>\(error.status.code)</title><p>\(error.status.code)</p>"
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Renders the site group's errors as HTML pages (inside the session middleware, so the page shows who is
+/// signed in).
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = PaperboyRequestContext
+    let pages: ErrorPages
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -14,40 +32,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let path = request.uri.path
-            if APIEdgeMiddleware.isAPI(path) || path == "/healthz" || error is APIError { throw error }
-            let status: HTTPResponse.Status
-            let heading: String
-            let message: String
-            switch error {
-            case let page as PageError:
-                (status, heading, message) = (page.status, page.heading, page.message)
-            case let http as HTTPResponseError where http.status == .notFound:
-                (status, heading, message) = (.notFound, "Page not found", "There is nothing at \(path).")
-            case let http as HTTPResponseError:
-                (status, heading, message) = (http.status, http.status.reasonPhrase, "The request could not be served.")
-            case let store as StoreError where store.code == .busy:
-                context.logger.warning("store busy; answered 503", metadata: ["path": "\(path)", "error": "\(store)"])
-                (status, heading, message) = (
-                    .serviceUnavailable, "Busy for a moment",
-                    "Paperboy is busy writing; nothing was changed. Try again in a few seconds.")
-            case let store as StoreError where store.http != nil:
-                let answer = store.http?.status ?? .badRequest
-                (status, heading, message) = (answer, answer.reasonPhrase, store.message.prefix(1).uppercased() + store.message.dropFirst() + ".")
-            default:
-                context.logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
-                (status, heading, message) = (.internalServerError, "Something went wrong", "The error was logged.")
-            }
-            let info = (try? await site.info(context)) ?? SiteInfo(paperCount: 0, searchMode: "unknown")
-            let view: [String: Any] = [
-                "site": info, "status": Int(status.code), "heading": heading, "message": message,
-            ]
-            var response = try HTML(status: status, body: renderer.render("error", view)).response(from: request, context: context)
-            // A busy store frees up within seconds; anything else unavailable (arXiv, for an import) takes longer.
-            if status == .serviceUnavailable {
-                response.headers[.retryAfter] = (error as? StoreError)?.code == .busy ? String(EdgeMiddleware.busyRetryAfter) : "60"
-            }
-            return response
+            return await pages.response(ErrorResponder.resolve(error, request, context), request, context)
         }
     }
 }

@@ -17,19 +17,20 @@ struct SessionMiddleware: RouterMiddleware {
     typealias Context = PaperboyRequestContext
     let store: any PaperStore
     let secureCookies: Bool
+    /// "Now", for session expiry.
+    let clock: @Sendable () -> Date
 
     static let sessionCookie = "pb_session"
     static let csrfCookie = "pb_csrf"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // APIs and feeds are cookie-free: programs authenticate with access tokens, and a session cookie riding
-        // along on a cross-site request must not act for anyone.
-        if APIEdgeMiddleware.isAPI(request.uri.path) { return try await next(request, context) }
+        // Only the site's route group has this middleware: APIs and feeds are cookie-free (programs authenticate
+        // with access tokens, and a session cookie riding along on a cross-site request must not act for anyone).
         var context = context
         context.secureCookies = secure(request)
         if let token = request.cookies[Self.sessionCookie]?.value, Self.isToken(token) {
             let hash = Self.hash(token)
-            if let user = try await store.sessionUser(tokenHash: hash, now: Date()) {
+            if let user = try await store.sessionUser(tokenHash: hash, now: clock()) {
                 context.viewer = user
                 context.sessionTokenHash = hash
                 context.csrfToken = Self.sessionCSRF(token)
@@ -109,7 +110,7 @@ enum CSRF {
               zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
               context.csrfBoundToSession || request.cookies[SessionMiddleware.csrfCookie]?.value == expected
         else {
-            throw PageError(.forbidden, "Form expired", "The form was missing its security token. Reload the page and try again.")
+            throw WebError(.invalidCSRFToken, "The form was missing its security token. Reload the page and try again.")
         }
     }
 }

@@ -46,7 +46,7 @@ struct HealthController: Sendable {
         }
     }
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/healthz", use: health)
     }
 
@@ -93,12 +93,12 @@ struct MetricsController: Sendable {
     let text: @Sendable () -> String
     let fromAnyAddress: Bool
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/metrics") { request, context in
             // A request a local reverse proxy forwarded comes from loopback too: it is not from this machine.
             let forwarded = request.headers[.init("X-Forwarded-For")!] != nil || request.headers[.init("Forwarded")!] != nil
             guard fromAnyAddress || (Self.isLoopback(context.remoteAddress) && !forwarded) else {
-                throw PageError(.forbidden, "Not allowed", "Metrics are served to this machine only.")
+                throw WebError(.forbidden, heading: "Not allowed", "Metrics are served to this machine only.")
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],

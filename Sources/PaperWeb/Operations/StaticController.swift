@@ -23,7 +23,7 @@ struct StaticController: Sendable {
         }
     }
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         for asset in assets {
             router.get(RouterPath(asset.path)) { _, _ in
                 Response(
@@ -50,7 +50,7 @@ struct OpenAPIController: Sendable {
         document = url.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? "{}"
     }
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         let document = self.document
         router.get("/openapi.json") { _, _ in
             Response(

@@ -17,7 +17,7 @@ struct AccountController: Sendable {
     /// bcrypt cost: ~0.25 s a hash here, run off the request threads.
     static let bcryptCost: UInt8 = 11
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/signup", use: signupPage)
         router.post("/signup", use: signup)
         router.get("/login", use: loginPage)
@@ -61,20 +61,13 @@ struct AccountController: Sendable {
     ///
     /// Browsers drop tabs and newlines from URLs and read a backslash as `/`, so `/\t/evil.example/` and
     /// `/\\evil.example` lead to other origins: only printable ASCII other than a backslash is allowed, after one `/`.
-    static func safeNext(_ raw: String?) -> String {
-        guard let raw, raw.utf8.count < 500, raw.hasPrefix("/"), !raw.hasPrefix("//"),
-              raw.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") })
-        else { return "/" }
-        return raw
-    }
-
     @Sendable func signupPage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let next = Self.safeNext(FormQuery(request.uri.query ?? "")["next"])
+        let next = SafeRedirect.path(FormQuery(request.uri.query ?? "")["next"])
         return HTML(body: renderer.render("account-form", try await signupView(context, next: next)))
     }
 
     @Sendable func loginPage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let next = Self.safeNext(FormQuery(request.uri.query ?? "")["next"])
+        let next = SafeRedirect.path(FormQuery(request.uri.query ?? "")["next"])
         return HTML(body: renderer.render("account-form", try await loginView(context, next: next)))
     }
 
@@ -82,7 +75,7 @@ struct AccountController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form["password"] ?? ""
-        let next = Self.safeNext(form["next"])
+        let next = SafeRedirect.path(form["next"])
         func fail(_ message: String) async throws -> Response {
             var response = try HTML(
                 status: .badRequest,
@@ -109,7 +102,7 @@ struct AccountController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form["password"] ?? ""
-        let next = Self.safeNext(form["next"])
+        let next = SafeRedirect.path(form["next"])
         let ip = context.remoteAddress?.ipAddress ?? "unknown"
         if let wait = await throttle.retryAfter(username: username.lowercased(), ip: ip, now: Date()) {
             var response = try HTML(

@@ -10,7 +10,7 @@ struct CollectionsController: Sendable {
     let renderer: PageRenderer
     let site: SiteStatusProvider
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.post("/collections", use: create)
         router.get("/collections/{collection}", use: show)
         router.post("/collections/{collection}/items", use: setItem)
@@ -39,7 +39,7 @@ struct CollectionsController: Sendable {
         guard let id = (context.parameters.get("collection") ?? form?["collection"]).flatMap({ Int64($0) }),
               let collection = try await store.collection(id: id),
               collection.isPublic || collection.owner == context.viewer?.username
-        else { throw PageError(.notFound, "Collection not found", "There is no such collection.") }
+        else { throw WebError(.notFound, heading: "Collection not found", "There is no such collection.") }
         return collection
     }
 
@@ -48,7 +48,7 @@ struct CollectionsController: Sendable {
         let papers = try await store.collectionPapers(id: collection.id)
         var info = try await site.info(context)
         if collection.isPublic {
-            info.feeds = FeedsController.links("/feeds/collections/\(collection.id)", title: collection.name)
+            info.feeds = FeedLink.alternates("/feeds/collections/\(collection.id)", title: collection.name)
         }
         let view = CollectionView(
             site: info, collectionID: collection.id, name: collection.name, owner: collection.owner,
@@ -61,17 +61,13 @@ struct CollectionsController: Sendable {
     @Sendable func create(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
-        do {
-            let collection = try await store.createCollection(
-                owner: viewer.username, name: form["name"] ?? "", isPublic: form["public"] == "on" || form["public"] == "1")
-            if let paper = form["paper"].flatMap(PaperIdentifier.canonical) {
-                try await store.setCollectionItem(collectionID: collection.id, paperID: paper, present: true, by: viewer.username)
-                return .redirect(to: "/papers/\(paper)", type: .normal)
-            }
-            return .redirect(to: "/collections/\(collection.id)", type: .normal)
-        } catch let error as StoreError where error.code == .invalidInput || error.code == .paperNotFound {
-            throw PageError(.badRequest, "Collection not created", error.message)
+        let collection = try await store.createCollection(
+            owner: viewer.username, name: form["name"] ?? "", isPublic: form["public"] == "on" || form["public"] == "1")
+        if let paper = form["paper"].flatMap(PaperIdentifier.canonical) {
+            try await store.setCollectionItem(collectionID: collection.id, paperID: paper, present: true, by: viewer.username)
+            return .redirect(to: "/papers/\(paper)", type: .normal)
         }
+        return .redirect(to: "/collections/\(collection.id)", type: .normal)
     }
 
     @Sendable func setItem(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -79,17 +75,13 @@ struct CollectionsController: Sendable {
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         let collection = try await visibleCollection(context, form: form)
         guard collection.owner == viewer.username else {
-            throw PageError(.forbidden, "Not your collection", "Only its owner can change a collection.")
+            throw WebError(.forbidden, heading: "Not your collection", "Only its owner can change a collection.")
         }
         guard let paper = form["paper"].flatMap(PaperIdentifier.canonical) else {
-            throw PageError(.badRequest, "No paper", "Say which paper to add or remove.")
+            throw WebError(.invalidParameter, heading: "No paper", "Say which paper to add or remove.")
         }
-        do {
-            try await store.setCollectionItem(
-                collectionID: collection.id, paperID: paper, present: form["present"] != "off", by: viewer.username)
-        } catch let error as StoreError where error.code == .paperNotFound {
-            throw PageError(.notFound, "Paper not found", error.message)
-        }
-        return .redirect(to: AccountController.safeNext(form["next"] ?? "/collections/\(collection.id)"), type: .normal)
+        try await store.setCollectionItem(
+            collectionID: collection.id, paperID: paper, present: form["present"] != "off", by: viewer.username)
+        return .redirect(to: SafeRedirect.path(form["next"] ?? "/collections/\(collection.id)"), type: .normal)
     }
 }

@@ -9,7 +9,7 @@ struct CommunityController: Sendable {
     let store: any PaperStore
     let site: SiteStatusProvider
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.post("/papers/{id}/upvote", use: upvote)
         router.post("/papers/{id}/{number}/upvote", use: upvote)
         router.post("/papers/{id}/comments", use: comment)
@@ -28,7 +28,7 @@ struct CommunityController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         let id = try await paperID(context)
         guard let viewer = context.viewer, viewer.role != .member else {
-            throw PageError(.forbidden, "Curators only", "Only curators and admins take papers off the feed.")
+            throw WebError(.forbidden, heading: "Curators only", "Only curators and admins take papers off the feed.")
         }
         try await store.removeSubmission(paperID: id)
         return .redirect(to: "/papers/\(id)", type: .normal)
@@ -38,11 +38,7 @@ struct CommunityController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         let id = try await paperID(context)
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
-        do {
-            try await store.claimAuthorship(paperID: id, username: viewer.username, authorName: form["author"] ?? "")
-        } catch let error as StoreError where error.code == .invalidInput {
-            throw PageError(.badRequest, "Claim not recorded", error.message)
-        }
+        try await store.claimAuthorship(paperID: id, username: viewer.username, authorName: form["author"] ?? "")
         return .redirect(to: "/papers/\(id)", type: .normal)
     }
 
@@ -50,16 +46,12 @@ struct CommunityController: Sendable {
     @Sendable func confirmClaim(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer, viewer.role != .member else {
-            throw PageError(.forbidden, "Curators only", "Only curators and admins confirm author claims.")
+            throw WebError(.forbidden, heading: "Curators only", "Only curators and admins confirm author claims.")
         }
         guard let paper = form["paper"], let user = form["user"] else {
-            throw PageError(.badRequest, "Missing fields", "Say which paper and user the claim is for.")
+            throw WebError(.invalidParameter, heading: "Missing fields", "Say which paper and user the claim is for.")
         }
-        do {
-            try await store.confirmClaim(paperID: paper, username: user)
-        } catch let error as StoreError {
-            throw PageError(.notFound, "No such claim", error.message)
-        }
+        try await store.confirmClaim(paperID: paper, username: user)
         return .redirect(to: "/curate", type: .normal)
     }
 
@@ -67,7 +59,7 @@ struct CommunityController: Sendable {
         var raw = context.parameters.get("id") ?? ""
         if let number = context.parameters.get("number") { raw += "/" + number }
         guard let id = PaperIdentifier.canonical(raw), try await store.paper(id: id) != nil else {
-            throw PageError(.notFound, "Paper not found", "There is no paper \(raw.debugDescription) here.")
+            throw WebError(.notFound, heading: "Paper not found", "There is no paper \(raw.debugDescription) here.")
         }
         return id
     }
@@ -77,50 +69,30 @@ struct CommunityController: Sendable {
         let id = try await paperID(context)
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
         let parent = form["parent"].flatMap { Int64($0) }
-        do {
-            let comment = try await store.addComment(
-                paperID: id, author: viewer.username, parentID: parent, body: form["body"] ?? "", at: Date())
-            return .redirect(to: "/papers/\(id)#comment-\(comment.id)", type: .normal)
-        } catch let error as StoreError where error.code == .invalidInput {
-            throw PageError(.badRequest, "Comment not saved", error.message)
-        }
+        let comment = try await store.addComment(
+            paperID: id, author: viewer.username, parentID: parent, body: form["body"] ?? "", at: Date())
+        return .redirect(to: "/papers/\(id)#comment-\(comment.id)", type: .normal)
     }
 
     @Sendable func editComment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
-            throw PageError(.notFound, "Comment not found", "There is no such comment.")
+            throw WebError(.notFound, heading: "Comment not found", "There is no such comment.")
         }
-        do {
-            let comment = try await store.editComment(id: commentID, author: viewer.username, body: form["body"] ?? "", at: Date())
-            return .redirect(to: "/papers/\(comment.paperID)#comment-\(comment.id)", type: .normal)
-        } catch let error as StoreError {
-            throw Self.pageError(error)
-        }
+        let comment = try await store.editComment(id: commentID, author: viewer.username, body: form["body"] ?? "", at: Date())
+        return .redirect(to: "/papers/\(comment.paperID)#comment-\(comment.id)", type: .normal)
     }
 
     @Sendable func deleteComment(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
-            throw PageError(.notFound, "Comment not found", "There is no such comment.")
+            throw WebError(.notFound, heading: "Comment not found", "There is no such comment.")
         }
-        do {
-            try await store.deleteComment(
-                id: commentID, by: viewer.username, moderator: viewer.role != .member, at: Date())
-        } catch let error as StoreError {
-            throw Self.pageError(error)
-        }
-        return .redirect(to: AccountController.safeNext(request.headers[.referer].flatMap { URLComponents(string: $0)?.path }), type: .normal)
-    }
-
-    static func pageError(_ error: StoreError) -> PageError {
-        switch error.code {
-        case .forbidden: PageError(.forbidden, "Not allowed", error.message)
-        case .notFound: PageError(.notFound, "Comment not found", error.message)
-        default: PageError(.badRequest, "Comment not saved", error.message)
-        }
+        try await store.deleteComment(
+            id: commentID, by: viewer.username, moderator: viewer.role != .member, at: Date())
+        return .redirect(to: SafeRedirect.path(request.headers[.referer].flatMap { URLComponents(string: $0)?.path }), type: .normal)
     }
 
     @Sendable func upvote(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -128,11 +100,11 @@ struct CommunityController: Sendable {
         var raw = context.parameters.get("id") ?? ""
         if let number = context.parameters.get("number") { raw += "/" + number }
         guard let id = PaperIdentifier.canonical(raw), try await store.paper(id: id) != nil else {
-            throw PageError(.notFound, "Paper not found", "There is no paper \(raw.debugDescription) here.")
+            throw WebError(.notFound, heading: "Paper not found", "There is no paper \(raw.debugDescription) here.")
         }
         let wantsJSON = request.headers[.accept]?.contains("application/json") == true
         guard let viewer = context.viewer else {
-            if wantsJSON { throw PageError(.unauthorized, "Log in to upvote", "Log in to upvote papers.") }
+            if wantsJSON { throw WebError(.unauthorized, heading: "Log in to upvote", "Log in to upvote papers.") }
             return .redirect(to: "/login?next=/papers/\(id)", type: .normal)
         }
         // "on"/"off" set the state; anything else toggles.
@@ -146,6 +118,6 @@ struct CommunityController: Sendable {
             let body = "{\"paper\":\(jsonString(id)),\"upvoted\":\(upvoted),\"upvotes\":\(count)}"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        return .redirect(to: AccountController.safeNext(form["next"] ?? "/papers/\(id)"), type: .normal)
+        return .redirect(to: SafeRedirect.path(form["next"] ?? "/papers/\(id)"), type: .normal)
     }
 }

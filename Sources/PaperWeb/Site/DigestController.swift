@@ -12,7 +12,7 @@ struct DigestController: Sendable {
     let renderer: PageRenderer
     let site: SiteStatusProvider
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.post("/subscribe", use: subscribe)
         router.get("/subscribe/confirm", use: confirm)
         router.get("/unsubscribe", use: unsubscribePage)
@@ -58,7 +58,7 @@ struct DigestController: Sendable {
 
     func requireService() throws -> SubscriptionService {
         guard let service else {
-            throw PageError(.serviceUnavailable, "Digests are not available", "This Paperboy server does not send mail.")
+            throw WebError(.unavailable, heading: "Digests are not available", "This Paperboy server does not send mail.")
         }
         return service
     }
@@ -76,23 +76,6 @@ struct DigestController: Sendable {
         FormQuery(request.uri.query ?? "")["token"] ?? ""
     }
 
-    func failure(_ error: SubscriptionService.Failure) -> PageError {
-        switch error {
-        case .invalidAddress: PageError(.badRequest, "Not an email address", error.description)
-        case .invalidToken, .unknownSubscriber: PageError(.notFound, "Link not valid", error.description)
-        case .expiredToken: PageError(.gone, "Link expired", error.description)
-        case .deliveryFailed: PageError(.serviceUnavailable, "Mail not sent", error.description)
-        }
-    }
-
-    func run<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as SubscriptionService.Failure {
-            throw failure(error)
-        }
-    }
-
     @Sendable func subscribe(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         let service = try requireService()
@@ -102,9 +85,7 @@ struct DigestController: Sendable {
             email = known.email
         }
         let frequency = DigestFrequency(rawValue: form["frequency"] ?? "") ?? .daily
-        let result = try await run {
-            try await service.subscribe(email: email, username: context.viewer?.username, frequency: frequency, baseURL: baseURL(request))
-        }
+        let result = try await service.subscribe(email: email, username: context.viewer?.username, frequency: frequency, baseURL: baseURL(request))
         switch result {
         case .confirmationSent(let subscriber):
             return try await page(context) { site in
@@ -127,7 +108,7 @@ struct DigestController: Sendable {
 
     @Sendable func confirm(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let service = try requireService()
-        let subscriber = try await run { try await service.confirm(token: Self.token(request)) }
+        let subscriber = try await service.confirm(token: Self.token(request))
         return try await page(context) { site in
             MessageView(
                 site: site, heading: "Subscription confirmed",
@@ -140,7 +121,7 @@ struct DigestController: Sendable {
     @Sendable func unsubscribePage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let service = try requireService()
         let token = Self.token(request)
-        let subscriber = try await run { try await service.subscriber(token: token, purpose: .unsubscribe) }
+        let subscriber = try await service.subscriber(token: token, purpose: .unsubscribe)
         return try await page(context) { site in
             MessageView(
                 site: site, heading: "Unsubscribe",
@@ -156,7 +137,7 @@ struct DigestController: Sendable {
         var request = request
         _ = try? await request.collectBody(upTo: 16 * 1024)
         let token = Self.token(request)
-        let subscriber = try await run { try await service.unsubscribe(token: token) }
+        let subscriber = try await service.unsubscribe(token: token)
         return try await page(context) { site in
             MessageView(
                 site: site, heading: "Unsubscribed",
@@ -180,7 +161,7 @@ struct DigestController: Sendable {
     @Sendable func preferencesPage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let service = try requireService()
         let token = Self.token(request)
-        let subscriber = try await run { try await service.subscriber(token: token, purpose: .preferences) }
+        let subscriber = try await service.subscriber(token: token, purpose: .preferences)
         return HTML(body: renderer.render("subscription", try await preferencesView(context, subscriber, token: token, saved: false)))
     }
 
@@ -189,13 +170,11 @@ struct DigestController: Sendable {
         let service = try requireService()
         let token = Self.token(request)
         guard let frequency = DigestFrequency(rawValue: form["frequency"] ?? "") else {
-            throw PageError(.badRequest, "Choose daily or weekly", "The form named no digest frequency.")
+            throw WebError(.invalidParameter, heading: "Choose daily or weekly", "The form named no digest frequency.")
         }
         let categories = (form["categories"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
         let searches = (form["searches"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
-        let subscriber = try await run {
-            try await service.updatePreferences(token: token, frequency: frequency, categories: categories, savedSearches: searches)
-        }
+        let subscriber = try await service.updatePreferences(token: token, frequency: frequency, categories: categories, savedSearches: searches)
         return HTML(body: renderer.render("subscription", try await preferencesView(context, subscriber, token: token, saved: true)))
     }
 }

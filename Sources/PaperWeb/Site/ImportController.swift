@@ -42,34 +42,46 @@ final class PaperImports: Sendable {
         }
     }
 
-    /// What a person is told when an import fails.
-    static func message(_ failure: Failure) -> (status: HTTPResponse.Status, heading: String, message: String) {
-        switch failure {
-        case .notAnArxivID(let raw):
-            (.badRequest, "Not an arXiv id", "\(raw.prefix(80).debugDescription) is not an arXiv id or URL (e.g. 2605.12345).")
-        case .unknown(let id):
-            (.notFound, "Not on arXiv", "arXiv has no paper \(id). Check the id and try again.")
-        case .unavailable:
-            (.serviceUnavailable, "arXiv is unreachable",
-             "Paperboy could not reach arXiv to import the paper; nothing was changed. Try again in a minute.")
-        case .rateLimited(let wait):
-            (.tooManyRequests, "Too many imports",
-             "An account imports at most \(PaperImports.perHour) papers an hour; try again in \(max(1, (wait + 59) / 60)) minutes.")
+}
+
+extension PaperImports.Failure: CatalogedError {
+    var catalogCode: ErrorCode {
+        switch self {
+        case .notAnArxivID: .invalidParameter
+        case .unknown: .paperNotFound
+        case .unavailable: .arxivUnavailable
+        case .rateLimited: .rateLimited
         }
     }
 
-    static func pageError(_ failure: Failure) -> PageError {
-        let (status, heading, text) = message(failure)
-        return PageError(status, heading, text)
+    var heading: String? {
+        switch self {
+        case .notAnArxivID: "Not an arXiv id"
+        case .unknown: "Not on arXiv"
+        case .unavailable: nil
+        case .rateLimited: "Too many imports"
+        }
     }
 
-    static func apiError(_ failure: Failure) -> APIError {
-        let (status, _, text) = message(failure)
-        switch failure {
-        case .notAnArxivID: return APIError.badParameter("arxivId must be an arXiv id or URL (e.g. 2605.12345)")
-        case .unknown: return APIError(status, .notFound, text)
-        case .unavailable: return APIError(status, .unavailable, text, retryAfter: 60)
-        case .rateLimited(let wait): return APIError(status, .rateLimited, text, retryAfter: wait)
+    /// What a person is told when an import fails (the upstream reason of `.unavailable` stays in the log).
+    var publicMessage: String {
+        switch self {
+        case .notAnArxivID(let raw):
+            "\(raw.prefix(80).debugDescription) is not an arXiv id or URL (e.g. 2605.12345)."
+        case .unknown(let id):
+            "arXiv has no paper \(id). Check the id and try again."
+        case .unavailable:
+            "Paperboy could not reach arXiv to import the paper; nothing was changed. Try again in a minute."
+        case .rateLimited(let wait):
+            "An account imports at most \(PaperImports.perHour) papers an hour; try again in \(max(1, (wait + 59) / 60)) minutes."
+        }
+    }
+
+    var retryAfter: Int? {
+        switch self {
+        case .unavailable: WebErrorPolicy.upstreamRetryAfter
+        case .rateLimited(let wait): wait
+        default: nil
         }
     }
 }
@@ -78,7 +90,7 @@ final class PaperImports: Sendable {
 struct ImportController: Sendable {
     let imports: PaperImports
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.post("/papers/{id}/import", use: importPaper)
         // Old-style arXiv ids contain a slash: /papers/hep-th/9901001/import
         router.post("/papers/{id}/{number}/import", use: importPaper)
@@ -91,11 +103,7 @@ struct ImportController: Sendable {
         guard let viewer = context.viewer else {
             return .redirect(to: "/login?next=" + (ArxivID.parse(raw).map { "/papers/\($0.base)" } ?? "/"), type: .normal)
         }
-        do {
-            let paper = try await imports.importPaper(raw, by: viewer.username)
-            return .redirect(to: "/papers/\(paper.id)", type: .normal)
-        } catch let failure as PaperImports.Failure {
-            throw PaperImports.pageError(failure)
-        }
+        let paper = try await imports.importPaper(raw, by: viewer.username)
+        return .redirect(to: "/papers/\(paper.id)", type: .normal)
     }
 }

@@ -15,50 +15,11 @@ struct NewPapersController: Sendable {
     static let dayLimit = 5_000
     static let pageLimit = 300
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/papers/new", use: page)
     }
 
-    /// The `date` and `cat` parameters; a malformed one is a 400 page.
-    struct Query: Equatable {
-        var day: Day?
-        var category: String?
-
-        /// The query string of a page or feed address for `day` and this category.
-        func queryString(day: Day?) -> String {
-            var items: [String] = []
-            if let day { items.append("date=\(day)") }
-            if let category { items.append("cat=\(category)") }
-            return items.isEmpty ? "" : "?" + items.joined(separator: "&")
-        }
-    }
-
-    static func isCategory(_ text: String) -> Bool {
-        // arXiv categories: `cs.CL`, `hep-th`, `astro-ph.GA`, `physics.atom-ph`, `q-bio.NC`.
-        guard (1...40).contains(text.count), let first = text.first, first.isASCII, first.isLetter else { return false }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count <= 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
-    }
-
-    static func parse(_ request: Request) throws -> Query {
-        let form = FormQuery(request.uri.query ?? "")
-        var query = Query()
-        if let text = form["date"], !text.isEmpty {
-            guard let day = Day(text) else {
-                throw PageError(.badRequest, "Not a date", "\(text.prefix(80).debugDescription) is not a date of the form YYYY-MM-DD.")
-            }
-            query.day = day
-        }
-        if let text = form["cat"], !text.isEmpty {
-            guard isCategory(text) else {
-                throw PageError(.badRequest, "Not a category", "\(text.prefix(80).debugDescription) is not an arXiv category (e.g. cs.CL, hep-th).")
-            }
-            query.category = text
-        }
-        return query
-    }
+    typealias Query = NewPapersQuery
 
     struct CardView {
         var id: String
@@ -97,15 +58,9 @@ struct NewPapersController: Sendable {
         var canSubmit: Bool
     }
 
-    /// The day a query asks for: its date, or the latest day with papers (today in an empty store).
-    static func day(_ query: Query, store: any PaperStore) async throws -> Day {
-        if let day = query.day { return day }
-        return try await store.latestPublishedDay(onOrBefore: nil) ?? Day(Date())
-    }
-
     @Sendable func page(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let query = try Self.parse(request)
-        let day = try await Self.day(query, store: store)
+        let query = try NewPapersQuery.parse(request)
+        let day = try await query.day(store: store, today: Day(site.now()))
         let all = try await site.cache.value("new \(day)", store: store) {
             try await store.papersPublished(on: day, category: nil, limit: Self.dayLimit)
         }
@@ -126,7 +81,7 @@ struct NewPapersController: Sendable {
             cards.append(card)
         }
         var info = try await site.info(context)
-        info.feeds = FeedsController.links("/feeds/new", title: "New on arXiv").map {
+        info.feeds = FeedLink.alternates("/feeds/new", title: "New on arXiv").map {
             var link = $0
             link.href += query.queryString(day: query.day)
             return link

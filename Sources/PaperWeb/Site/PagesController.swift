@@ -13,7 +13,7 @@ struct PagesController: Sendable {
     /// On-demand imports from arXiv; nil: a missing paper is a plain 404.
     var imports: PaperImports? = nil
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/", use: home)
         router.get("/papers/date/{day}", use: daily)
         router.get("/papers/week/{week}", use: weekly)
@@ -46,7 +46,7 @@ struct PagesController: Sendable {
     @Sendable func daily(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("day") ?? ""
         guard let day = Day(text) else {
-            throw PageError(.badRequest, "Not a date", "\(text.debugDescription) is not a date of the form YYYY-MM-DD.")
+            throw WebError(.invalidParameter, heading: "Not a date", "\(text.debugDescription) is not a date of the form YYYY-MM-DD.")
         }
         return try await dailyPage(day, context)
     }
@@ -61,7 +61,7 @@ struct PagesController: Sendable {
         }
         let (previous, next) = (feed.previous, feed.next)
         var info = try await site.info(context)
-        info.feeds = FeedsController.links("/feeds/daily", title: "Daily papers")
+        info.feeds = FeedLink.alternates("/feeds/daily", title: "Daily papers")
         let view = FeedPageView(
             site: info, heading: "Daily Papers", subtitle: "by the research community",
             periodLabel: DateText.long(day), emptyPeriod: "on \(DateText.long(day))",
@@ -78,12 +78,12 @@ struct PagesController: Sendable {
         HTML(body: site.pages.html(view) { renderer.render("daily", $0) })
     }
 
-    static let periodPageSize = 100
+    static let periodPageSize = FeedLimits.periodPageSize
 
     @Sendable func weekly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("week") ?? ""
         guard let week = FeedPeriod.week(text) else {
-            throw PageError(.badRequest, "Not a week", "\(text.debugDescription) is not an ISO week of the form YYYY-Www (e.g. 2026-W22).")
+            throw WebError(.invalidParameter, heading: "Not a week", "\(text.debugDescription) is not an ISO week of the form YYYY-Www (e.g. 2026-W22).")
         }
         return try await periodPage(
             week, kind: .weekly, heading: "Weekly Papers", label: "Week \(week.name.suffix(2)), \(DateText.short(week.first)) – \(DateText.short(week.last))",
@@ -93,7 +93,7 @@ struct PagesController: Sendable {
     @Sendable func monthly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("month") ?? ""
         guard let month = FeedPeriod.month(text) else {
-            throw PageError(.badRequest, "Not a month", "\(text.debugDescription) is not a month of the form YYYY-MM.")
+            throw WebError(.invalidParameter, heading: "Not a month", "\(text.debugDescription) is not a month of the form YYYY-MM.")
         }
         let label = "\(Day.monthNames[month.first.month - 1]) \(month.first.year)"
         return try await periodPage(
@@ -121,26 +121,6 @@ struct PagesController: Sendable {
         return render(view)
     }
 
-    /// Trending: `TrendingFormula` (see /about) over the papers submitted in its window. The window ends now, or
-    /// at the latest feed day when nothing was submitted recently (an archive or a demo still has a trending page).
-    /// The trending list: `TrendingFormula` over the papers submitted in its window, ending now, or at the latest
-    /// feed day when nothing was submitted recently (an archive or a demo still has a trending list).
-    static func trendingEntries(store: any PaperStore) async throws -> (entries: [FeedEntry], now: Date) {
-        let formula = TrendingFormula.standard
-        var now = Date()
-        let window = TimeInterval(formula.windowDays) * 86_400
-        var entries = try await store.submittedSince(now.addingTimeInterval(-window))
-        if entries.isEmpty, let latest = try await store.latestFeedDay(onOrBefore: nil) {
-            now = latest.adding(days: 1).startDate
-            entries = try await store.submittedSince(now.addingTimeInterval(-window)).filter { $0.submission.submittedAt < now }
-        }
-        let byID = Dictionary(entries.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let ranked = formula.rank(entries.map {
-            TrendingFormula.Candidate(paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
-        }, now: now).prefix(periodPageSize).compactMap { byID[$0.paperID] }
-        return (ranked, now)
-    }
-
     /// Feed entries submitted since a time, read once per write: `submittedSince` of a later time is this
     /// list without the entries submitted before it (the window only moves forward between writes).
     struct SubmittedSince: Sendable, Equatable {
@@ -153,10 +133,7 @@ struct PagesController: Sendable {
         init(since: Date, entries: [FeedEntry]) {
             self.since = since
             cards = FeedCards(entries)
-            candidates = entries.map {
-                TrendingFormula.Candidate(
-                    paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
-            }
+            candidates = entries.map(TrendingPapers.candidate)
             var index: [String: Int] = [:]
             for (i, entry) in entries.enumerated() where index[entry.paper.id] == nil { index[entry.paper.id] = i }
             indexByID = index
@@ -174,7 +151,7 @@ struct PagesController: Sendable {
         static func == (a: SubmittedSince, b: SubmittedSince) -> Bool { a.cards == b.cards }
     }
 
-    /// `trendingEntries(store:)` with the store reads kept until the next write: the entries (as indices into
+    /// `TrendingPapers.current` with the store reads kept until the next write: the entries (as indices into
     /// `source`) in trending order, and the time they are ranked at.
     func cachedTrendingEntries() async throws -> (source: SubmittedSince, ranked: [Int], now: Date) {
         let formula = TrendingFormula.standard
@@ -203,7 +180,7 @@ struct PagesController: Sendable {
         let (source, ranked, now) = try await cachedTrendingEntries()
         let today = Day(now)
         var info = try await site.info(context)
-        info.feeds = FeedsController.links("/feeds/trending", title: "Trending papers")
+        info.feeds = FeedLink.alternates("/feeds/trending", title: "Trending papers")
         let view = FeedPageView(
             site: info, heading: "Trending Papers",
             subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
@@ -235,14 +212,14 @@ struct PagesController: Sendable {
                     headers: [.location: "/papers/\(target)\(markdownSuffix ? ".md" : "")", .vary: "Accept"])
             }
             if markdown {
-                throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
+                throw WebError(.notFound, "Paper \(raw.prefix(80).debugDescription) not found")
             }
             // An arXiv paper not stored yet: members may import it, visitors are asked to log in.
             if imports != nil, let arxiv = ArxivID.parse(raw) {
                 let view: [String: Any] = ["site": try await site.info(context), "id": arxiv.base]
                 return try HTML(status: .notFound, body: renderer.render("paper-missing", view)).response(from: request, context: context)
             }
-            throw PageError(.notFound, "Paper not found", "There is no paper \(raw.debugDescription) here.")
+            throw WebError(.notFound, heading: "Paper not found", "There is no paper \(raw.debugDescription) here.")
         }
         if markdown {
             let text = PaperMarkdown.render(
@@ -290,28 +267,4 @@ struct PagesController: Sendable {
         ]
         return HTML(body: renderer.render("about", view))
     }
-}
-
-/// An error shown to people as a page (and to API clients as JSON by `ErrorMiddleware`).
-struct PageError: HTTPResponseError {
-    let status: HTTPResponse.Status
-    let heading: String
-    let message: String
-
-    init(_ status: HTTPResponse.Status, _ heading: String, _ message: String) {
-        self.status = status
-        self.heading = heading
-        self.message = message
-    }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = "{\"error\":\(jsonString(message))}"
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
-func jsonString(_ text: String) -> String {
-    let data = try! JSONEncoder().encode(text)
-    return String(decoding: data, as: UTF8.self)
 }

@@ -1,11 +1,9 @@
 import Foundation
 import Hummingbird
-import LexicalIndex
 import Mustache
 import PaperModel
 import PaperServices
 import PaperStore
-import TextAnalysis
 
 /// `/papers?q=`: the search page, in the style of the daily listing.
 struct SearchController: Sendable {
@@ -18,75 +16,24 @@ struct SearchController: Sendable {
     /// Results re-sorted by date or upvotes are the top of this many relevant ones.
     static let resortDepth = 200
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/papers", use: search)
     }
 
-    struct Query {
-        var text: String
-        var mode: SearchMode?
-        var sort: String
-        var from: Day?
-        var to: Day?
-        var category: String
-        var codeOnly: Bool
+    /// The search's parameters as PaperServices reads them.
+    typealias Query = PaperSearchQuery
 
-        var filter: SearchFilter {
-            var range: ClosedRange<Int32>?
-            if from != nil || to != nil {
-                let lo = Int32(from?.daysSinceEpoch ?? Int(Int32.min))
-                let hi = Int32(to?.daysSinceEpoch ?? Int(Int32.max))
-                range = lo...max(lo, hi)
-            }
-            return SearchFilter(
-                dayRange: range, categories: category.isEmpty ? [] : [category], hasCode: codeOnly ? true : nil)
-        }
-
-        var filtersOn: Bool { from != nil || to != nil || !category.isEmpty || codeOnly }
-    }
-
-    /// Reads and validates the query string; bad values are the user's mistake: 400 with what was wrong.
+    /// Reads and validates the query string; a bad value is the user's mistake: 400 with what was wrong.
     static func parse(_ request: Request) throws -> Query {
         let params = FormQuery(request.uri.query ?? "")
-        func value(_ name: String) -> String { params[name] ?? "" }
-        let text = value("q")
-        guard text.count <= QueryParser.maxQueryCharacters else {
-            throw PageError(.badRequest, "Query too long", "A query has at most \(QueryParser.maxQueryCharacters) characters.")
-        }
-        let modeText = value("mode")
-        var mode: SearchMode?
-        if !modeText.isEmpty, modeText != "auto" {
-            guard let m = SearchMode(rawValue: modeText) else {
-                throw PageError(.badRequest, "Unknown search mode", "mode must be auto, lexical, semantic or hybrid.")
-            }
-            mode = m
-        }
-        let sort = value("sort").isEmpty ? "relevance" : value("sort")
-        guard ["relevance", "newest", "upvotes"].contains(sort) else {
-            throw PageError(.badRequest, "Unknown sort", "sort must be relevance, newest or upvotes.")
-        }
-        func day(_ name: String) throws -> Day? {
-            let text = value(name)
-            if text.isEmpty { return nil }
-            guard let d = Day(text) else {
-                throw PageError(.badRequest, "Not a date", "\(name) must be a date of the form YYYY-MM-DD.")
-            }
-            return d
-        }
-        let category = value("cat").trimmingCharacters(in: .whitespaces)
-        guard category.count <= 40, category.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
-            throw PageError(.badRequest, "Not a category", "cat must be an arXiv category such as cs.CL.")
-        }
-        return Query(
-            text: text, mode: mode, sort: sort, from: try day("from"), to: try day("to"), category: category,
-            codeOnly: value("code") == "1" || value("code") == "on")
+        return try PaperSearchQuery.parse { params[$0] }
     }
 
     @Sendable func search(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let query = try Self.parse(request)
         var info = try await site.info(context)
         if !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, let q = request.uri.query {
-            info.feeds = FeedsController.links("/feeds/search", title: "Search: \(query.text)").map {
+            info.feeds = FeedLink.alternates("/feeds/search", title: "Search: \(query.text)").map {
                 FeedLink(type: $0.type, title: $0.title, href: $0.href + "?" + q)
             }
         }
@@ -99,29 +46,12 @@ struct SearchController: Sendable {
             return HTML(body: renderer.render("search", view))
         }
         guard let engine else {
-            throw PageError(.serviceUnavailable, "Search is starting", "The search index is not ready yet.")
+            throw WebError(.searchNotReady, "The search index is not ready yet.")
         }
-        let response: SearchResponse
-        do {
-            let depth = query.sort == "relevance" ? Self.pageSize : Self.resortDepth
-            response = try await engine.search(
-                SearchRequest(query: query.text, mode: query.mode, filter: query.filter, limit: depth))
-        } catch let error as SearchRequestError {
-            throw PageError(.badRequest, "Cannot search", error.description)
-        }
+        let response = try await engine.search(query.request(limit: Self.pageSize, depth: Self.resortDepth))
         var papers = try await store.papers(ids: response.hits.map(\.paperID))
         let upvotes = try await store.upvoteCounts(paperIDs: papers.map(\.id))
-        switch query.sort {
-        case "newest":
-            papers.sort { ($0.publishedAt ?? .distantPast, $1.id) > ($1.publishedAt ?? .distantPast, $0.id) }
-        case "upvotes":
-            papers = papers.enumerated().sorted {
-                let (a, b) = (upvotes[$0.element.id] ?? 0, upvotes[$1.element.id] ?? 0)
-                return a != b ? a > b : $0.offset < $1.offset
-            }.map(\.element)
-        default:
-            break
-        }
+        papers = query.ordered(papers, upvotes: upvotes)
         papers = Array(papers.prefix(Self.pageSize))
         view.results = papers.map {
             SearchResultView(paper: $0, upvotes: upvotes[$0.id] ?? 0, terms: response.highlightTerms)
@@ -218,7 +148,7 @@ struct SearchPageView: MustacheParent {
         modes = [("auto", "Best available"), ("hybrid", "Hybrid"), ("lexical", "Keywords"), ("semantic", "Meaning")]
             .map { Option(value: $0.0, label: $0.1, selected: $0.0 == mode) }
         sorts = [("relevance", "Relevance"), ("newest", "Newest"), ("upvotes", "Most upvoted")]
-            .map { Option(value: $0.0, label: $0.1, selected: $0.0 == q.sort) }
+            .map { Option(value: $0.0, label: $0.1, selected: $0.0 == q.sort.rawValue) }
         from = q.from?.description
         to = q.to?.description
         category = q.category
@@ -253,9 +183,9 @@ struct SearchResultView: MustacheParent {
 
     init(paper: Paper, upvotes: Int, terms: Set<String>) {
         id = paper.id
-        titleHTML = HTMLText.highlighted(paper.title, Highlighter.matchRanges(in: paper.title, terms: terms))
+        titleHTML = HTMLText.highlighted(paper.title, SearchHighlighting.matchRanges(in: paper.title, terms: terms))
         authors = CardView.shortAuthors(paper.authors)
-        let snippet = Highlighter.snippet(paper.abstract, terms: terms, maxLength: 320)
+        let snippet = SearchHighlighting.snippet(paper.abstract, terms: terms, maxLength: 320)
         snippetHTML = (snippet.truncatedStart ? "…" : "") + HTMLText.highlighted(snippet.text, snippet.highlights)
             + (snippet.truncatedEnd ? "…" : "")
         self.upvotes = upvotes

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PaperModel
+import PaperServices
 import PaperStore
 
 /// Submitting papers to the daily feed, and profile pages.
@@ -12,7 +13,7 @@ struct SubmitController: Sendable {
     /// imported first.
     var imports: PaperImports? = nil
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/submit", use: submitPage)
         router.post("/submit", use: submit)
         router.get("/users/{name}", use: profile)
@@ -35,26 +36,16 @@ struct SubmitController: Sendable {
 
     @Sendable func submitPage(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         guard context.viewer != nil else { return .redirect(to: "/login?next=/submit", type: .normal) }
-        var view = SubmitView(site: try await site.info(context), today: Day(Date()).description)
+        var view = SubmitView(site: try await site.info(context), today: Day(site.now()).description)
         view.isCurator = context.viewer.map { $0.role != .member } ?? false
         return try HTML(body: renderer.render("submit", view)).response(from: request, context: context)
     }
 
     /// An optional link field: empty, or an http(s) URL (anything else could be a script URL on the page).
-    static func link(_ raw: String?, host: String? = nil) -> (ok: Bool, url: String?) {
-        let text = (raw ?? "").trimmingCharacters(in: .whitespaces)
-        if text.isEmpty { return (true, nil) }
-        guard text.count <= 300, let url = URLComponents(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-              let urlHost = url.host?.lowercased(), !urlHost.isEmpty
-        else { return (false, nil) }
-        if let host, urlHost != host && urlHost != "www." + host { return (false, nil) }
-        return (true, text)
-    }
-
     @Sendable func submit(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/submit", type: .normal) }
-        let today = Day(Date())
+        let today = Day(site.now())
         var view = SubmitView(
             site: try await site.info(context), today: today.description, paper: form["paper"], github: form["github"],
             project: form["project"], isCurator: viewer.role != .member, onBehalf: form["on_behalf"])
@@ -65,9 +56,9 @@ struct SubmitController: Sendable {
         guard let arxiv = ArxivID.parse(form["paper"] ?? "") else {
             return try fail("That is not an arXiv id or URL (e.g. 2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345).")
         }
-        let github = Self.link(form["github"], host: "github.com")
+        let github = PaperLinks.validated(form["github"], host: "github.com")
         guard github.ok else { return try fail("The GitHub repository must be an https://github.com/… URL.") }
-        let project = Self.link(form["project"])
+        let project = PaperLinks.validated(form["project"])
         guard project.ok else { return try fail("The project page must be an http(s) URL.") }
         // Curators submit on behalf of others (say, a paper someone mailed them).
         var submitter = viewer.username
@@ -78,6 +69,8 @@ struct SubmitController: Sendable {
             }
             submitter = user.username
         }
+        // A refused import or submission (arXiv has no such paper, a limit, already on a feed) is answered on the
+        // form itself, so nothing typed is lost.
         if try await store.paper(id: arxiv.base) == nil {
             guard let imports else {
                 return try fail("Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again.")
@@ -85,16 +78,15 @@ struct SubmitController: Sendable {
             do {
                 _ = try await imports.importPaper(arxiv.base, by: viewer.username)
             } catch let failure as PaperImports.Failure {
-                let (status, _, message) = PaperImports.message(failure)
-                return try fail(message, status: status)
+                return try fail(failure.publicMessage, status: failure.catalogCode.status)
             }
         }
         do {
             _ = try await store.submit(
-                paperID: arxiv.base, day: today, submitter: submitter, at: Date(), githubRepo: github.url,
+                paperID: arxiv.base, day: today, submitter: submitter, at: site.now(), githubRepo: github.url,
                 projectPage: project.url)
-        } catch let error as StoreError where error.code == .alreadySubmitted {
-            return try fail("Already on the daily papers: \(error.message).")
+        } catch let error as StoreError where error.catalogCode.status.code < 500 {
+            return try fail(error.publicMessage)
         }
         return .redirect(to: "/papers/date/\(today)", type: .normal)
     }
@@ -110,7 +102,7 @@ struct SubmitController: Sendable {
 
     @Sendable func curate(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         guard let viewer = context.viewer, viewer.role != .member else {
-            throw PageError(.forbidden, "Curators only", "This page is for curators and admins.")
+            throw WebError(.forbidden, heading: "Curators only", "This page is for curators and admins.")
         }
         let claims = try await store.pendingClaims()
         let ambiguous = try await store.ambiguousResolutions()
@@ -151,7 +143,7 @@ struct SubmitController: Sendable {
 
     func profilePage(name: String, context: PaperboyRequestContext, newToken: String? = nil) async throws -> HTML {
         guard User.isValidUsername(name), let user = try await store.user(named: name) else {
-            throw PageError(.notFound, "No such user", "There is no user \(name.debugDescription) here.")
+            throw WebError(.notFound, heading: "No such user", "There is no user \(name.debugDescription) here.")
         }
         let submissions = try await store.submissions(by: user.username)
         let upvoted = try await store.upvotedPapers(by: user.username)
@@ -179,12 +171,8 @@ struct SubmitController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         let secret = AccessTokenSecret.generate()
-        do {
-            _ = try await store.createAccessToken(
-                username: viewer.username, name: form["name"] ?? "", tokenHash: AccessTokenSecret.hash(secret))
-        } catch let error as StoreError where error.code == .invalidInput {
-            throw PageError(.badRequest, "Token not created", error.message)
-        }
+        _ = try await store.createAccessToken(
+            username: viewer.username, name: form["name"] ?? "", tokenHash: AccessTokenSecret.hash(secret))
         var response = try await profilePage(name: viewer.username, context: context, newToken: secret)
             .response(from: request, context: context)
         response.headers[.cacheControl] = "no-store"
@@ -195,13 +183,9 @@ struct SubmitController: Sendable {
         _ = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         guard let id = context.parameters.get("token").flatMap(Int64.init) else {
-            throw PageError(.notFound, "No such token", "There is no such access token.")
+            throw WebError(.notFound, heading: "No such token", "There is no such access token.")
         }
-        do {
-            try await store.deleteAccessToken(id: id, username: viewer.username)
-        } catch let error as StoreError where error.code == .notFound {
-            throw PageError(.notFound, "No such token", error.message)
-        }
+        try await store.deleteAccessToken(id: id, username: viewer.username)
         return .redirect(to: "/users/\(viewer.username)#tokens", type: .normal)
     }
 
@@ -210,7 +194,7 @@ struct SubmitController: Sendable {
     @Sendable func avatar(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         var name = context.parameters.get("file") ?? ""
         if name.hasSuffix(".svg") { name.removeLast(4) }
-        guard User.isValidUsername(name) else { throw PageError(.notFound, "No such avatar", "There is no avatar \(name.debugDescription).") }
+        guard User.isValidUsername(name) else { throw WebError(.notFound, heading: "No such avatar", "There is no avatar \(name.debugDescription).") }
         let hue = name.lowercased().unicodeScalars.reduce(UInt32(7)) { ($0 &* 31 &+ $1.value) % 360 }
         let initial = String(name.prefix(1)).uppercased()
         let svg = """

@@ -4,44 +4,6 @@ import Hummingbird
 import PaperModel
 import PaperStore
 
-/// An API error: the HTTP status and a JSON body `{"error": message, "code": code}`. `error` is what
-/// Hugging Face clients print; `code` is stable, for programs (catalog in /openapi.json).
-struct APIError: HTTPResponseError {
-    enum Code: String {
-        case invalidParameter = "invalid_parameter"
-        case notFound = "not_found"
-        case unauthorized = "unauthorized"
-        case forbidden = "forbidden"
-        case conflict = "conflict"
-        case rateLimited = "rate_limited"
-        case unavailable = "unavailable"
-        case payloadTooLarge = "payload_too_large"
-        case `internal` = "internal"
-    }
-
-    let status: HTTPResponse.Status
-    let code: Code
-    let message: String
-    var retryAfter: Int?
-
-    init(_ status: HTTPResponse.Status, _ code: Code, _ message: String, retryAfter: Int? = nil) {
-        self.status = status
-        self.code = code
-        self.message = message
-        self.retryAfter = retryAfter
-    }
-
-    static func badParameter(_ message: String) -> APIError { APIError(.badRequest, .invalidParameter, message) }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"paperboy\"" }
-        let body = "{\"error\":\(jsonString(message)),\"code\":\"\(code.rawValue)\"}"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
 /// JSON responses with the same encoder everywhere (stable key order, URLs unescaped).
 struct JSONBody<Value: Encodable>: ResponseGenerator {
     var status: HTTPResponse.Status = .ok
@@ -109,16 +71,16 @@ struct APIQuery {
     func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = self[name] else { return value }
         guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
-            throw APIError.badParameter("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(text.prefix(40).debugDescription)")
+            throw WebError.invalidParameter("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(text.prefix(40).debugDescription)")
         }
         return n
     }
 
     func text(_ name: String, maxLength: Int = 1_000) throws -> String? {
         guard let v = self[name] else { return nil }
-        guard v.count <= maxLength else { throw APIError.badParameter("\(name) is longer than \(maxLength) characters") }
+        guard v.count <= maxLength else { throw WebError.invalidParameter("\(name) is longer than \(maxLength) characters") }
         guard !v.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) else {
-            throw APIError.badParameter("\(name) contains control characters")
+            throw WebError.invalidParameter("\(name) contains control characters")
         }
         return v
     }
@@ -190,51 +152,6 @@ public struct APILimits: Sendable, Equatable {
     public init(readsPerMinute: Int = 600, writesPerMinute: Int = 60) {
         self.readsPerMinute = readsPerMinute
         self.writesPerMinute = writesPerMinute
-    }
-}
-
-/// Applies the per-IP limit to every request under `/api/`, `/feeds/` and `/openapi.json`, and CORS for their GET
-/// requests:
-/// any origin may read public data; writes are not offered cross-origin (no credentials are ever shared).
-struct APIEdgeMiddleware: RouterMiddleware {
-    typealias Context = PaperboyRequestContext
-    let limiter: RateLimiter
-
-    static func isAPI(_ path: String) -> Bool {
-        path.hasPrefix("/api/") || path.hasPrefix("/feeds/") || path == "/openapi.json"
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard Self.isAPI(path) else { return try await next(request, context) }
-        let readOnly = request.method == .get || request.method == .head
-        if request.method == .options {
-            // CORS preflight: only simple reads are allowed from other origins.
-            return Response(status: .noContent, headers: [
-                .accessControlAllowOrigin: "*", .accessControlAllowMethods: "GET, HEAD, OPTIONS",
-                .accessControlAllowHeaders: "Accept, Content-Type", .accessControlMaxAge: "86400",
-            ])
-        }
-        do {
-            let ip = context.remoteAddress?.ipAddress ?? "unknown"
-            if let wait = limiter.take("ip:" + ip) {
-                var response = try APIError(
-                    .tooManyRequests, .rateLimited, "Too many requests; retry in \(wait) s.", retryAfter: wait
-                ).response(from: request, context: context)
-                response.headers[.accessControlAllowOrigin] = "*"
-                return response
-            }
-        }
-        do {
-            var response = try await next(request, context)
-            if readOnly { response.headers[.accessControlAllowOrigin] = "*" }
-            return response
-        } catch where readOnly {
-            // Errors of public reads are readable cross-origin too, with the edge's body.
-            var response = EdgeMiddleware.response(for: error, request, context)
-            response.headers[.accessControlAllowOrigin] = "*"
-            return response
-        }
     }
 }
 

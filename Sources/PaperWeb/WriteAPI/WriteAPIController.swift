@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PaperModel
+import PaperServices
 import PaperStore
 
 /// The write API for programs: upvote, submit, comment and collections, authenticated by personal access tokens
@@ -15,30 +16,30 @@ struct WriteAPIController: Sendable {
 
     static let maxBodyBytes = 64 * 1024
 
-    func addRoutes(to router: Router<PaperboyRequestContext>) {
-        router.get("/api/whoami", use: whoami)
-        router.post("/api/papers", use: submit)
-        if imports != nil { router.post("/api/papers/index", use: index) }
-        router.post("/api/papers/{id}/upvote", use: upvote)
-        router.delete("/api/papers/{id}/upvote", use: removeUpvote)
-        router.post("/api/papers/{id}/comments", use: comment)
-        router.get("/api/collections", use: collections)
-        router.post("/api/collections", use: createCollection)
-        router.put("/api/collections/{collection}/papers/{id}", use: addToCollection)
-        router.delete("/api/collections/{collection}/papers/{id}", use: removeFromCollection)
+    func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
+        router.get("whoami", use: whoami)
+        router.post("papers", use: submit)
+        if imports != nil { router.post("papers/index", use: index) }
+        router.post("papers/{id}/upvote", use: upvote)
+        router.delete("papers/{id}/upvote", use: removeUpvote)
+        router.post("papers/{id}/comments", use: comment)
+        router.get("collections", use: collections)
+        router.post("collections", use: createCollection)
+        router.put("collections/{collection}/papers/{id}", use: addToCollection)
+        router.delete("collections/{collection}/papers/{id}", use: removeFromCollection)
     }
 
     /// The token's owner; 401 without a valid token, 429 when the token is over its limit.
     func authenticate(_ request: Request) async throws -> User {
         guard let token = AccessTokenSecret.bearer(request) else {
-            throw APIError(.unauthorized, .unauthorized, "This endpoint needs a personal access token: Authorization: Bearer pb_... (create one on your profile page)")
+            throw WebError(.unauthorized, "This endpoint needs a personal access token: Authorization: Bearer pb_... (create one on your profile page)")
         }
         let hash = AccessTokenSecret.hash(token)
-        guard let user = try await store.accessTokenUser(tokenHash: hash, now: Date()) else {
-            throw APIError(.unauthorized, .unauthorized, "The access token is not valid (revoked or mistyped)")
+        guard let user = try await store.accessTokenUser(tokenHash: hash, now: configuration.clock()) else {
+            throw WebError(.invalidToken, "The access token is not valid (revoked or mistyped)")
         }
         if let wait = limiter.take("token:" + hash) {
-            throw APIError(.tooManyRequests, .rateLimited, "Too many writes with this token; retry in \(wait) s.", retryAfter: wait)
+            throw WebError(.rateLimited, "Too many writes with this token; retry in \(wait) s.", retryAfter: wait)
         }
         return user
     }
@@ -50,11 +51,11 @@ struct WriteAPIController: Sendable {
         do {
             buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
         } catch {
-            throw APIError(.contentTooLarge, .payloadTooLarge, "The request body is larger than \(Self.maxBodyBytes) bytes")
+            throw WebError(.payloadTooLarge, "The request body is larger than \(Self.maxBodyBytes) bytes")
         }
         if buffer.readableBytes == 0 { return [:] }
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
-            throw APIError.badParameter("The request body must be a JSON object")
+            throw WebError(.invalidBody, "The request body must be a JSON object")
         }
         return object
     }
@@ -62,7 +63,7 @@ struct WriteAPIController: Sendable {
     func paper(_ context: PaperboyRequestContext) async throws -> Paper {
         let raw = context.parameters.get("id") ?? ""
         guard let id = PaperIdentifier.canonical(raw.removingPercentEncoding ?? raw), let paper = try await store.paper(id: id) else {
-            throw APIError(.notFound, .notFound, "Paper \(raw.prefix(80).debugDescription) not found")
+            throw WebError(.notFound, "Paper \(raw.prefix(80).debugDescription) not found")
         }
         return paper
     }
@@ -114,23 +115,19 @@ struct WriteAPIController: Sendable {
         let user = try await authenticate(request)
         let body = try await body(request)
         guard let raw = body["id"] as? String, let arxiv = ArxivID.parse(raw) else {
-            throw APIError.badParameter("id must be an arXiv id or URL (e.g. 2605.12345)")
+            throw WebError.invalidParameter("id must be an arXiv id or URL (e.g. 2605.12345)")
         }
-        let github = SubmitController.link(body["githubRepo"] as? String, host: "github.com")
-        guard github.ok else { throw APIError.badParameter("githubRepo must be an https://github.com/… URL") }
-        let project = SubmitController.link(body["projectPage"] as? String)
-        guard project.ok else { throw APIError.badParameter("projectPage must be an http(s) URL") }
+        let github = PaperLinks.validated(body["githubRepo"] as? String, host: "github.com")
+        guard github.ok else { throw WebError.invalidParameter("githubRepo must be an https://github.com/… URL") }
+        let project = PaperLinks.validated(body["projectPage"] as? String)
+        guard project.ok else { throw WebError.invalidParameter("projectPage must be an http(s) URL") }
         guard let paper = try await store.paper(id: arxiv.base) else {
-            throw APIError(.notFound, .notFound, "Paper \(arxiv.base) is not in Paperboy yet; import it first")
+            throw WebError(.paperNotFound, "Paper \(arxiv.base) is not in Paperboy yet; import it first")
         }
-        let today = Day(Date())
-        let submission: DailySubmission
-        do {
-            submission = try await store.submit(
-                paperID: paper.id, day: today, submitter: user.username, at: Date(), githubRepo: github.url, projectPage: project.url)
-        } catch let error as StoreError where error.code == .alreadySubmitted {
-            throw APIError(.conflict, .conflict, "Already on the daily papers: \(error.message)")
-        }
+        let now = configuration.clock()
+        let submission = try await store.submit(
+            paperID: paper.id, day: Day(now), submitter: user.username, at: now, githubRepo: github.url,
+            projectPage: project.url)
         let result = SubmissionResult(
             paperId: paper.id, title: paper.title, date: submission.day.description, submittedBy: submission.submitter,
             githubRepo: submission.githubRepo, projectPage: submission.projectPage)
@@ -143,19 +140,14 @@ struct WriteAPIController: Sendable {
         let user = try await authenticate(request)
         let body = try await body(request)
         guard let imports, let raw = body["arxivId"] as? String, let arxiv = ArxivID.parse(raw) else {
-            throw APIError.badParameter("arxivId must be an arXiv id or URL (e.g. 2605.12345)")
+            throw WebError.invalidParameter("arxivId must be an arXiv id or URL (e.g. 2605.12345)")
         }
         let base = baseURL(request, configuration)
         if let stored = try await store.paper(id: arxiv.base) {
             return try JSONBody(value: try await HubAPIController.info(stored, store: store, base: base))
                 .response(from: request, context: context)
         }
-        let paper: Paper
-        do {
-            paper = try await imports.importPaper(arxiv.base, by: user.username)
-        } catch let failure as PaperImports.Failure {
-            throw PaperImports.apiError(failure)
-        }
+        let paper = try await imports.importPaper(arxiv.base, by: user.username)
         return try JSONBody(status: .created, value: try await HubAPIController.info(paper, store: store, base: base))
             .response(from: request, context: context)
     }
@@ -174,21 +166,18 @@ struct WriteAPIController: Sendable {
         let user = try await authenticate(request)
         let paper = try await paper(context)
         let body = try await body(request)
-        guard let text = body["body"] as? String else { throw APIError.badParameter("body (the comment text) is required") }
+        guard let text = body["body"] as? String else { throw WebError.invalidParameter("body (the comment text) is required") }
         var parent: Int64?
         if let p = body["parentId"] {
-            guard let n = (p as? NSNumber)?.int64Value, !(p is Bool) else { throw APIError.badParameter("parentId must be a comment id") }
+            guard let n = (p as? NSNumber)?.int64Value, !(p is Bool) else { throw WebError.invalidParameter("parentId must be a comment id") }
             parent = n
         }
-        do {
-            let comment = try await store.addComment(paperID: paper.id, author: user.username, parentID: parent, body: text, at: Date())
-            let result = CommentResult(
-                id: comment.id, paperId: paper.id, author: comment.author, parentId: comment.parentID, body: comment.body,
-                createdAt: Timestamp.hub(comment.createdAt))
-            return try JSONBody(status: .created, value: result).response(from: request, context: context)
-        } catch let error as StoreError where error.code == .invalidInput || error.code == .notFound {
-            throw APIError.badParameter(error.message)
-        }
+        let comment = try await store.addComment(
+            paperID: paper.id, author: user.username, parentID: parent, body: text, at: configuration.clock())
+        let result = CommentResult(
+            id: comment.id, paperId: paper.id, author: comment.author, parentId: comment.parentID, body: comment.body,
+            createdAt: Timestamp.hub(comment.createdAt))
+        return try JSONBody(status: .created, value: result).response(from: request, context: context)
     }
 
     struct CollectionResult: Encodable {
@@ -219,24 +208,20 @@ struct WriteAPIController: Sendable {
     @Sendable func createCollection(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let user = try await authenticate(request)
         let body = try await body(request)
-        guard let name = body["name"] as? String else { throw APIError.badParameter("name is required") }
+        guard let name = body["name"] as? String else { throw WebError.invalidParameter("name is required") }
         let isPublic = (body["public"] as? Bool) ?? false
-        do {
-            let collection = try await store.createCollection(owner: user.username, name: name, isPublic: isPublic)
-            return try JSONBody(status: .created, value: CollectionResult(collection)).response(from: request, context: context)
-        } catch let error as StoreError where error.code == .invalidInput {
-            throw APIError.badParameter(error.message)
-        }
+        let collection = try await store.createCollection(owner: user.username, name: name, isPublic: isPublic)
+        return try JSONBody(status: .created, value: CollectionResult(collection)).response(from: request, context: context)
     }
 
     func setItem(_ request: Request, _ context: PaperboyRequestContext, present: Bool) async throws -> Response {
         let user = try await authenticate(request)
         guard let id = context.parameters.get("collection").flatMap(Int64.init), let collection = try await store.collection(id: id) else {
-            throw APIError(.notFound, .notFound, "No such collection")
+            throw WebError(.notFound, "No such collection")
         }
         guard collection.owner == user.username else {
-            if !collection.isPublic { throw APIError(.notFound, .notFound, "No such collection") }
-            throw APIError(.forbidden, .forbidden, "Only its owner changes a collection")
+            if !collection.isPublic { throw WebError(.notFound, "No such collection") }
+            throw WebError(.forbidden, "Only its owner changes a collection")
         }
         let paper = try await paper(context)
         try await store.setCollectionItem(collectionID: id, paperID: paper.id, present: present, by: user.username)

@@ -1,25 +1,27 @@
 import Foundation
+import LexicalIndex
+import PaperModel
 
-/// The arXiv API's `search_query` language: `prefix:value` terms (`ti au abs cat all id`), quoted phrases,
+/// Fielded search in the arXiv API's `search_query` language: `prefix:value` terms (`ti au abs cat all id`), quoted phrases,
 /// `AND`, `OR`, `ANDNOT` and parentheses. Operators bind left to right with equal precedence (as arXiv documents
 /// them); two terms side by side without an operator mean AND. `au:del_maestro` is the author "del maestro".
-indirect enum ArxivQuery: Equatable {
-    enum Field: String, CaseIterable {
+public indirect enum FieldedQuery: Equatable, Sendable {
+    public enum Field: String, CaseIterable, Sendable {
         case ti, au, abs, cat, all, id
     }
 
     case term(Field, String, phrase: Bool)
-    case and(ArxivQuery, ArxivQuery)
-    case or(ArxivQuery, ArxivQuery)
-    case andNot(ArxivQuery, ArxivQuery)
+    case and(FieldedQuery, FieldedQuery)
+    case or(FieldedQuery, FieldedQuery)
+    case andNot(FieldedQuery, FieldedQuery)
 
-    struct SyntaxError: Error, Equatable, CustomStringConvertible {
-        let description: String
+    public struct SyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
+        public let description: String
     }
 
-    static let maxLength = 2_000
+    public static let maxLength = 2_000
 
-    static func parse(_ text: String) throws -> ArxivQuery? {
+    public static func parse(_ text: String) throws(SyntaxError) -> FieldedQuery? {
         guard text.count <= maxLength else { throw SyntaxError(description: "search_query is longer than \(maxLength) characters") }
         var parser = Parser(tokens: try tokenize(text))
         guard !parser.tokens.isEmpty else { return nil }
@@ -46,7 +48,7 @@ indirect enum ArxivQuery: Equatable {
         }
     }
 
-    static func tokenize(_ text: String) throws -> [Token] {
+    static func tokenize(_ text: String) throws(SyntaxError) -> [Token] {
         let chars = Array(text)
         var tokens: [Token] = []
         var i = 0
@@ -100,7 +102,7 @@ indirect enum ArxivQuery: Equatable {
         let tokens: [Token]
         var position = 0
 
-        mutating func expression() throws -> ArxivQuery {
+        mutating func expression() throws(SyntaxError) -> FieldedQuery {
             var left = try primary()
             while position < tokens.count, tokens[position] != .close {
                 let op = tokens[position]
@@ -116,7 +118,7 @@ indirect enum ArxivQuery: Equatable {
             return left
         }
 
-        mutating func primary() throws -> ArxivQuery {
+        mutating func primary() throws(SyntaxError) -> FieldedQuery {
             guard position < tokens.count else { throw SyntaxError(description: "search_query ends where a term was expected") }
             let token = tokens[position]
             position += 1
@@ -134,5 +136,54 @@ indirect enum ArxivQuery: Equatable {
                 throw SyntaxError(description: "\(token.text) where a term was expected in search_query")
             }
         }
+    }
+}
+
+extension PaperSearchEngine {
+    /// Matches considered per query term (boolean combinations work on these sets).
+    public static let fieldedTermMatchLimit = 10_000
+
+    /// The papers matching a fielded boolean query, with the summed BM25 scores of the terms that matched (an
+    /// `id:` term scores 1). Here is an arXiv-style query, give me its papers.
+    public func fieldedMatches(_ query: FieldedQuery) async throws -> [String: Float] {
+        switch query {
+        case .term(let field, let value, let phrase):
+            return try await termMatches(field, value, phrase: phrase)
+        case .and(let a, let b):
+            let (l, r) = (try await fieldedMatches(a), try await fieldedMatches(b))
+            return l.filter { r[$0.key] != nil }.reduce(into: [:]) { $0[$1.key] = $1.value + r[$1.key]! }
+        case .or(let a, let b):
+            return try await fieldedMatches(a).merging(try await fieldedMatches(b), uniquingKeysWith: +)
+        case .andNot(let a, let b):
+            let r = try await fieldedMatches(b)
+            return try await fieldedMatches(a).filter { r[$0.key] == nil }
+        }
+    }
+
+    func termMatches(_ field: FieldedQuery.Field, _ value: String, phrase: Bool) async throws -> [String: Float] {
+        if field == .id {
+            guard let id = PaperIdentifier.canonical(value), try await store.paper(id: id) != nil else { return [:] }
+            return [id: 1]
+        }
+        var text = value.replacingOccurrences(of: "\"", with: " ")
+        if field == .au { text = text.replacingOccurrences(of: "_", with: " ") }
+        let words = text.split(whereSeparator: \.isWhitespace)
+        guard !words.isEmpty else { return [:] }
+        let quoted = phrase || words.count > 1 ? "\"\(words.joined(separator: " "))\"" : String(words[0])
+        let lexicalQuery: String
+        switch field {
+        case .ti: lexicalQuery = "ti:" + quoted
+        case .abs: lexicalQuery = "abs:" + quoted
+        case .au: lexicalQuery = "au:" + quoted
+        case .cat: lexicalQuery = "cat:" + quoted
+        case .all, .id: lexicalQuery = quoted
+        }
+        let hits: [LexicalHit]
+        do {
+            hits = try lexical.search(lexicalQuery, limit: Self.fieldedTermMatchLimit)
+        } catch let error as QueryError {
+            throw FieldedQuery.SyntaxError(description: "\(field.rawValue):\(value.prefix(40))…: \(error.description)")
+        }
+        return Dictionary(hits.map { ($0.key, $0.score) }, uniquingKeysWith: +)
     }
 }
