@@ -191,6 +191,8 @@ let package = Package(
                 "PaperWeb", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
                 "Digests", "Mail", "Intake", "ArxivClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // To break a store from a second connection (a real failure below the store).
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ]

@@ -23,11 +23,20 @@ WRITE_ERRORS = {"400": err("Malformed parameters or body."), "401": err("Missing
                 "404": err("No such paper or collection."), "429": RATE}
 
 schemas = {
-    "Error": {"type": "object", "required": ["error"], "properties": {
-        "error": {"type": "string", "description": "What went wrong, for people."},
-        "code": {"type": "string", "enum": ["invalid_parameter", "not_found", "unauthorized", "forbidden", "conflict",
-                                            "rate_limited", "unavailable", "payload_too_large", "internal"],
-                 "description": "Stable error code, for programs."}}},
+    # ErrorCode and ErrorType are placeholders: the server fills in their enums from its error catalog
+    # (Sources/PaperWeb/Errors/ErrorCatalog.swift) when it serves this document, so no list of codes is kept here.
+    "ErrorCode": {"type": "string", "description": "Stable error code, for programs; documented at /errors#code."},
+    "ErrorType": {"type": "string", "description": "invalid_request, auth, system or internal."},
+    "CatalogError": {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {
+        "error": {"type": "object", "required": ["code", "type", "message", "link"], "properties": {
+            "code": {"$ref": "#/components/schemas/ErrorCode"}, "type": {"$ref": "#/components/schemas/ErrorType"},
+            "message": {"type": "string", "description": "What went wrong, for people."},
+            "link": {"type": "string", "description": "The code's documentation: /errors#code."}}}}},
+    "HubError": {"type": "object", "required": ["error", "code"], "properties": {
+        "error": {"type": "string", "description": "What went wrong, for people (Hugging Face clients print it)."},
+        "code": {"$ref": "#/components/schemas/ErrorCode"}}},
+    "Error": {"description": "Paperboy's APIs and feeds answer CatalogError; the Hugging Face-compatible reads HubError.",
+              "oneOf": [{"$ref": "#/components/schemas/CatalogError"}, {"$ref": "#/components/schemas/HubError"}]},
     "HubUser": {"type": "object", "required": ["user", "fullname", "avatarUrl", "type"], "properties": {
         "user": {"type": "string"}, "fullname": {"type": "string"}, "avatarUrl": {"type": "string"},
         "type": {"type": "string", "const": "user"}, "isPro": {"type": "boolean"}}},
@@ -208,7 +217,9 @@ doc = {
              "description": "Self-hosted research-paper discovery. The read endpoints under /api/papers and /api/daily_papers are "
                             "compatible with huggingface_hub (HF_ENDPOINT); /api/query with the arXiv API. Reads allow any origin (CORS) "
                             "and are rate limited per IP address; writes need a personal access token (created on your profile page) "
-                            "and are rate limited per token. Errors are {\"error\": message, \"code\": code}.",
+                            "and are rate limited per token. Errors are {\"error\": {\"code\", \"type\", \"message\", \"link\"}} "
+                            "(the Hugging Face-compatible reads keep {\"error\": message, \"code\": code}; /api/query answers "
+                            "an Atom feed with an Error entry); every code is documented at /errors.",
              "license": {"name": "MIT", "identifier": "MIT"}},
     "servers": [{"url": "/"}],
     "tags": [{"name": "Hugging Face compatible"}, {"name": "arXiv compatible"}, {"name": "Feeds"}, {"name": "Write API"}, {"name": "Operations"}],

@@ -114,7 +114,7 @@ public func buildRouter(
     if let metrics = configuration.metricsText {
         MetricsController(text: metrics, fromAnyAddress: configuration.metricsFromAnyAddress).addRoutes(to: operations)
     }
-    OpenAPIController().addRoutes(to: programmatic("", .api))
+    try OpenAPIController().addRoutes(to: programmatic("", .api))
 
     let siteGroup = router.group()
         .add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies, clock: configuration.clock))

@@ -41,13 +41,27 @@ struct StaticResourceError: Error, CustomStringConvertible {
 }
 
 /// `GET /openapi.json`: the OpenAPI 3.1 description of every JSON endpoint (written by scripts/make-openapi.py,
-/// validated by the tests).
+/// validated by the tests). The error codes and types come from the catalog here, when the document is loaded, so
+/// the document never lists a code the server does not answer with, or misses one.
 struct OpenAPIController: Sendable {
     let document: String
 
-    init() {
-        let url = Bundle.module.resourceURL?.appendingPathComponent("Static/openapi.json")
-        document = url.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? "{}"
+    init() throws {
+        guard let url = Bundle.module.resourceURL?.appendingPathComponent("Static/openapi.json"),
+              let data = try? Data(contentsOf: url),
+              var root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              var components = root["components"] as? [String: Any],
+              var schemas = components["schemas"] as? [String: Any],
+              var code = schemas["ErrorCode"] as? [String: Any], var type = schemas["ErrorType"] as? [String: Any]
+        else { throw StaticResourceError(name: "openapi.json (with components.schemas.ErrorCode and ErrorType)") }
+        code["enum"] = ErrorCode.allCases.map(\.rawValue)
+        type["enum"] = ErrorType.allCases.map(\.rawValue)
+        schemas["ErrorCode"] = code
+        schemas["ErrorType"] = type
+        components["schemas"] = schemas
+        root["components"] = components
+        let encoded = try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .withoutEscapingSlashes])
+        document = String(decoding: encoded, as: UTF8.self)
     }
 
     func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
