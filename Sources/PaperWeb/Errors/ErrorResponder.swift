@@ -96,7 +96,7 @@ enum ErrorResponder {
             body = "{\"error\":\(jsonString(error.message)),\"code\":\"\(error.code.rawValue)\"}"
         case .arxiv:
             headers[.contentType] = "application/atom+xml; charset=utf-8"
-            body = ArxivAPIController.errorFeed(error.message, code: error.code, base: base, now: now)
+            body = ArxivAtom.errorFeed(error.message, code: error.code, base: base, now: now)
         case .site:
             headers[.contentType] = "text/plain; charset=utf-8"
             body = error.message + "\n"

@@ -5,9 +5,9 @@ import PaperServices
 import PaperStore
 
 /// `GET /healthz`: is the store reachable, how big is it, which schema and search mode.
-struct HealthController: Sendable {
+struct HealthController<Search: PaperSearching>: Sendable {
     let store: any PaperStore
-    let search: PaperSearchEngine?
+    let search: Search?
     let site: SiteStatusProvider
 
     struct Health: ResponseEncodable {

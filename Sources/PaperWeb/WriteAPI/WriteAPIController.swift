@@ -144,11 +144,11 @@ struct WriteAPIController: Sendable {
         }
         let base = baseURL(request, configuration)
         if let stored = try await store.paper(id: arxiv.base) {
-            return try JSONBody(value: try await HubAPIController.info(stored, store: store, base: base))
+            return try JSONBody(value: try await HubAPI.info(stored, store: store, base: base))
                 .response(from: request, context: context)
         }
         let paper = try await imports.importPaper(arxiv.base, by: user.username)
-        return try JSONBody(status: .created, value: try await HubAPIController.info(paper, store: store, base: base))
+        return try JSONBody(status: .created, value: try await HubAPI.info(paper, store: store, base: base))
             .response(from: request, context: context)
     }
 
