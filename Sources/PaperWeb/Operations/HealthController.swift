@@ -42,7 +42,10 @@ struct HealthController<Search: PaperSearching>: Sendable {
             var inFlight: Bool
             var recordsHarvested: Int
             var lastSuccessAt: String?
+            /// Whether the last attempt failed, and when; the error itself (addresses, upstream answers) is for
+            /// operators: the log and `paperboy stats`.
             var lastError: String?
+            var lastErrorAt: String?
         }
     }
 
@@ -62,7 +65,8 @@ struct HealthController<Search: PaperSearching>: Sendable {
                     set: $0.key.set.isEmpty ? "all" : $0.key.set, metadataPrefix: $0.key.metadataPrefix,
                     lastDatestamp: $0.lastDatestamp?.description, inFlight: $0.resumptionToken != nil,
                     recordsHarvested: $0.recordsHarvested, lastSuccessAt: $0.lastSuccessAt.map(Timestamp.atom),
-                    lastError: $0.lastError)
+                    lastError: $0.lastError == nil ? nil : "the last harvest failed (see the log or paperboy stats)",
+                    lastErrorAt: $0.lastError == nil ? nil : $0.lastErrorAt.map(Timestamp.atom))
             }
             let body = Health(
                 status: "ok", store: .init(ok: true, backend: status.backend, error: nil), paperCount: status.paperCount,

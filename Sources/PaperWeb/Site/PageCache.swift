@@ -1,5 +1,6 @@
 import Foundation
 import PaperStore
+import Synchronization
 
 /// Values read from the store for pages (feed queries, counts), kept while the store has not been written.
 ///
@@ -7,15 +8,14 @@ import PaperStore
 /// request after an upvote, comment, submission or import. A value older than `maximumAge` is read again too,
 /// so that writes by another process (a `paperboy import` while serving) show within that time; when it reads
 /// the same as before, the kept value stays (views built from it then compare equal by identity, cheaply).
-final class StoreDerivedCache: @unchecked Sendable {
+final class StoreDerivedCache: Sendable {
     private struct Entry {
         var generation: Int64
         var loadedAt: ContinuousClock.Instant
         var value: any Sendable
     }
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
+    private let entries = Mutex<[String: Entry]>([:])
     let maximumAge: Duration
     let capacity: Int
 
@@ -34,12 +34,12 @@ final class StoreDerivedCache: @unchecked Sendable {
         // the next request loads again; a value is never kept under a generation newer than its data.
         let generation = store.writeGeneration()
         let now = ContinuousClock.now
-        let kept = lock.withLock { entries[key] }
+        let kept = entries.withLock { $0[key] }
         if let kept, kept.generation == generation, let value = kept.value as? T, isValid(value) {
             if now - kept.loadedAt < maximumAge { return value }
             // Old, but no write through this store since: one request reads again, and the others go on with the
             // kept value meanwhile (instead of all reading at once).
-            let claimed = lock.withLock { () -> Bool in
+            let claimed = entries.withLock { entries -> Bool in
                 guard var entry = entries[key], entry.generation == generation, entry.loadedAt == kept.loadedAt else {
                     return false
                 }
@@ -50,7 +50,7 @@ final class StoreDerivedCache: @unchecked Sendable {
             if !claimed { return value }
         }
         let fresh = try await load()
-        return lock.withLock {
+        return entries.withLock { entries in
             var value = fresh
             if let old = entries[key]?.value as? T, old == fresh { value = old }
             if entries.count >= capacity, entries[key] == nil { entries.removeAll(keepingCapacity: true) }
@@ -65,7 +65,7 @@ final class StoreDerivedCache: @unchecked Sendable {
 /// The view is complete (cards, counts, viewer, footer), so a kept page is exactly what rendering would give,
 /// except for the visitor's CSRF token: pages are rendered with a mark in its place and the HTML kept in the
 /// pieces between the marks, joined with each request's (escaped) token.
-final class RenderedPageCache: @unchecked Sendable {
+final class RenderedPageCache: Sendable {
     private struct Entry {
         var view: FeedPageView
         var parts: [String]
@@ -74,8 +74,7 @@ final class RenderedPageCache: @unchecked Sendable {
     /// Stands for the CSRF token while rendering; random per process, so no paper or comment text contains it.
     static let csrfMark = "pbcsrf" + (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
+    private let entries = Mutex<[String: Entry]>([:])
     let capacity: Int
 
     init(capacity: Int = 64) {
@@ -86,13 +85,13 @@ final class RenderedPageCache: @unchecked Sendable {
         var marked = view
         marked.site.csrf = Self.csrfMark
         let key = view.here + "\n" + (view.site.viewer ?? "")
-        let kept = lock.withLock { entries[key] }
+        let kept = entries.withLock { $0[key] }
         let parts: [String]
         if let kept, kept.view == marked {
             parts = kept.parts
         } else {
             parts = render(marked).components(separatedBy: Self.csrfMark)
-            lock.withLock {
+            entries.withLock { entries in
                 if entries.count >= capacity, entries[key] == nil { entries.removeAll(keepingCapacity: true) }
                 entries[key] = Entry(view: marked, parts: parts)
             }
