@@ -1,15 +1,19 @@
 import Foundation
 import PaperModel
 
-/// The source of truth for papers and the community around them.
+/// The source of truth for papers and the community around them: one protocol per concern, composed.
 ///
-/// Every implementation (SQLite now, PostgreSQL later) passes the same contract tests
-/// (`Tests/PaperStoreTests/StoreContractTests.swift`). No database type appears in this interface.
-public protocol PaperStore: Sendable {
-    // MARK: Status
-    func status() async throws -> StoreStatus
+/// A consumer asks for the concerns it uses (`any PaperCatalog & EmbeddingStore`, say); the composition root
+/// holds a whole `PaperStore`. Every implementation (SQLite now, PostgreSQL later) passes the same contract
+/// tests (`Tests/PaperStoreTests/StoreContractTests.swift`). No database type appears in these interfaces.
+public protocol PaperStore:
+    PaperCatalog, PaperImportStore, HarvestStore, DailyFeedStore, EmbeddingStore, AccountStore, CommunityStore,
+    SubscriptionStore, SettingsStore
+{}
 
-    // MARK: Papers
+/// Papers and their change feed: the source of truth that derived indexes follow.
+public protocol PaperCatalog: Sendable {
+    func status() async throws -> StoreStatus
     func paper(id: String) async throws -> Paper?
     func paperCount() async throws -> Int
     /// The stored papers among `ids`, in the order of `ids`.
@@ -21,21 +25,51 @@ public protocol PaperStore: Sendable {
     func latestPublishedDay(onOrBefore day: Day?) async throws -> Day?
     /// The nearest days before and after `day` on which stored papers were first published.
     func neighbouringPublishedDays(of day: Day) async throws -> (previous: Day?, next: Day?)
-    /// Upvote counts of the given papers (papers without upvotes are absent).
-    func upvoteCounts(paperIDs: [String]) async throws -> [String: Int]
     /// Inserts new papers and updates changed ones, in one transaction. A record with an older version than
     /// the stored one, or with identical content, changes nothing.
     @discardableResult func upsert(_ papers: [Paper]) async throws -> ImportSummary
+    /// The stored papers among `ids`, and the listing ids among them that became an arXiv paper (`alias(of:)`):
+    /// import records naming those apply to the arXiv paper.
+    func existingPaperIDs(_ ids: [String]) async throws -> Set<String>
+    /// When arXiv withdrew the paper (a deleted OAI record), nil when it did not.
+    func withdrawal(paperID: String) async throws -> Date?
+    // Storing an arXiv paper (upsert, batched import, harvest page) whose normalized title is that of exactly one
+    // listing paper (`pb-` id; and the same first author when the listing paper has authors), and no other
+    // arXiv paper's, turns the listing paper into it in the same transaction: submission, upvotes, comments,
+    // collection items and claims move to the arXiv id, the listing paper is deleted (a `.deleted` change) and
+    // its id becomes an alias. Several matches move nothing and are recorded as ambiguous.
+    /// The arXiv id a listing paper's id became, nil when it did not.
+    func alias(of id: String) async throws -> String?
+    /// Listing papers matched with several papers, for curators.
+    func ambiguousResolutions() async throws -> [AmbiguousResolution]
+    /// Listing papers (`pb-` ids) still stored, i.e. not resolved, by id.
+    func localPapers() async throws -> [Paper]
+    /// Turns the listing paper `localID` into the stored arXiv paper `arxivID` (a curator's or `paperboy
+    /// resolve`'s decision). `paperNotFound` when either is missing, `invalidInput` when `localID` is not a
+    /// local id or `arxivID` is one.
+    func resolveLocalPaper(localID: String, arxivID: String) async throws
+    /// Writes a consistent copy of the whole store (a snapshot of one moment, taken while others keep
+    /// writing) to `file`. Never overwrites: `invalidInput` when `file` exists. Nothing half-written is left at
+    /// `file` when the copy fails.
+    func backup(to file: URL) async throws
+    /// Papers changed after `sequence` in change order, for derived indexes to catch up incrementally.
+    func changes(after sequence: Int64, limit: Int) async throws -> [PaperChange]
+    func latestChangeSequence() async throws -> Int64
+    /// A number that grows with every write made through this store (and every copy of it), committed or not:
+    /// caches of pages derived from the store are valid while it is unchanged. Writes by other processes to the
+    /// same database are not counted.
+    func writeGeneration() -> Int64
+}
+
+/// Imports: small sources all or nothing, large files in short journaled batches.
+public protocol PaperImportStore: Sendable {
     /// Pulls every record out of `source` and applies them in ONE transaction: when the source throws, the
     /// store is left exactly as before. The write lock is held throughout, so this is for small sources; files
     /// go through the batched import below.
     func importRecords(from source: any ImportRecordSource) async throws -> ImportSummary
-
-    // MARK: Batched imports (large files into a store that is being served)
     // The importer validates the whole file first, then applies its records in short write transactions, each
     // of which also advances the file's entry in the import journal. An import cut off part-way (killed) is
     // finished by applying the rest from `importJournal(file:)`'s `recordsApplied` on.
-
     /// The unfinished import of `file`, nil when none is recorded.
     func importJournal(file: ImportFileIdentity) async throws -> ImportJournalEntry?
     /// Applies `records`, which are the file's records `offset...` in order, in one write transaction that also
@@ -50,14 +84,12 @@ public protocol PaperStore: Sendable {
     /// Ends the import of `file`: removes its journal entry and returns the summary of all its batches (an
     /// empty summary when none was applied).
     func finishImport(file: ImportFileIdentity) async throws -> ImportSummary
-    /// The stored papers among `ids`, and the listing ids among them that became an arXiv paper (`alias(of:)`):
-    /// import records naming those apply to the arXiv paper.
-    func existingPaperIDs(_ ids: [String]) async throws -> Set<String>
+}
 
-    // MARK: Harvest state (arXiv intake, SQLitePaperStore+Harvest.swift)
+/// arXiv harvests: pages applied with their progress (SQLitePaperStore+Harvest.swift).
+public protocol HarvestStore: Sendable {
     // A harvest runs page by page; each page's papers, withdrawals and the harvest's progress are saved in one
     // transaction, so a harvest killed between pages continues from its saved token and applies nothing twice.
-
     /// The saved progress of one harvest (endpoint, set, metadata format), nil before its first page.
     func harvestState(_ key: HarvestKey) async throws -> HarvestState?
     /// Every harvest's progress, for /healthz and `paperboy stats`.
@@ -68,41 +100,10 @@ public protocol PaperStore: Sendable {
     func applyHarvestPage(papers: [Paper], withdrawn: [String], state: HarvestState) async throws -> ImportSummary
     /// Records that a harvest failed (its progress is kept).
     func recordHarvestError(_ key: HarvestKey, message: String, at date: Date) async throws
-    /// When arXiv withdrew the paper (a deleted OAI record), nil when it did not.
-    func withdrawal(paperID: String) async throws -> Date?
+}
 
-    // MARK: Listing papers resolved to arXiv (SQLitePaperStore+Alias.swift)
-    // Storing an arXiv paper (upsert, batched import, harvest page) whose normalized title is that of exactly one
-    // listing paper (`pb-` id; and the same first author when the listing paper has authors), and no other
-    // arXiv paper's, turns the listing paper into it in the same transaction: submission, upvotes, comments,
-    // collection items and claims move to the arXiv id, the listing paper is deleted (a `.deleted` change) and
-    // its id becomes an alias. Several matches move nothing and are recorded as ambiguous.
-
-    /// The arXiv id a listing paper's id became, nil when it did not.
-    func alias(of id: String) async throws -> String?
-    /// Listing papers matched with several papers, for curators.
-    func ambiguousResolutions() async throws -> [AmbiguousResolution]
-    /// Listing papers (`pb-` ids) still stored, i.e. not resolved, by id.
-    func localPapers() async throws -> [Paper]
-    /// Turns the listing paper `localID` into the stored arXiv paper `arxivID` (a curator's or `paperboy
-    /// resolve`'s decision). `paperNotFound` when either is missing, `invalidInput` when `localID` is not a
-    /// local id or `arxivID` is one.
-    func resolveLocalPaper(localID: String, arxivID: String) async throws
-
-    // MARK: Backups
-    /// Writes a consistent copy of the whole store (a snapshot of one moment, taken while others keep
-    /// writing) to `file`. Never overwrites: `invalidInput` when `file` exists. Nothing half-written is left at
-    /// `file` when the copy fails.
-    func backup(to file: URL) async throws
-    /// Papers changed after `sequence` in change order, for derived indexes to catch up incrementally.
-    func changes(after sequence: Int64, limit: Int) async throws -> [PaperChange]
-    func latestChangeSequence() async throws -> Int64
-    /// A number that grows with every write made through this store (and every copy of it), committed or not:
-    /// caches of pages derived from the store are valid while it is unchanged. Writes by other processes to the
-    /// same database are not counted.
-    func writeGeneration() -> Int64
-
-    // MARK: Daily feed
+/// The daily feed: submissions by day, week and month.
+public protocol DailyFeedStore: Sendable {
     func dailyFeed(day: Day) async throws -> [FeedEntry]
     func latestFeedDay(onOrBefore day: Day?) async throws -> Day?
     /// The nearest days before and after `day` that have submissions.
@@ -118,8 +119,10 @@ public protocol PaperStore: Sendable {
     func submissions(by username: String) async throws -> [FeedEntry]
     /// Takes a paper off the daily feed (curators hiding spam); returns false when it was on none.
     @discardableResult func removeSubmission(paperID: String) async throws -> Bool
+}
 
-    // MARK: Embeddings (derived, kept with the model identity that produced them)
+/// Embeddings, derived and kept with the identity of the model that produced them.
+public protocol EmbeddingStore: Sendable {
     /// The change sequence up to which papers have vectors for `model` (0: none yet).
     func embeddingProgress(model: String) async throws -> Int64
     /// Stores vectors and advances the model's progress to `sequence`, atomically. Vectors of other models are
@@ -131,11 +134,33 @@ public protocol PaperStore: Sendable {
     /// indexes load and follow them incrementally.
     func embeddings(model: String, changedAfter sequence: Int64, limit: Int) async throws -> [EmbeddingChange]
     func embeddingCount(model: String) async throws -> Int
+}
 
-    // MARK: Users, upvotes, comments
+/// Accounts, sessions and personal access tokens.
+public protocol AccountStore: Sendable {
     func createUser(username: String, displayName: String, role: UserRole, passwordHash: String?) async throws -> User
     func user(named username: String) async throws -> User?
     func setRole(username: String, role: UserRole) async throws
+    func passwordHash(username: String) async throws -> String?
+    /// Sets a new password hash, ends every other session of the user and revokes their access tokens.
+    func setPasswordHash(username: String, hash: String, keepingSession tokenHash: String?) async throws
+    func createSession(username: String, tokenHash: String, expiresAt: Date) async throws
+    /// The user of a live session, nil when unknown or expired.
+    func sessionUser(tokenHash: String, now: Date) async throws -> User?
+    func deleteSession(tokenHash: String) async throws
+    // Personal access tokens (write API); the caller hashes the secret, the store never sees it.
+    func createAccessToken(username: String, name: String, tokenHash: String) async throws -> AccessToken
+    func accessTokens(username: String) async throws -> [AccessToken]
+    /// Deletes one of the user's tokens; `notFound` if it is not theirs.
+    func deleteAccessToken(id: Int64, username: String) async throws
+    /// The token's owner, recording the use; nil for an unknown token.
+    func accessTokenUser(tokenHash: String, now: Date) async throws -> User?
+}
+
+/// The community: upvotes, comments, collections and author claims.
+public protocol CommunityStore: Sendable {
+    /// Upvote counts of the given papers (papers without upvotes are absent).
+    func upvoteCounts(paperIDs: [String]) async throws -> [String: Int]
     /// Sets or clears one user's upvote on a paper; returns the paper's new upvote count.
     @discardableResult func setUpvote(paperID: String, username: String, upvoted: Bool) async throws -> Int
     /// Flips one user's upvote on a paper atomically; returns the new state and the paper's upvote count.
@@ -150,39 +175,20 @@ public protocol PaperStore: Sendable {
     func editComment(id: Int64, author: String, body: String, at date: Date) async throws -> Comment
     /// The author, or a curator or admin (`moderator`), may delete a comment; replies stay, shown as deleted.
     func deleteComment(id: Int64, by username: String, moderator: Bool, at date: Date) async throws
-
-    // MARK: Accounts and sessions
-    func passwordHash(username: String) async throws -> String?
-    /// Sets a new password hash, ends every other session of the user and revokes their access tokens.
-    func setPasswordHash(username: String, hash: String, keepingSession tokenHash: String?) async throws
-    func createSession(username: String, tokenHash: String, expiresAt: Date) async throws
-    /// The user of a live session, nil when unknown or expired.
-    func sessionUser(tokenHash: String, now: Date) async throws -> User?
-    func deleteSession(tokenHash: String) async throws
-
-    // Personal access tokens (write API); the caller hashes the secret, the store never sees it.
-    func createAccessToken(username: String, name: String, tokenHash: String) async throws -> AccessToken
-    func accessTokens(username: String) async throws -> [AccessToken]
-    /// Deletes one of the user's tokens; `notFound` if it is not theirs.
-    func deleteAccessToken(id: Int64, username: String) async throws
-    /// The token's owner, recording the use; nil for an unknown token.
-    func accessTokenUser(tokenHash: String, now: Date) async throws -> User?
-
-    // MARK: Collections
     func createCollection(owner: String, name: String, isPublic: Bool) async throws -> PaperCollection
     func collections(owner: String) async throws -> [PaperCollection]
     func collection(id: Int64) async throws -> PaperCollection?
     /// Adds or removes a paper; only the owner may.
     func setCollectionItem(collectionID: Int64, paperID: String, present: Bool, by username: String) async throws
     func collectionPapers(id: Int64) async throws -> [Paper]
-
-    // MARK: Author claims
     func claimAuthorship(paperID: String, username: String, authorName: String) async throws
     func confirmClaim(paperID: String, username: String) async throws
     func claims(paperID: String) async throws -> [AuthorClaim]
     func pendingClaims() async throws -> [AuthorClaim]
+}
 
-    // MARK: Digest subscriptions and the outbox (SQLitePaperStore+Digest.swift)
+/// Digest subscriptions and the durable outbox (SQLitePaperStore+Digest.swift).
+public protocol SubscriptionStore: Sendable {
     /// Creates a pending subscription, or returns the existing one for the address (compared case-insensitively).
     /// An unsubscribed or suspended address becomes pending again (it must confirm again); a confirmed one stays
     /// as it is. `username` links the subscription to an account.
@@ -200,7 +206,6 @@ public protocol PaperStore: Sendable {
     func subscribers(status: SubscriberStatus, frequency: DigestFrequency?) async throws -> [Subscriber]
     /// Counts one permanent delivery failure; at `suspendAfter` failures the subscriber is suspended.
     @discardableResult func recordBounce(subscriberID: Int64, suspendAfter: Int) async throws -> Subscriber
-
     /// Records a rendered message under its idempotency key, queued for delivery at `date`. Returns false (and
     /// changes nothing) when the key is already recorded.
     @discardableResult func enqueueOutbox(
@@ -216,7 +221,10 @@ public protocol PaperStore: Sendable {
     func markOutboxRetry(id: Int64, error: String, retryAt: Date) async throws
     /// A permanent failure: counts the attempt and never tries again.
     func markOutboxFailed(id: Int64, error: String) async throws
+}
 
+/// Secrets and settings the commands leave for each other.
+public protocol SettingsStore: Sendable {
     /// A named secret kept in the store (signing keys): generated by `generate` the first time, the same ever
     /// after, so tokens signed with it survive restarts.
     func secret(named name: String, generate: @escaping @Sendable () -> Data) async throws -> Data
