@@ -137,7 +137,10 @@ try:
         s, _, b = http("/api/papers", "POST", json.dumps({"id": fresh, "githubRepo": "https://github.com/alice/fresh"}).encode(), auth)
         assert s == 201 and json.loads(b)["paperId"] == fresh, (s, b)
         s, _, b = http("/api/papers", "POST", json.dumps({"id": fresh}).encode(), auth)
-        assert s == 409 and "Already" in json.loads(b)["error"], (s, b)
+        # Paperboy's own API answers the error catalog's shape: {"error": {"code", "type", "message", "link"}}.
+        error = json.loads(b)["error"]
+        assert s == 409 and error["code"] == "already_submitted" and "Already" in error["message"], (s, b)
+        assert error["link"].endswith("/errors#already_submitted") and error["type"] == "invalid_request", (s, b)
         s, _, b = http(f"/api/papers/{target}/comments", "POST", json.dumps({"body": "Nice *results*"}).encode(), auth)
         assert s == 201 and json.loads(b)["author"] == "alice", (s, b)
         s, _, b = http("/api/collections", "POST", json.dumps({"name": "Reading list", "public": True}).encode(), auth)
@@ -149,9 +152,9 @@ try:
         s, _, b = http(f"/api/collections/{collection_id}/papers/{target}", "PUT", headers={"Authorization": f"Bearer {bob_token}"})
         assert s == 403 and "error" in json.loads(b), (s, b)
         s, h, b = http(f"/api/papers/{target}/upvote", "POST")
-        assert s == 401 and json.loads(b)["code"] == "unauthorized" and "Bearer" in h.get("WWW-Authenticate", ""), (s, b)
+        assert s == 401 and json.loads(b)["error"]["code"] == "unauthorized" and "Bearer" in h.get("WWW-Authenticate", ""), (s, b)
         s, _, b = http(f"/api/papers/{target}/upvote", "POST", headers={"Authorization": "Bearer pb_" + "0" * 40})
-        assert s == 401, (s, b)
+        assert s == 401 and json.loads(b)["error"]["code"] == "invalid_token", (s, b)
 
     # ---- huggingface_hub ------------------------------------------------------------------------------------
     os.environ["HF_ENDPOINT"] = BASE
