@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "PaperModel", "PaperStore", "PaperServices", "Digests", "Intake",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -147,11 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArxivClientTests",
-            dependencies: [
-                "ArxivClient", "PaperModel", "ArxivTestServer",
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["ArxivClient", "PaperModel", "ArxivTestServer"],
             exclude: ["release-benchmark.sh"]
         ),
         // Against a real SMTP server (aiosmtpd, via PAPERBOY_TEST_PYTHON) and Python's email parser.
@@ -166,7 +163,7 @@ let package = Package(
         // Digest selection, rendering, tokens and the outbox, also against a real SMTP server (aiosmtpd).
         .testTarget(
             name: "DigestsTests",
-            dependencies: ["Digests", "Mail", "PaperStore", "PaperModel", "PaperServices"],
+            dependencies: ["Digests", "Mail", "PaperStore", "PaperModel"],
             exclude: ["digest_peer.py"]
         ),
         // GRDB directly too: to hold the database lock from a second connection, and to check copies.
@@ -178,19 +175,22 @@ let package = Package(
             name: "CLITests",
             dependencies: ["PaperModel", "PaperStore", "ArxivTestServer", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "CEmbeddingKernels"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "SearchEval"]),
         .testTarget(name: "SearchEvalTests", dependencies: ["SearchEval"]),
-        .testTarget(name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel"]),
+        .testTarget(name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel", "LexicalIndex"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(
             name: "PaperWebTests",
             dependencies: [
-                "PaperWeb", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
+                "PaperWeb", "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
                 "Digests", "Mail", "Intake", "ArxivClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 // To break a store from a second connection (a real failure below the store).
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Checks that Package.swift's dependency arrows equal the imports.
+
+For every target, the modules its files import must be the dependencies Package.swift declares for it, no more
+(SwiftPM lets a target import its dependencies' dependencies, so an undeclared arrow would compile) and no fewer
+(a declared dependency nothing imports is a false arrow in the architecture). Toolchain modules (Foundation,
+Synchronization, Testing, ...) are not dependencies. Prints each mismatch; exits 1 when there is one."""
+import pathlib, re, sys
+
+root = pathlib.Path(__file__).resolve().parent.parent
+package = (root / "Package.swift").read_text()
+TOOLCHAIN = {"Foundation", "FoundationEssentials", "FoundationNetworking", "FoundationXML", "Musl", "Bionic", "WinSDK", "Dispatch", "Glibc", "Darwin", "Synchronization", "Testing",
+             "XCTest", "PackageDescription", "_Concurrency", "os"}
+
+targets = {}
+# A target is either on one line (`.testTarget(name: "X", dependencies: [...]),`) or spread over lines up to its
+# closing parenthesis at the target list's indentation.
+for match in re.finditer(r'^ {8}\.(target|executableTarget|testTarget|systemLibrary)\((?:name:\s*"([^"]+)"([^\n]*)\),?$'
+                         r'|\s*\n\s*name:\s*"([^"]+)"(.*?)\n {8}\))', package, re.S | re.M):
+    kind = match.group(1)
+    name = match.group(2) or match.group(4)
+    rest = match.group(3) if match.group(2) else match.group(5)
+    deps = set()
+    dep_list = re.search(r'dependencies:\s*\[(.*?)\]', rest or "", re.S)
+    if dep_list:
+        text = dep_list.group(1)
+        deps |= set(re.findall(r'\.product\(name:\s*"([^"]+)"', text))
+        text = re.sub(r'\.product\([^)]*\)', "", text)
+        deps |= set(re.findall(r'"([^"]+)"', text))
+    path = re.search(r'path:\s*"([^"]+)"', rest or "")
+    folder = path.group(1) if path else ("Tests/" if kind == "testTarget" else "Sources/") + name
+    targets[name] = (kind, deps, root / folder)
+
+problems = []
+for name, (kind, deps, folder) in sorted(targets.items()):
+    if kind == "systemLibrary":
+        continue
+    imported = set()
+    for file in folder.rglob("*.swift"):
+        for line in file.read_text().splitlines():
+            # Imports come first in a Swift file; stop at the first declaration (so code in strings is not read).
+            if line and not re.match(r'\s*(//|@testable|@_exported|import|#if|#else|#endif)', line):
+                break
+            m = re.match(r'\s*(?:@testable\s+|@_exported\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)', line)
+            if m:
+                imported.add(m.group(1))
+    imported -= TOOLCHAIN
+    imported.discard(name)
+    for module in sorted(imported - deps):
+        problems.append(f"{name} imports {module}, which Package.swift does not declare for it")
+    for module in sorted(deps - imported):
+        problems.append(f"{name} declares {module}, which none of its files imports")
+
+for problem in problems:
+    print("check-imports: " + problem)
+if problems:
+    sys.exit(1)
+print(f"check-imports: {len(targets)} targets, arrows equal imports")
