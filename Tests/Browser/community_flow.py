@@ -7,10 +7,11 @@ tab show the paper. Saves a screenshot of the daily page. Prints 'N passed, N fa
 
 Usage: community_flow.py PAPERBOY_BINARY OUTPUT_DIR
 """
-import datetime, gzip, http.server, json, os, socket, subprocess, sys, tempfile, threading, time, urllib.request
+import datetime, gzip, http.server, json, os, socket, subprocess, sys, tempfile, threading, time, traceback, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -155,8 +156,11 @@ try:
     # the title (a wait for any <h1> would be satisfied by the page being left).
     import_button = alice.find_element(By.XPATH, "//button[normalize-space()='Import from arXiv']")
     import_button.click()
-    WebDriverWait(alice, 30).until(EC.staleness_of(import_button))
-    WebDriverWait(alice, 30).until(lambda d: FAKE_TITLE in d.page_source)
+    # While the browser is between the two documents a driver call can fail outright; such a poll just counts
+    # as "not yet".
+    WebDriverWait(alice, 30, ignored_exceptions=(WebDriverException,)).until(EC.staleness_of(import_button))
+    WebDriverWait(alice, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: FAKE_TITLE in d.page_source and d.execute_script("return document.readyState") == "complete")
     check("the imported paper's page shows its title, authors and PDF link",
           FAKE_TITLE in alice.page_source and "Grace Hopper" in alice.page_source and f"/pdf/{FAKE_ID}" in alice.page_source)
     alice.get(base + "/submit")
@@ -179,6 +183,8 @@ try:
 except Exception as error:
     failed += 1
     print(f"FAILED - browser flow raised {error!r}")
+    for line in traceback.format_exc().splitlines()[-8:]:
+        print("  " + line)
     for driver_name in ("alice", "bob"):
         if driver_name in globals():
             print(f"  {driver_name} was at {globals()[driver_name].current_url}")
