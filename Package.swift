@@ -166,9 +166,13 @@ let package = Package(
             dependencies: ["Digests", "Mail", "PaperStore", "PaperModel"],
             exclude: ["digest_peer.py"]
         ),
-        // GRDB directly too: to hold the database lock from a second connection, and to check copies.
+        // The store contract: what every PaperStore implementation must do, run by each backend's test target.
+        .target(name: "StoreContract", dependencies: ["PaperModel", "PaperStore"], path: "Tests/StoreContract"),
+        // The contract against SQLite, and SQLite's own behaviour. GRDB directly too: to hold the database lock from
+        // a second connection, and to check copies.
         .testTarget(
-            name: "PaperStoreTests", dependencies: ["PaperModel", "PaperStore", .product(name: "GRDB", package: "GRDB.swift")]
+            name: "PaperStoreTests",
+            dependencies: ["PaperModel", "PaperStore", "StoreContract", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Runs the built `paperboy` executable end to end.
         .testTarget(

@@ -5,7 +5,7 @@ import PaperModel
 ///
 /// A consumer asks for the concerns it uses (`any PaperCatalog & EmbeddingStore`, say); the composition root
 /// holds a whole `PaperStore`. Every implementation (SQLite now, PostgreSQL later) passes the same contract
-/// tests (`Tests/PaperStoreTests/StoreContractTests.swift`). No database type appears in these interfaces.
+/// checks (the `StoreContract` library target, `Tests/StoreContract`). No database type appears in these interfaces.
 public protocol PaperStore:
     PaperCatalog, PaperImportStore, HarvestStore, DailyFeedStore, EmbeddingStore, AccountStore, CommunityStore,
     SubscriptionStore, SettingsStore

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PaperModel
+import StoreContract
 import Testing
 @testable import PaperStore
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PaperModel
 import PaperStore
+import StoreContract
 import Testing
 
 @Suite("SQLite store under a held lock")

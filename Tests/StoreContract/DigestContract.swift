@@ -3,11 +3,12 @@ import PaperModel
 import PaperStore
 import Testing
 
-@Suite("Store contract: digest subscriptions and outbox")
-struct DigestContractTests {
-    @Test(arguments: StoreKind.allCases)
-    func subscriptionLifecycle(kind: StoreKind) async throws {
-        let store = try kind.make()
+/// Store contract: digest subscriptions and outbox.
+public struct DigestContract: Sendable {
+    let make: StoreFactory
+
+    public func subscriptionLifecycle() async throws {
+        let store = try await make()
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         let now = Date(timeIntervalSince1970: 1_780_000_000)
         let created = try await store.subscribe(email: "Ada@Example.org", username: "ada", frequency: .daily, at: now)
@@ -39,9 +40,8 @@ struct DigestContractTests {
         await #expect(throws: StoreError.self) { try await store.confirmSubscriber(id: 9999, at: now) }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func bouncesSuspendAfterTheLimitAndConfirmationResetsThem(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func bouncesSuspendAfterTheLimitAndConfirmationResetsThem() async throws {
+        let store = try await make()
         let s = try await store.subscribe(email: "b@example.org", username: nil, frequency: .daily, at: Date())
         try await store.confirmSubscriber(id: s.id, at: Date())
         #expect(try await store.recordBounce(subscriberID: s.id, suspendAfter: 3).status == .confirmed)
@@ -52,9 +52,8 @@ struct DigestContractTests {
         #expect(back.status == .confirmed && back.bounceCount == 0)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func outboxRecordsOncePerKeyAndTracksDelivery(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func outboxRecordsOncePerKeyAndTracksDelivery() async throws {
+        let store = try await make()
         let s = try await store.subscribe(email: "c@example.org", username: nil, frequency: .daily, at: Date())
         let t0 = Date(timeIntervalSince1970: 1_780_000_000)
         #expect(try await store.enqueueOutbox(key: "digest:1:daily:2026-05-30", subscriberID: s.id, recipient: s.email, payload: "first", at: t0))
@@ -81,21 +80,27 @@ struct DigestContractTests {
         #expect(try await store.outboxMessages(state: nil).count == 2)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func secretsAreGeneratedOnce(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func secretsAreGeneratedOnce() async throws {
+        let store = try await make()
         let first = try await store.secret(named: "k") { Data([1, 2, 3]) }
         let second = try await store.secret(named: "k") { Data([9, 9, 9]) }
         #expect(first == Data([1, 2, 3]) && second == first)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func settingsAreReadBackAndReplaced(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func settingsAreReadBackAndReplaced() async throws {
+        let store = try await make()
         #expect(try await store.setting(named: StoreSetting.publicURL) == nil)
         try await store.setSetting(named: StoreSetting.publicURL, value: "http://127.0.0.1:8080")
         try await store.setSetting(named: StoreSetting.publicURL, value: "https://papers.example.org")
         #expect(try await store.setting(named: StoreSetting.publicURL) == "https://papers.example.org")
         #expect(try await store.setting(named: "other") == nil)
     }
+
+    public static let checks: [StoreContractCheck] = [
+        .init("DigestContract.subscriptionLifecycle") { try await DigestContract(make: $0).subscriptionLifecycle() },
+        .init("DigestContract.bouncesSuspendAfterTheLimitAndConfirmationResetsThem") { try await DigestContract(make: $0).bouncesSuspendAfterTheLimitAndConfirmationResetsThem() },
+        .init("DigestContract.outboxRecordsOncePerKeyAndTracksDelivery") { try await DigestContract(make: $0).outboxRecordsOncePerKeyAndTracksDelivery() },
+        .init("DigestContract.secretsAreGeneratedOnce") { try await DigestContract(make: $0).secretsAreGeneratedOnce() },
+        .init("DigestContract.settingsAreReadBackAndReplaced") { try await DigestContract(make: $0).settingsAreReadBackAndReplaced() },
+    ]
 }

@@ -3,55 +3,38 @@ import PaperModel
 import PaperStore
 import Testing
 
-/// The contract every `PaperStore` implementation must meet. Add a case to `StoreKind` for a new backend
-/// (PostgreSQL) and the whole suite runs against it.
-enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
-    case sqliteMemory, sqliteFile
-
-    var testDescription: String { rawValue }
-
-    func make() throws -> any PaperStore {
-        switch self {
-        case .sqliteMemory:
-            return try SQLitePaperStore.inMemory()
-        case .sqliteFile:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-store-\(UUID().uuidString)")
-            return try SQLitePaperStore.open(directory: dir)
-        }
-    }
-}
-
-func samplePaper(_ id: String = "2210.14199", version: Int = 1, title: String = "A paper") -> Paper {
+public func samplePaper(_ id: String = "2210.14199", version: Int = 1, title: String = "A paper") -> Paper {
     Paper(
         id: id, version: version, title: title, abstract: "We study things. Code: https://github.com/o/r.",
         authors: ["Ada Lovelace", "Alan Turing"], categories: ["cs.CL", "cs.LG"],
         publishedAt: Date(timeIntervalSince1970: 1_700_000_000), comments: "10 pages")
 }
 
-final class ArraySource: ImportRecordSource, @unchecked Sendable {
+public final class ArraySource: ImportRecordSource, @unchecked Sendable {
     var records: [ImportRecord]
     let failAfter: Int?
-    var served = 0
+    public private(set) var served = 0
 
-    init(_ records: [ImportRecord], failAfter: Int? = nil) {
+    public init(_ records: [ImportRecord], failAfter: Int? = nil) {
         self.records = records.reversed()
         self.failAfter = failAfter
     }
 
-    struct Boom: Error {}
+    public struct Boom: Error {}
 
-    func next() throws -> ImportRecord? {
+    public func next() throws -> ImportRecord? {
         if let failAfter, served == failAfter { throw Boom() }
         served += 1
         return records.popLast()
     }
 }
 
-@Suite("Store contract")
-struct StoreContractTests {
-    @Test(arguments: StoreKind.allCases)
-    func upsertInsertsUpdatesAndIgnoresOlderVersions(kind: StoreKind) async throws {
-        let store = try kind.make()
+/// Store contract.
+public struct CoreContract: Sendable {
+    let make: StoreFactory
+
+    public func upsertInsertsUpdatesAndIgnoresOlderVersions() async throws {
+        let store = try await make()
         var summary = try await store.upsert([samplePaper(version: 2)])
         #expect(summary.inserted == 1)
         let stored = try #require(try await store.paper(id: "2210.14199"))
@@ -70,9 +53,8 @@ struct StoreContractTests {
         #expect(try await store.paper(id: "9999.99999") == nil)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func papersByIDsKeepTheRequestedOrder(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func papersByIDsKeepTheRequestedOrder() async throws {
+        let store = try await make()
         let ids = (1...700).map { String(format: "2501.%05d", $0) }
         try await store.upsert(ids.map { samplePaper($0) })
         let wanted = ["2501.00700", "2501.09999", "2501.00001", "2501.00350"]
@@ -83,9 +65,8 @@ struct StoreContractTests {
         #expect(try await store.upvoteCounts(paperIDs: ["2501.00001", "2501.00002"]) == ["2501.00001": 1])
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func changeSequenceIsMonotonicAndOnlyMovesOnRealChanges(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func changeSequenceIsMonotonicAndOnlyMovesOnRealChanges() async throws {
+        let store = try await make()
         #expect(try await store.latestChangeSequence() == 0)
         try await store.upsert([samplePaper("2501.00001"), samplePaper("2501.00002")])
         try await store.upsert([samplePaper("2501.00001")])  // unchanged: no new sequence
@@ -99,9 +80,8 @@ struct StoreContractTests {
         #expect(try await store.changes(after: 0, limit: 1).count == 1)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func importIsOneTransaction(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func importIsOneTransaction() async throws {
+        let store = try await make()
         try await store.upsert([samplePaper("2501.00001")])
         let before = try await store.status()
         let day = Day("2026-05-30")!
@@ -123,9 +103,8 @@ struct StoreContractTests {
         #expect(try await store.dailyFeed(day: day).map(\.paper.id) == ["2501.00002"])
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func submissionForUnknownPaperAbortsImport(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func submissionForUnknownPaperAbortsImport() async throws {
+        let store = try await make()
         let source = ArraySource([
             .paper(samplePaper("2501.00001")),
             .dailySubmission(paperID: "2501.99999", day: Day("2026-05-30")!, submitter: "curator"),
@@ -134,9 +113,8 @@ struct StoreContractTests {
         #expect(try await store.paperCount() == 0)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func dailyFeedOrderAndNavigation(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func dailyFeedOrderAndNavigation() async throws {
+        let store = try await make()
         try await store.upsert(["2501.00001", "2501.00002", "2501.00003", "2501.00004"].map { samplePaper($0) })
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         _ = try await store.createUser(username: "bob", displayName: "Bob", role: .member, passwordHash: nil)
@@ -164,9 +142,8 @@ struct StoreContractTests {
         #expect(try await store.dailyFeed(day: Day("2026-05-31")!).isEmpty)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func duplicateSubmissionIsRefusedWithTheFirstSubmitter(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func duplicateSubmissionIsRefusedWithTheFirstSubmitter() async throws {
+        let store = try await make()
         try await store.upsert([samplePaper("2501.00001")])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
@@ -183,9 +160,8 @@ struct StoreContractTests {
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func upvotesAreOnePerUserAndToggle(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func upvotesAreOnePerUserAndToggle() async throws {
+        let store = try await make()
         try await store.upsert([samplePaper("2501.00001")])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         _ = try await store.createUser(username: "bob", displayName: "Bob", role: .member, passwordHash: nil)
@@ -199,9 +175,8 @@ struct StoreContractTests {
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func usersAndComments(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func usersAndComments() async throws {
+        let store = try await make()
         try await store.upsert([samplePaper("2501.00001"), samplePaper("2501.00002")])
         let ada = try await store.createUser(username: "ada", displayName: "Ada L.", role: .admin, passwordHash: "x")
         #expect(try await store.user(named: "ada") == ada)
@@ -224,9 +199,8 @@ struct StoreContractTests {
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func embeddingsAdvanceProgressAtomicallyAndResetOnModelChange(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func embeddingsAdvanceProgressAtomicallyAndResetOnModelChange() async throws {
+        let store = try await make()
         try await store.upsert(["2501.00001", "2501.00002", "2501.00003"].map { samplePaper($0) })
         #expect(try await store.embeddingProgress(model: "m1") == 0)
         try await store.saveEmbeddings(
@@ -266,15 +240,16 @@ struct StoreContractTests {
         #expect(try await store.embeddingProgress(model: "m2") == 3)
     }
 
-    @Test func onDiskStoreSurvivesReopenAndUsesWAL() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-reopen-\(UUID().uuidString)")
-        do {
-            let store = try SQLitePaperStore.open(directory: dir)
-            try await store.upsert([samplePaper()])
-        }
-        let reopened = try SQLitePaperStore.open(directory: dir)
-        #expect(try await reopened.paper(id: "2210.14199") == samplePaper())
-        #expect(try await reopened.status().schemaVersion == SQLitePaperStore.currentSchemaVersion)
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("paperboy.sqlite-wal").path))
-    }
+    public static let checks: [StoreContractCheck] = [
+        .init("CoreContract.upsertInsertsUpdatesAndIgnoresOlderVersions") { try await CoreContract(make: $0).upsertInsertsUpdatesAndIgnoresOlderVersions() },
+        .init("CoreContract.papersByIDsKeepTheRequestedOrder") { try await CoreContract(make: $0).papersByIDsKeepTheRequestedOrder() },
+        .init("CoreContract.changeSequenceIsMonotonicAndOnlyMovesOnRealChanges") { try await CoreContract(make: $0).changeSequenceIsMonotonicAndOnlyMovesOnRealChanges() },
+        .init("CoreContract.importIsOneTransaction") { try await CoreContract(make: $0).importIsOneTransaction() },
+        .init("CoreContract.submissionForUnknownPaperAbortsImport") { try await CoreContract(make: $0).submissionForUnknownPaperAbortsImport() },
+        .init("CoreContract.dailyFeedOrderAndNavigation") { try await CoreContract(make: $0).dailyFeedOrderAndNavigation() },
+        .init("CoreContract.duplicateSubmissionIsRefusedWithTheFirstSubmitter") { try await CoreContract(make: $0).duplicateSubmissionIsRefusedWithTheFirstSubmitter() },
+        .init("CoreContract.upvotesAreOnePerUserAndToggle") { try await CoreContract(make: $0).upvotesAreOnePerUserAndToggle() },
+        .init("CoreContract.usersAndComments") { try await CoreContract(make: $0).usersAndComments() },
+        .init("CoreContract.embeddingsAdvanceProgressAtomicallyAndResetOnModelChange") { try await CoreContract(make: $0).embeddingsAdvanceProgressAtomicallyAndResetOnModelChange() },
+    ]
 }

@@ -3,10 +3,12 @@ import PaperModel
 import PaperStore
 import Testing
 
-@Suite("Store contract: community")
-struct CommunityContractTests {
-    func seeded(_ kind: StoreKind) async throws -> any PaperStore {
-        let store = try kind.make()
+/// Store contract: community.
+public struct CommunityContract: Sendable {
+    let make: StoreFactory
+
+    func seeded() async throws -> any PaperStore {
+        let store = try await make()
         try await store.upsert(["2501.00001", "2501.00002", "2501.00003"].map { samplePaper($0) })
         for name in ["ada", "bob", "cur"] {
             _ = try await store.createUser(
@@ -15,9 +17,8 @@ struct CommunityContractTests {
         return store
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func sessionsExpireAndPasswordChangeEndsOtherSessions(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func sessionsExpireAndPasswordChangeEndsOtherSessions() async throws {
+        let store = try await seeded()
         let now = Date()
         try await store.createSession(username: "ada", tokenHash: "t1", expiresAt: now.addingTimeInterval(3600))
         try await store.createSession(username: "ada", tokenHash: "t2", expiresAt: now.addingTimeInterval(3600))
@@ -36,9 +37,8 @@ struct CommunityContractTests {
         #expect(try await store.sessionUser(tokenHash: "t1", now: now) == nil)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func aNewPasswordRevokesTheAccountsAccessTokensOnly(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func aNewPasswordRevokesTheAccountsAccessTokensOnly() async throws {
+        let store = try await seeded()
         _ = try await store.createAccessToken(username: "ada", name: "script", tokenHash: "ada-token")
         _ = try await store.createAccessToken(username: "bob", name: "script", tokenHash: "bob-token")
         try await store.setPasswordHash(username: "ada", hash: "h2", keepingSession: nil)
@@ -47,9 +47,8 @@ struct CommunityContractTests {
         #expect(try await store.accessTokenUser(tokenHash: "bob-token", now: Date())?.username == "bob")
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func upvoteTogglesFlipTheStoredStateAndCount(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func upvoteTogglesFlipTheStoredStateAndCount() async throws {
+        let store = try await seeded()
         #expect(try await store.toggleUpvote(paperID: "2501.00001", username: "ada") == (true, 1))
         #expect(try await store.toggleUpvote(paperID: "2501.00001", username: "bob") == (true, 2))
         #expect(try await store.toggleUpvote(paperID: "2501.00001", username: "ada") == (false, 1))
@@ -58,9 +57,8 @@ struct CommunityContractTests {
         await #expect(throws: StoreError.self) { try await store.toggleUpvote(paperID: "2501.00001", username: "nobody") }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func peoplesTextIsTrimmedAndMustNotHoldControlCharacters(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func peoplesTextIsTrimmedAndMustNotHoldControlCharacters() async throws {
+        let store = try await seeded()
         for bad in ["", "   ", "\u{0}", "a\u{0}b", "bell\u{7}", String(repeating: "x", count: 101)] {
             await #expect(throws: StoreError.self, "\(bad.debugDescription)") {
                 _ = try await store.createCollection(owner: "ada", name: bad, isPublic: true)
@@ -77,9 +75,8 @@ struct CommunityContractTests {
         #expect(try await store.createCollection(owner: "ada", name: " 名前 ", isPublic: false).name == "名前")
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func accessTokensBelongToTheirOwnerAndRecordUse(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func accessTokensBelongToTheirOwnerAndRecordUse() async throws {
+        let store = try await seeded()
         let token = try await store.createAccessToken(username: "ada", name: "  laptop ", tokenHash: "th1")
         #expect(token.name == "laptop" && token.lastUsedAt == nil)
         _ = try await store.createAccessToken(username: "bob", name: "ci", tokenHash: "th2")
@@ -98,9 +95,8 @@ struct CommunityContractTests {
         #expect(try await store.accessTokens(username: "bob").count == 1)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func feedsOverRangesProfilesAndUpvoters(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func feedsOverRangesProfilesAndUpvoters() async throws {
+        let store = try await seeded()
         let t = Date(timeIntervalSince1970: 1_780_000_000)
         _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-25")!, submitter: "ada", at: t,
                                    githubRepo: "https://github.com/o/r", projectPage: nil)
@@ -122,9 +118,8 @@ struct CommunityContractTests {
         #expect(try await store.upvotedPapers(by: "ada").map(\.id) == ["2501.00002"])
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator() async throws {
+        let store = try await seeded()
         let root = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "first", at: Date())
         let reply = try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "reply", at: Date())
         await #expect(throws: StoreError.self) { try await store.editComment(id: root.id, author: "bob", body: "x", at: Date()) }
@@ -143,9 +138,8 @@ struct CommunityContractTests {
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func collectionsBelongToTheirOwner(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func collectionsBelongToTheirOwner() async throws {
+        let store = try await seeded()
         let reading = try await store.createCollection(owner: "ada", name: "Reading list", isPublic: false)
         #expect(reading.isPublic == false && reading.owner == "ada" && reading.paperCount == 0)
         await #expect(throws: StoreError.self) { try await store.createCollection(owner: "ada", name: "Reading list", isPublic: true) }
@@ -164,9 +158,8 @@ struct CommunityContractTests {
         #expect(try await store.collection(id: 9999) == nil)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func authorClaimsNeedAMatchingAuthorAndACurator(kind: StoreKind) async throws {
-        let store = try await seeded(kind)
+    public func authorClaimsNeedAMatchingAuthorAndACurator() async throws {
+        let store = try await seeded()
         await #expect(throws: StoreError.self) {
             try await store.claimAuthorship(paperID: "2501.00001", username: "ada", authorName: "Someone Else")
         }
@@ -177,4 +170,16 @@ struct CommunityContractTests {
         #expect(try await store.pendingClaims().isEmpty)
         await #expect(throws: StoreError.self) { try await store.confirmClaim(paperID: "2501.00002", username: "ada") }
     }
+
+    public static let checks: [StoreContractCheck] = [
+        .init("CommunityContract.sessionsExpireAndPasswordChangeEndsOtherSessions") { try await CommunityContract(make: $0).sessionsExpireAndPasswordChangeEndsOtherSessions() },
+        .init("CommunityContract.aNewPasswordRevokesTheAccountsAccessTokensOnly") { try await CommunityContract(make: $0).aNewPasswordRevokesTheAccountsAccessTokensOnly() },
+        .init("CommunityContract.upvoteTogglesFlipTheStoredStateAndCount") { try await CommunityContract(make: $0).upvoteTogglesFlipTheStoredStateAndCount() },
+        .init("CommunityContract.peoplesTextIsTrimmedAndMustNotHoldControlCharacters") { try await CommunityContract(make: $0).peoplesTextIsTrimmedAndMustNotHoldControlCharacters() },
+        .init("CommunityContract.accessTokensBelongToTheirOwnerAndRecordUse") { try await CommunityContract(make: $0).accessTokensBelongToTheirOwnerAndRecordUse() },
+        .init("CommunityContract.feedsOverRangesProfilesAndUpvoters") { try await CommunityContract(make: $0).feedsOverRangesProfilesAndUpvoters() },
+        .init("CommunityContract.commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator") { try await CommunityContract(make: $0).commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator() },
+        .init("CommunityContract.collectionsBelongToTheirOwner") { try await CommunityContract(make: $0).collectionsBelongToTheirOwner() },
+        .init("CommunityContract.authorClaimsNeedAMatchingAuthorAndACurator") { try await CommunityContract(make: $0).authorClaimsNeedAMatchingAuthorAndACurator() },
+    ]
 }

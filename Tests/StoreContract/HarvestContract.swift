@@ -3,13 +3,14 @@ import PaperModel
 import PaperStore
 import Testing
 
-@Suite("Store contract: harvest state")
-struct HarvestContractTests {
+/// Store contract: harvest state.
+public struct HarvestContract: Sendable {
+    let make: StoreFactory
+
     let key = HarvestKey(endpoint: "http://127.0.0.1:1/oai", set: "cs", metadataPrefix: "arXiv")
 
-    @Test(arguments: StoreKind.allCases)
-    func aPageIsAppliedWithItsStateInOneTransaction(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func aPageIsAppliedWithItsStateInOneTransaction() async throws {
+        let store = try await make()
         #expect(try await store.harvestState(key) == nil)
         var state = HarvestState(
             key: key, resumptionToken: "token-1", harvestFrom: Day("2026-05-01"), seenUpTo: Day("2026-05-02"),
@@ -40,9 +41,8 @@ struct HarvestContractTests {
         #expect(try await store.harvestStates() == [state])
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func aFailingPageChangesNothingAndErrorsKeepTheProgress(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func aFailingPageChangesNothingAndErrorsKeepTheProgress() async throws {
+        let store = try await make()
         let state = HarvestState(key: key, lastDatestamp: Day("2026-05-01"), recordsHarvested: 1)
         try await store.applyHarvestPage(papers: [samplePaper("2605.00001")], withdrawn: [], state: state)
         var next = state
@@ -65,4 +65,9 @@ struct HarvestContractTests {
         #expect(try await store.harvestState(other)?.lastError == "refused")
         #expect(try await store.harvestStates().count == 2)
     }
+
+    public static let checks: [StoreContractCheck] = [
+        .init("HarvestContract.aPageIsAppliedWithItsStateInOneTransaction") { try await HarvestContract(make: $0).aPageIsAppliedWithItsStateInOneTransaction() },
+        .init("HarvestContract.aFailingPageChangesNothingAndErrorsKeepTheProgress") { try await HarvestContract(make: $0).aFailingPageChangesNothingAndErrorsKeepTheProgress() },
+    ]
 }

@@ -4,8 +4,10 @@ import PaperStore
 import Testing
 
 /// Listing papers (local `pb-` ids) resolved to their arXiv records, for every store.
-@Suite("Store contract: listing papers resolved to arXiv")
-struct AliasContractTests {
+/// Store contract: listing papers resolved to arXiv.
+public struct AliasContract: Sendable {
+    let make: StoreFactory
+
     let day = Day("2026-05-30")!
 
     func listingPaper(_ title: String, authors: [String] = []) -> Paper {
@@ -18,9 +20,8 @@ struct AliasContractTests {
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func anImportedRecordTakesOverTheListingPapersCommunity(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func anImportedRecordTakesOverTheListingPapersCommunity() async throws {
+        let store = try await make()
         let local = listingPaper("Attention Is All You Need", authors: ["Ada Lovelace"])
         try await store.upsert([local])
         try await users(store, "ada", "bob")
@@ -77,9 +78,8 @@ struct AliasContractTests {
         #expect(try await store.existingPaperIDs([local.id, "2501.00001", "2501.00002"]) == [local.id, "2501.00001"])
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func anAmbiguousTitleMovesNothingAndIsListed(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func anAmbiguousTitleMovesNothingAndIsListed() async throws {
+        let store = try await make()
         let local = listingPaper("Deep Learning")
         try await store.upsert([local])
         try await users(store, "ada")
@@ -118,9 +118,8 @@ struct AliasContractTests {
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func aDifferentFirstAuthorIsNoMatch(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func aDifferentFirstAuthorIsNoMatch() async throws {
+        let store = try await make()
         let local = listingPaper("A paper", authors: ["Grace Hopper"])
         try await store.upsert([local])
         try await store.upsert([samplePaper("2501.00001", title: "A paper")])  // first author Ada Lovelace
@@ -129,9 +128,8 @@ struct AliasContractTests {
         #expect(try await store.ambiguousResolutions().isEmpty)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func resolvingMergesWithWhatTheArxivPaperHas(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func resolvingMergesWithWhatTheArxivPaperHas() async throws {
+        let store = try await make()
         let local = listingPaper("Listing title")
         try await store.upsert([local, samplePaper("2501.00001", title: "Another title")])
         try await users(store, "ada", "bob")
@@ -155,4 +153,11 @@ struct AliasContractTests {
             try await store.resolveLocalPaper(localID: LocalPaperID.make(title: "missing"), arxivID: "2501.00001")
         }
     }
+
+    public static let checks: [StoreContractCheck] = [
+        .init("AliasContract.anImportedRecordTakesOverTheListingPapersCommunity") { try await AliasContract(make: $0).anImportedRecordTakesOverTheListingPapersCommunity() },
+        .init("AliasContract.anAmbiguousTitleMovesNothingAndIsListed") { try await AliasContract(make: $0).anAmbiguousTitleMovesNothingAndIsListed() },
+        .init("AliasContract.aDifferentFirstAuthorIsNoMatch") { try await AliasContract(make: $0).aDifferentFirstAuthorIsNoMatch() },
+        .init("AliasContract.resolvingMergesWithWhatTheArxivPaperHas") { try await AliasContract(make: $0).resolvingMergesWithWhatTheArxivPaperHas() },
+    ]
 }

@@ -4,8 +4,10 @@ import PaperStore
 import Testing
 
 /// The batched import (journal and short transactions) and backups, for every store.
-@Suite("Store contract: batched imports and backups")
-struct ImportBatchContractTests {
+/// Store contract: batched imports and backups.
+public struct ImportBatchContract: Sendable {
+    let make: StoreFactory
+
     let file = ImportFileIdentity(path: "/data/recent.jsonl", size: 1234, sha256: "ab", settings: "format=kaggle")
     let day = Day("2026-05-30")!
 
@@ -13,9 +15,8 @@ struct ImportBatchContractTests {
         range.map { .paper(samplePaper(String(format: "2501.%05d", $0))) }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func batchesAdvanceTheJournalAndFinishWithTheWholeSummary(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func batchesAdvanceTheJournalAndFinishWithTheWholeSummary() async throws {
+        let store = try await make()
         #expect(try await store.importJournal(file: file) == nil)
         var result = try await store.applyImportBatch(papers(1...3), file: file, offset: 0, timeLimit: .seconds(10))
         #expect(result == ImportBatchResult(applied: 3, recordsApplied: 3, summary: ImportSummary(inserted: 3)))
@@ -47,9 +48,8 @@ struct ImportBatchContractTests {
         #expect(try await store.finishImport(file: file) == ImportSummary())
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func aBatchAtTheWrongOffsetIsRefused(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func aBatchAtTheWrongOffsetIsRefused() async throws {
+        let store = try await make()
         // Nothing in progress: only offset 0 starts an import.
         await #expect(throws: StoreError.self) {
             try await store.applyImportBatch(papers(1...2), file: file, offset: 5, timeLimit: .seconds(10))
@@ -67,9 +67,8 @@ struct ImportBatchContractTests {
         #expect(try await store.importJournal(file: file)?.recordsApplied == 2)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func aFailingBatchChangesNothingAndKeepsTheJournal(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func aFailingBatchChangesNothingAndKeepsTheJournal() async throws {
+        let store = try await make()
         _ = try await store.applyImportBatch(papers(1...2), file: file, offset: 0, timeLimit: .seconds(10))
         let before = try await store.status()
         let failing: [ImportRecord] = [
@@ -88,9 +87,8 @@ struct ImportBatchContractTests {
         #expect(try await store.importJournal(file: file)?.recordsApplied == 2)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func theTimeLimitEndsATransactionEarly(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func theTimeLimitEndsATransactionEarly() async throws {
+        let store = try await make()
         // A zero limit: one record per transaction, the caller passes the rest again.
         var pending = papers(1...3)
         var offset = 0
@@ -106,9 +104,8 @@ struct ImportBatchContractTests {
         #expect(try await store.finishImport(file: file) == ImportSummary(inserted: 3))
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions() async throws {
+        let store = try await make()
         _ = try await store.applyImportBatch(papers(1...2), file: file, offset: 0, timeLimit: .seconds(10))
         var newer = file
         newer.sha256 = "ef"
@@ -118,9 +115,8 @@ struct ImportBatchContractTests {
         #expect(try await store.importJournal(file: newer)?.recordsApplied == 1)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func existingPaperIDsAnswersInChunks(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func existingPaperIDsAnswersInChunks() async throws {
+        let store = try await make()
         let ids = (1...700).map { String(format: "2501.%05d", $0) }
         try await store.upsert(ids.filter { $0.hasSuffix("0") }.map { samplePaper($0) })
         let found = try await store.existingPaperIDs(ids + ["2501.99999"])
@@ -128,9 +124,8 @@ struct ImportBatchContractTests {
         #expect(try await store.existingPaperIDs([]).isEmpty)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func backupWritesAnOpenableCopyAndNeverOverwrites(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func backupWritesAnOpenableCopyAndNeverOverwrites() async throws {
+        let store = try await make()
         try await store.upsert((1...50).map { samplePaper(String(format: "2501.%05d", $0)) })
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .admin, passwordHash: "h")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-backup-\(UUID().uuidString)")
@@ -154,4 +149,14 @@ struct ImportBatchContractTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(names.allSatisfy { $0.hasPrefix("paperboy.sqlite") })
     }
+
+    public static let checks: [StoreContractCheck] = [
+        .init("ImportBatchContract.batchesAdvanceTheJournalAndFinishWithTheWholeSummary") { try await ImportBatchContract(make: $0).batchesAdvanceTheJournalAndFinishWithTheWholeSummary() },
+        .init("ImportBatchContract.aBatchAtTheWrongOffsetIsRefused") { try await ImportBatchContract(make: $0).aBatchAtTheWrongOffsetIsRefused() },
+        .init("ImportBatchContract.aFailingBatchChangesNothingAndKeepsTheJournal") { try await ImportBatchContract(make: $0).aFailingBatchChangesNothingAndKeepsTheJournal() },
+        .init("ImportBatchContract.theTimeLimitEndsATransactionEarly") { try await ImportBatchContract(make: $0).theTimeLimitEndsATransactionEarly() },
+        .init("ImportBatchContract.aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions") { try await ImportBatchContract(make: $0).aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions() },
+        .init("ImportBatchContract.existingPaperIDsAnswersInChunks") { try await ImportBatchContract(make: $0).existingPaperIDsAnswersInChunks() },
+        .init("ImportBatchContract.backupWritesAnOpenableCopyAndNeverOverwrites") { try await ImportBatchContract(make: $0).backupWritesAnOpenableCopyAndNeverOverwrites() },
+    ]
 }

@@ -1,20 +1,20 @@
 import Foundation
-import GRDB
 import PaperModel
 import PaperStore
 import Testing
 
-@Suite("Store contract: papers by publication day")
-struct PublishedDayContractTests {
+/// Store contract: papers by publication day.
+public struct PublishedDayContract: Sendable {
+    let make: StoreFactory
+
     static func at(_ day: String, hour: Int) -> Date { Day(day)!.startDate.addingTimeInterval(Double(hour) * 3600) }
 
     static func paper(_ id: String, _ published: Date?, _ categories: [String]) -> Paper {
         Paper(id: id, title: "Paper \(id)", abstract: "About \(id).", categories: categories, publishedAt: published)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func papersPublishedOnADayNewestFirstAndByCategory(kind: StoreKind) async throws {
-        let store = try kind.make()
+    public func papersPublishedOnADayNewestFirstAndByCategory() async throws {
+        let store = try await make()
         try await store.upsert([
             Self.paper("2606.00001", Self.at("2026-06-01", hour: 0), ["cs.CL"]),
             Self.paper("2606.00002", Self.at("2026-06-01", hour: 18), ["cs.LG", "cs.CL"]),
@@ -44,12 +44,7 @@ struct PublishedDayContractTests {
         #expect(last.previous == day && last.next == nil)
     }
 
-    @Test func theSchemaHasThePublishedIndex() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-published-\(UUID().uuidString)")
-        _ = try SQLitePaperStore.open(directory: directory)
-        let indexes = try await DatabaseQueue(path: directory.appendingPathComponent("paperboy.sqlite").path).read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'paper'")
-        }
-        #expect(indexes.contains("paper_published_at"), "\(indexes)")
-    }
+    public static let checks: [StoreContractCheck] = [
+        .init("PublishedDayContract.papersPublishedOnADayNewestFirstAndByCategory") { try await PublishedDayContract(make: $0).papersPublishedOnADayNewestFirstAndByCategory() },
+    ]
 }
