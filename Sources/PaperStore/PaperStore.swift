@@ -171,15 +171,18 @@ public protocol CommunityStore: Sendable {
     func upvotedPapers(by username: String) async throws -> [Paper]
     func addComment(paperID: String, author: String, parentID: Int64?, body: String, at date: Date) async throws -> Comment
     func comments(paperID: String) async throws -> [Comment]
-    /// Only the author may edit a comment.
-    func editComment(id: Int64, author: String, body: String, at date: Date) async throws -> Comment
-    /// The author, or a curator or admin (`moderator`), may delete a comment; replies stay, shown as deleted.
-    func deleteComment(id: Int64, by username: String, moderator: Bool, at date: Date) async throws
+    /// The comment `id` (nil when there is none); a deleted comment has `isDeleted` and an empty body.
+    func comment(id: Int64) async throws -> Comment?
+    /// Replaces a live comment's text (`notFound` for a deleted or unknown one). Who may is decided above the
+    /// store (`CommunityService`).
+    func editComment(id: Int64, body: String, at date: Date) async throws -> Comment
+    /// Deletes a comment; replies stay, shown as deleted.
+    func deleteComment(id: Int64, at date: Date) async throws
     func createCollection(owner: String, name: String, isPublic: Bool) async throws -> PaperCollection
     func collections(owner: String) async throws -> [PaperCollection]
     func collection(id: Int64) async throws -> PaperCollection?
-    /// Adds or removes a paper; only the owner may.
-    func setCollectionItem(collectionID: Int64, paperID: String, present: Bool, by username: String) async throws
+    /// Adds or removes a paper (`notFound` for an unknown collection, `paperNotFound` for an unknown paper).
+    func setCollectionItem(collectionID: Int64, paperID: String, present: Bool) async throws
     func collectionPapers(id: Int64) async throws -> [Paper]
     func claimAuthorship(paperID: String, username: String, authorName: String) async throws
     func confirmClaim(paperID: String, username: String) async throws

@@ -217,7 +217,7 @@ struct APITests {
     @Test func feedsAreWellFormedInEveryFormat() async throws {
         try await withAPIApp { client, store in
             let collection = try await store.createCollection(owner: "ada", name: "Quantum", isPublic: true)
-            try await store.setCollectionItem(collectionID: collection.id, paperID: "2605.10002", present: true, by: "ada")
+            try await store.setCollectionItem(collectionID: collection.id, paperID: "2605.10002", present: true)
             let hidden = try await store.createCollection(owner: "ada", name: "Secret", isPublic: false)
             for path in ["/feeds/daily", "/feeds/trending", "/feeds/search", "/feeds/collections/\(collection.id)"] {
                 for format in ["rss", "atom", "json"] {

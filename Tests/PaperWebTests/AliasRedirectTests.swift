@@ -15,7 +15,7 @@ struct AliasRedirectTests {
         let store = try await makeFixtureStore()
         let local = LocalPaperID.make(title: Self.vidlankdTitle)
         let reading = try await store.createCollection(owner: "ada", name: "Reading", isPublic: true)
-        try await store.setCollectionItem(collectionID: reading.id, paperID: local, present: true, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: local, present: true)
         try await store.upsert([
             Paper(id: "2107.02681", title: Self.vidlankdTitle, abstract: "Since visual perception...", authors: ["Zineng Tang"])
         ])

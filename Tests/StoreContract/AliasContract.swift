@@ -31,7 +31,7 @@ public struct AliasContract: Sendable {
         try await store.setUpvote(paperID: local.id, username: "bob", upvoted: true)
         _ = try await store.addComment(paperID: local.id, author: "bob", parentID: nil, body: "Nice.", at: Date())
         let reading = try await store.createCollection(owner: "ada", name: "Reading", isPublic: true)
-        try await store.setCollectionItem(collectionID: reading.id, paperID: local.id, present: true, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: local.id, present: true)
         try await store.claimAuthorship(paperID: local.id, username: "ada", authorName: "Ada Lovelace")
         let before = try await store.latestChangeSequence()
 

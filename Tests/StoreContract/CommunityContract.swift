@@ -118,40 +118,47 @@ public struct CommunityContract: Sendable {
         #expect(try await store.upvotedPapers(by: "ada").map(\.id) == ["2501.00002"])
     }
 
-    public func commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator() async throws {
+    public func commentsAreEditedAndDeletedAndRepliesStay() async throws {
         let store = try await seeded()
         let root = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "first", at: Date())
         let reply = try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "reply", at: Date())
-        await #expect(throws: StoreError.self) { try await store.editComment(id: root.id, author: "bob", body: "x", at: Date()) }
-        let edited = try await store.editComment(id: root.id, author: "ada", body: "first (edited)", at: Date())
+        let read = try #require(try await store.comment(id: root.id))
+        #expect(read.id == root.id && read.body == "first" && read.author == "ada" && read.parentID == nil && !read.isDeleted)
+        #expect(try await store.comment(id: 9_999) == nil)
+        let edited = try await store.editComment(id: root.id, body: "first (edited)", at: Date())
         #expect(edited.body == "first (edited)")
         #expect(edited.editedAt != nil)
-        await #expect(throws: StoreError.self) { try await store.deleteComment(id: reply.id, by: "ada", moderator: false, at: Date()) }
-        try await store.deleteComment(id: root.id, by: "ada", moderator: false, at: Date())
-        try await store.deleteComment(id: reply.id, by: "cur", moderator: true, at: Date())
+        await #expect(throws: StoreError.self) { try await store.editComment(id: 9_999, body: "x", at: Date()) }
+        try await store.deleteComment(id: root.id, at: Date())
+        try await store.deleteComment(id: reply.id, at: Date())
+        await #expect(throws: StoreError.self) { try await store.deleteComment(id: reply.id, at: Date()) }
         let thread = try await store.comments(paperID: "2501.00001")
         #expect(thread.map(\.isDeleted) == [true, true])
         #expect(thread.allSatisfy { $0.body.isEmpty })
-        await #expect(throws: StoreError.self) { try await store.editComment(id: root.id, author: "ada", body: "x", at: Date()) }
+        #expect(try await store.comment(id: root.id)?.isDeleted == true)
+        await #expect(throws: StoreError.self) { try await store.editComment(id: root.id, body: "x", at: Date()) }
         await #expect(throws: StoreError.self) {
             try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "late", at: Date())
         }
     }
 
-    public func collectionsBelongToTheirOwner() async throws {
+    public func collectionsHoldPapersOnce() async throws {
         let store = try await seeded()
         let reading = try await store.createCollection(owner: "ada", name: "Reading list", isPublic: false)
         #expect(reading.isPublic == false && reading.owner == "ada" && reading.paperCount == 0)
         await #expect(throws: StoreError.self) { try await store.createCollection(owner: "ada", name: "Reading list", isPublic: true) }
         await #expect(throws: StoreError.self) { try await store.createCollection(owner: "ada", name: "  ", isPublic: true) }
-        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true, by: "ada")
-        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true, by: "ada")
-        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00001", present: true, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true)
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true)
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00001", present: true)
         await #expect(throws: StoreError.self) {
-            try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00003", present: true, by: "bob")
+            try await store.setCollectionItem(collectionID: reading.id, paperID: "9999.99999", present: true)
+        }
+        await #expect(throws: StoreError.self) {
+            try await store.setCollectionItem(collectionID: 9_999, paperID: "2501.00001", present: true)
         }
         #expect(try await store.collection(id: reading.id)?.paperCount == 2)
-        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: false, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: false)
         #expect(try await store.collectionPapers(id: reading.id).map(\.id) == ["2501.00001"])
         #expect(try await store.collections(owner: "ada").map(\.name) == ["Reading list"])
         #expect(try await store.collections(owner: "bob").isEmpty)
@@ -178,8 +185,8 @@ public struct CommunityContract: Sendable {
         .init("CommunityContract.peoplesTextIsTrimmedAndMustNotHoldControlCharacters") { try await CommunityContract(make: $0).peoplesTextIsTrimmedAndMustNotHoldControlCharacters() },
         .init("CommunityContract.accessTokensBelongToTheirOwnerAndRecordUse") { try await CommunityContract(make: $0).accessTokensBelongToTheirOwnerAndRecordUse() },
         .init("CommunityContract.feedsOverRangesProfilesAndUpvoters") { try await CommunityContract(make: $0).feedsOverRangesProfilesAndUpvoters() },
-        .init("CommunityContract.commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator") { try await CommunityContract(make: $0).commentsAreEditedByTheirAuthorAndDeletedByAuthorOrModerator() },
-        .init("CommunityContract.collectionsBelongToTheirOwner") { try await CommunityContract(make: $0).collectionsBelongToTheirOwner() },
+        .init("CommunityContract.commentsAreEditedAndDeletedAndRepliesStay") { try await CommunityContract(make: $0).commentsAreEditedAndDeletedAndRepliesStay() },
+        .init("CommunityContract.collectionsHoldPapersOnce") { try await CommunityContract(make: $0).collectionsHoldPapersOnce() },
         .init("CommunityContract.authorClaimsNeedAMatchingAuthorAndACurator") { try await CommunityContract(make: $0).authorClaimsNeedAMatchingAuthorAndACurator() },
     ]
 }

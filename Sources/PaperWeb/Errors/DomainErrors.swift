@@ -35,6 +35,11 @@ extension StoreError: CatalogedError {
     var retryAfter: Int? { code == .busy ? WebErrorPolicy.busyRetryAfter : nil }
 }
 
+extension CommunityService.Refusal: CatalogedError {
+    var catalogCode: ErrorCode { .forbidden }
+    var publicMessage: String { description.prefix(1).uppercased() + description.dropFirst() + "." }
+}
+
 extension SearchRequestError: CatalogedError {
     var catalogCode: ErrorCode { .invalidSearchQuery }
     var publicMessage: String { description }

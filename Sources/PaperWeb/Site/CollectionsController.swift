@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PaperModel
+import PaperServices
 import PaperStore
 
 /// Reading lists: named, public or private, one owner. A private collection is a 404 for everyone else, so its
@@ -64,7 +65,8 @@ struct CollectionsController: Sendable {
         let collection = try await store.createCollection(
             owner: viewer.username, name: form["name"] ?? "", isPublic: form["public"] == "on" || form["public"] == "1")
         if let paper = form["paper"].flatMap(PaperIdentifier.canonical) {
-            try await store.setCollectionItem(collectionID: collection.id, paperID: paper, present: true, by: viewer.username)
+            try await CommunityService(store: store).setCollectionItem(
+                collectionID: collection.id, paperID: paper, present: true, by: viewer)
             return .redirect(to: "/papers/\(paper)", type: .normal)
         }
         return .redirect(to: "/collections/\(collection.id)", type: .normal)
@@ -74,14 +76,11 @@ struct CollectionsController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
         let collection = try await visibleCollection(context, form: form)
-        guard collection.owner == viewer.username else {
-            throw WebError(.forbidden, heading: "Not your collection", "Only its owner can change a collection.")
-        }
         guard let paper = form["paper"].flatMap(PaperIdentifier.canonical) else {
             throw WebError(.invalidParameter, heading: "No paper", "Say which paper to add or remove.")
         }
-        try await store.setCollectionItem(
-            collectionID: collection.id, paperID: paper, present: form["present"] != "off", by: viewer.username)
+        try await CommunityService(store: store).setCollectionItem(
+            collectionID: collection.id, paperID: paper, present: form["present"] != "off", by: viewer)
         return .redirect(to: SafeRedirect.path(form["next"] ?? "/collections/\(collection.id)"), type: .normal)
     }
 }

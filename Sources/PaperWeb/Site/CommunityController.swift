@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PaperModel
+import PaperServices
 import PaperStore
 
 /// Community actions on papers. Upvotes toggle: one per user and paper. The forms work without JavaScript
@@ -80,7 +81,8 @@ struct CommunityController: Sendable {
         guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
             throw WebError(.notFound, heading: "Comment not found", "There is no such comment.")
         }
-        let comment = try await store.editComment(id: commentID, author: viewer.username, body: form["body"] ?? "", at: Date())
+        let comment = try await CommunityService(store: store).editComment(
+            id: commentID, by: viewer, body: form["body"] ?? "", at: site.now())
         return .redirect(to: "/papers/\(comment.paperID)#comment-\(comment.id)", type: .normal)
     }
 
@@ -90,8 +92,7 @@ struct CommunityController: Sendable {
         guard let commentID = context.parameters.get("comment").flatMap({ Int64($0) }) else {
             throw WebError(.notFound, heading: "Comment not found", "There is no such comment.")
         }
-        try await store.deleteComment(
-            id: commentID, by: viewer.username, moderator: viewer.role != .member, at: Date())
+        try await CommunityService(store: store).deleteComment(id: commentID, by: viewer, at: site.now())
         return .redirect(to: SafeRedirect.path(request.headers[.referer].flatMap { URLComponents(string: $0)?.path }), type: .normal)
     }
 

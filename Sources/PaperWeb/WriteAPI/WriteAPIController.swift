@@ -219,12 +219,12 @@ struct WriteAPIController: Sendable {
         guard let id = context.parameters.get("collection").flatMap(Int64.init), let collection = try await store.collection(id: id) else {
             throw WebError(.notFound, "No such collection")
         }
-        guard collection.owner == user.username else {
-            if !collection.isPublic { throw WebError(.notFound, "No such collection") }
-            throw WebError(.forbidden, "Only its owner changes a collection")
+        // Someone else's private collection is not there for this caller at all; a public one is, but not theirs.
+        if !collection.isPublic, collection.owner.lowercased() != user.username.lowercased() {
+            throw WebError(.notFound, "No such collection")
         }
         let paper = try await paper(context)
-        try await store.setCollectionItem(collectionID: id, paperID: paper.id, present: present, by: user.username)
+        try await CommunityService(store: store).setCollectionItem(collectionID: id, paperID: paper.id, present: present, by: user)
         let updated = try await store.collection(id: id) ?? collection
         return try JSONBody(value: CollectionResult(updated)).response(from: request, context: context)
     }
