@@ -53,6 +53,11 @@ public protocol PaperCatalog: Sendable {
     /// `file` when the copy fails.
     func backup(to file: URL) async throws
     /// Papers changed after `sequence` in change order, for derived indexes to catch up incrementally.
+    ///
+    /// The feed never skips: once a reader has been given a change with sequence n, no change with a sequence
+    /// at or below n becomes visible later, so a follower that asks again from its last sequence misses nothing.
+    /// (SQLite's one writer commits sequences in order; a backend with concurrent writers must hold back changes
+    /// above the oldest uncommitted one.)
     func changes(after sequence: Int64, limit: Int) async throws -> [PaperChange]
     func latestChangeSequence() async throws -> Int64
     /// A number that grows with every write made through this store (and every copy of it), committed or not:
