@@ -8,7 +8,7 @@ import PaperModel
 /// checks (the `StoreContract` library target, `Tests/StoreContract`). No database type appears in these interfaces.
 public protocol PaperStore:
     PaperCatalog, PaperImportStore, HarvestStore, DailyFeedStore, EmbeddingStore, AccountStore, CommunityStore,
-    SubscriptionStore, SettingsStore
+    ReaderSignalStore, SubscriptionStore, SettingsStore
 {}
 
 /// Papers and their change feed: the source of truth that derived indexes follow.
@@ -193,6 +193,30 @@ public protocol CommunityStore: Sendable {
     func confirmClaim(paperID: String, username: String) async throws
     func claims(paperID: String) async throws -> [AuthorClaim]
     func pendingClaims() async throws -> [AuthorClaim]
+}
+
+/// What each reader tells the recommender beyond upvotes and collections: papers they are not interested in,
+/// the authors and categories they follow, and the secret of their private recommendations feed
+/// (SQLitePaperStore+Signals.swift).
+public protocol ReaderSignalStore: Sendable {
+    /// Marks a paper "Not interested" for a reader, or (`rejected` false) takes the mark back; marking twice or
+    /// unmarking an unmarked paper changes nothing. `paperNotFound`, `userNotFound`.
+    func setNotInterested(paperID: String, username: String, rejected: Bool, at date: Date) async throws
+    /// Follows an author by name (matched by `AuthorName.key`), or unfollows; `invalidInput` for a name with no
+    /// letters or digits or longer than 200 characters.
+    func setAuthorFollow(username: String, authorName: String, following: Bool, at date: Date) async throws
+    /// Follows an arXiv category, or unfollows; `invalidInput` for something that is not a category.
+    func setCategoryFollow(username: String, category: String, following: Bool, at date: Date) async throws
+    /// Everything a reader has said: upvotes, collection items, confirmed authorship, "Not interested" marks
+    /// (newest first) and follows (oldest first).
+    func readerSignals(username: String) async throws -> ReaderSignals
+    /// Sets the SHA-256 of the reader's private recommendations-feed token (one per reader; a new one replaces
+    /// the old) or, with nil, revokes it.
+    func setRecommendationFeedToken(username: String, tokenHash: String?, at date: Date) async throws
+    /// The reader whose private feed token hashes to `tokenHash`, nil when none (revoked or never made).
+    func recommendationFeedUser(tokenHash: String) async throws -> User?
+    /// Whether the reader has a private feed token now.
+    func hasRecommendationFeedToken(username: String) async throws -> Bool
 }
 
 /// Digest subscriptions and the durable outbox (SQLitePaperStore+Digest.swift).

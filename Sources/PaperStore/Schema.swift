@@ -290,6 +290,39 @@ extension SQLitePaperStore {
             }
             try db.execute(sql: "CREATE INDEX paper_title_key ON paper(title_key)")
         }
+        migrator.registerMigration("v12-reader-signals") { db in
+            // What readers tell the recommender: "Not interested" marks, followed authors (by normalized name,
+            // `AuthorName.key`) and categories, and one private recommendations-feed token each (SHA-256 only).
+            try db.execute(sql: """
+                CREATE TABLE paper_rejection (
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  created_at DATETIME NOT NULL,
+                  PRIMARY KEY (user_id, paper_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE author_follow (
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  author_key TEXT NOT NULL CHECK (length(author_key) BETWEEN 1 AND 200),
+                  display_name TEXT NOT NULL CHECK (length(trim(display_name)) BETWEEN 1 AND 200),
+                  created_at DATETIME NOT NULL,
+                  PRIMARY KEY (user_id, author_key)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE category_follow (
+                  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  category TEXT NOT NULL CHECK (length(category) BETWEEN 1 AND 40),
+                  created_at DATETIME NOT NULL,
+                  PRIMARY KEY (user_id, category)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE recommendation_feed_token (
+                  user_id INTEGER PRIMARY KEY NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                  token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+                  created_at DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

@@ -35,4 +35,5 @@ CoreContract.checks
         + HarvestContract.checks
         + ImportBatchContract.checks
         + PublishedDayContract.checks
+        + SignalsContract.checks
 }

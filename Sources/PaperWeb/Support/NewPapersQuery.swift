@@ -16,14 +16,7 @@ struct NewPapersQuery: Equatable, Sendable {
         return items.isEmpty ? "" : "?" + items.joined(separator: "&")
     }
 
-    static func isCategory(_ text: String) -> Bool {
-        // arXiv categories: `cs.CL`, `hep-th`, `astro-ph.GA`, `physics.atom-ph`, `q-bio.NC`.
-        guard (1...40).contains(text.count), let first = text.first, first.isASCII, first.isLetter else { return false }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count <= 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
-    }
+    static func isCategory(_ text: String) -> Bool { ArxivCategory.isValid(text) }
 
     static func parse(_ request: Request) throws -> NewPapersQuery {
         let form = FormQuery(request.uri.query ?? "")
