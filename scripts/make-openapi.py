@@ -19,6 +19,9 @@ PAPER_ID = {"name": "id", "in": "path", "required": True, "description": "arXiv 
             "schema": {"type": "string", "pattern": r"^([0-9]{4}\.[0-9]{4,5}(v[0-9]+)?|pb-[0-9a-f]{12})$"}}
 COLLECTION_ID = {"name": "collection", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 9007199254740991}}
 BEARER = [{"accessToken": []}]
+AUTHOR_NAME = {"name": "name", "in": "path", "required": True, "description": "An author's name, URL-encoded", "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+CATEGORY = {"name": "category", "in": "path", "required": True, "description": "An arXiv category such as cs.CL",
+            "schema": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)?$", "maxLength": 40}}
 WRITE_ERRORS = {"400": err("Malformed parameters or body."), "401": err("Missing or invalid access token."),
                 "404": err("No such paper or collection."), "429": RATE}
 
@@ -77,6 +80,13 @@ schemas = {
         "type": {"type": "string"}}},
     "UpvoteResult": {"type": "object", "required": ["paperId", "upvoted", "upvotes"], "properties": {
         "paperId": {"type": "string"}, "upvoted": {"type": "boolean"}, "upvotes": {"type": "integer", "minimum": 0}}},
+    "NotInterestedResult": {"type": "object", "required": ["paperId", "notInterested"], "properties": {
+        "paperId": {"type": "string"}, "notInterested": {"type": "boolean"}}},
+    "Follows": {"type": "object", "required": ["authors", "categories"], "properties": {
+        "authors": {"type": "array", "items": {"type": "object", "required": ["key", "name"], "properties": {
+            "key": {"type": "string", "description": "The normalized name papers are matched by."},
+            "name": {"type": "string", "description": "The name as it was followed."}}}},
+        "categories": {"type": "array", "items": {"type": "string"}}}},
     "IndexRequest": {"type": "object", "required": ["arxivId"], "properties": {
         "arxivId": {"type": "string", "description": "arXiv id or URL (2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345)"}}},
     "SubmissionRequest": {"type": "object", "required": ["id"], "properties": {
@@ -185,6 +195,30 @@ paths = {
                  "responses": {"200": jresp("The new count.", {"$ref": "#/components/schemas/UpvoteResult"}), **WRITE_ERRORS}},
         "delete": {"operationId": "removeUpvote", "tags": ["Write API"], "summary": "Take an upvote back", "security": BEARER, "parameters": [PAPER_ID],
                    "responses": {"200": jresp("The new count.", {"$ref": "#/components/schemas/UpvoteResult"}), **WRITE_ERRORS}}},
+    "/api/papers/{id}/not-interested": {
+        "post": {"operationId": "markNotInterested", "tags": ["Write API"], "summary": "Mark a paper Not interested (it leaves your recommendations)",
+                 "security": BEARER, "parameters": [PAPER_ID],
+                 "responses": {"200": jresp("The mark.", {"$ref": "#/components/schemas/NotInterestedResult"}), **WRITE_ERRORS}},
+        "delete": {"operationId": "unmarkNotInterested", "tags": ["Write API"], "summary": "Take a Not interested mark back",
+                   "security": BEARER, "parameters": [PAPER_ID],
+                   "responses": {"200": jresp("The mark.", {"$ref": "#/components/schemas/NotInterestedResult"}), **WRITE_ERRORS}}},
+    "/api/follows": {"get": {
+        "operationId": "follows", "tags": ["Write API"], "summary": "The authors and categories you follow", "security": BEARER,
+        "responses": {"200": jresp("Your follows.", {"$ref": "#/components/schemas/Follows"}), "401": err("Missing or invalid access token."), "429": RATE}}},
+    "/api/follows/authors/{name}": {
+        "put": {"operationId": "followAuthor", "tags": ["Write API"], "summary": "Follow an author (matched without case, accents or punctuation)",
+                "security": BEARER, "parameters": [AUTHOR_NAME],
+                "responses": {"200": jresp("Your follows.", {"$ref": "#/components/schemas/Follows"}), **WRITE_ERRORS}},
+        "delete": {"operationId": "unfollowAuthor", "tags": ["Write API"], "summary": "Unfollow an author", "security": BEARER,
+                   "parameters": [AUTHOR_NAME],
+                   "responses": {"200": jresp("Your follows.", {"$ref": "#/components/schemas/Follows"}), **WRITE_ERRORS}}},
+    "/api/follows/categories/{category}": {
+        "put": {"operationId": "followCategory", "tags": ["Write API"], "summary": "Follow an arXiv category", "security": BEARER,
+                "parameters": [CATEGORY],
+                "responses": {"200": jresp("Your follows.", {"$ref": "#/components/schemas/Follows"}), **WRITE_ERRORS}},
+        "delete": {"operationId": "unfollowCategory", "tags": ["Write API"], "summary": "Unfollow an arXiv category", "security": BEARER,
+                   "parameters": [CATEGORY],
+                   "responses": {"200": jresp("Your follows.", {"$ref": "#/components/schemas/Follows"}), **WRITE_ERRORS}}},
     "/api/papers/{id}/comments": {"post": {
         "operationId": "comment", "tags": ["Write API"], "summary": "Comment on a paper (a safe Markdown subset)", "security": BEARER,
         "parameters": [PAPER_ID],

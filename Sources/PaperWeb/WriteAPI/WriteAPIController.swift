@@ -27,6 +27,13 @@ struct WriteAPIController: Sendable {
         router.post("collections", use: createCollection)
         router.put("collections/{collection}/papers/{id}", use: addToCollection)
         router.delete("collections/{collection}/papers/{id}", use: removeFromCollection)
+        router.post("papers/{id}/not-interested", use: markNotInterested)
+        router.delete("papers/{id}/not-interested", use: unmarkNotInterested)
+        router.get("follows", use: follows)
+        router.put("follows/authors/{name}", use: followAuthor)
+        router.delete("follows/authors/{name}", use: unfollowAuthor)
+        router.put("follows/categories/{category}", use: followCategory)
+        router.delete("follows/categories/{category}", use: unfollowCategory)
     }
 
     /// The token's owner; 401 without a valid token, 429 when the token is over its limit.
@@ -235,5 +242,83 @@ struct WriteAPIController: Sendable {
 
     @Sendable func removeFromCollection(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         try await setItem(request, context, present: false)
+    }
+
+    // MARK: Reader signals
+
+    struct NotInterestedResult: Encodable {
+        var paperId: String
+        var notInterested: Bool
+    }
+
+    func setNotInterested(_ request: Request, _ context: PaperboyRequestContext, _ rejected: Bool) async throws -> Response {
+        let user = try await authenticate(request)
+        let paper = try await paper(context)
+        try await store.setNotInterested(paperID: paper.id, username: user.username, rejected: rejected, at: configuration.clock())
+        return try JSONBody(value: NotInterestedResult(paperId: paper.id, notInterested: rejected)).response(from: request, context: context)
+    }
+
+    /// `POST /api/papers/{id}/not-interested`: the paper leaves the reader's recommendations.
+    @Sendable func markNotInterested(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setNotInterested(request, context, true)
+    }
+
+    /// `DELETE /api/papers/{id}/not-interested`: undo.
+    @Sendable func unmarkNotInterested(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setNotInterested(request, context, false)
+    }
+
+    struct FollowsResult: Encodable {
+        var authors: [FollowedAuthor]
+        var categories: [String]
+    }
+
+    func followsResponse(_ user: User, _ request: Request, _ context: PaperboyRequestContext) async throws -> Response {
+        let signals = try await store.readerSignals(username: user.username)
+        return try JSONBody(value: FollowsResult(authors: signals.followedAuthors, categories: signals.followedCategories))
+            .response(from: request, context: context)
+    }
+
+    /// `GET /api/follows`: the authors and categories the token's owner follows.
+    @Sendable func follows(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await followsResponse(try await authenticate(request), request, context)
+    }
+
+    func pathText(_ context: PaperboyRequestContext, _ name: String) throws -> String {
+        let raw = context.parameters.get(name) ?? ""
+        guard let text = raw.removingPercentEncoding, !text.isEmpty else { throw WebError.invalidParameter("\(name) is missing") }
+        return text
+    }
+
+    func setAuthorFollow(_ request: Request, _ context: PaperboyRequestContext, _ following: Bool) async throws -> Response {
+        let user = try await authenticate(request)
+        try await store.setAuthorFollow(
+            username: user.username, authorName: try pathText(context, "name"), following: following, at: configuration.clock())
+        return try await followsResponse(user, request, context)
+    }
+
+    func setCategoryFollow(_ request: Request, _ context: PaperboyRequestContext, _ following: Bool) async throws -> Response {
+        let user = try await authenticate(request)
+        try await store.setCategoryFollow(
+            username: user.username, category: try pathText(context, "category"), following: following, at: configuration.clock())
+        return try await followsResponse(user, request, context)
+    }
+
+    /// `PUT /api/follows/authors/{name}` (the name URL-encoded; matched without case, accents or punctuation).
+    @Sendable func followAuthor(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setAuthorFollow(request, context, true)
+    }
+
+    @Sendable func unfollowAuthor(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setAuthorFollow(request, context, false)
+    }
+
+    /// `PUT /api/follows/categories/{category}` (an arXiv category such as cs.CL).
+    @Sendable func followCategory(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setCategoryFollow(request, context, true)
+    }
+
+    @Sendable func unfollowCategory(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        try await setCategoryFollow(request, context, false)
     }
 }
