@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Arithmetic of the dense layers.
 public enum EmbeddingPrecision: String, Sendable {
@@ -172,14 +173,14 @@ public final class SentenceEncoder: Sendable {
 }
 
 /// Hands out group indices to worker threads.
-final class GroupCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
+final class GroupCounter: Sendable {
+    private let next = Mutex(0)
     func take(limit: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard next < limit else { return nil }
-        next += 1
-        return next - 1
+        next.withLock { next in
+            guard next < limit else { return nil }
+            next += 1
+            return next - 1
+        }
     }
 }
 
