@@ -44,12 +44,12 @@ let package = Package(
         // The demo corpus that ships with Paperboy (founding listing + arXiv CC0 subset).
         .target(name: "DemoCorpus", dependencies: ["PaperModel", "PaperStore", "Ingest"], resources: [.copy("Data")]),
         // Native sentence-transformers inference (BERT family); SIMD kernels in C with runtime dispatch.
-        .target(name: "CEmbeddingKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CEmbeddingKernels"),
         .target(name: "Embeddings", dependencies: ["CEmbeddingKernels"]),
         // Text analysis for search: normalization, tokenizer, Porter2 stemmer, stopwords, highlighting.
         .target(name: "TextAnalysis"),
         // Exact and approximate (HNSW) top-k over embeddings; SIMD kernels in C.
-        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CVectorKernels"),
         .target(name: "VectorIndex", dependencies: ["CVectorKernels", "PaperSupport"]),
         // BM25 over immutable on-disk segments; retrieval metrics and BEIR loading.
         .target(name: "LexicalIndex", dependencies: ["TextAnalysis", "PaperSupport"]),
