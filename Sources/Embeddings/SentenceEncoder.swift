@@ -1,11 +1,12 @@
 import CEmbeddingKernels
 import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Arithmetic of the dense layers.
 public enum EmbeddingPrecision: String, Sendable {
