@@ -3,9 +3,9 @@ import PackageDescription
 
 let package = Package(
     name: "Paperboy",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "paperboy", targets: ["paperboy"]),
+        .executable(name: "paperboy", targets: ["paperboy"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
+        // Small shared building blocks, no dependencies: the reader-writer lock, the injectable wall clock, the throttle.
+        .target(name: "PaperSupport"),
         // Value types of the domain; no I/O.
         .target(
             name: "PaperModel",
@@ -31,7 +33,7 @@ let package = Package(
         // The source of truth: store protocol and its SQLite implementation.
         .target(
             name: "PaperStore",
-            dependencies: ["PaperModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["PaperModel", "PaperSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Importers: listing pages and arXiv metadata snapshots into the store.
@@ -42,21 +44,21 @@ let package = Package(
         // The demo corpus that ships with Paperboy (founding listing + arXiv CC0 subset).
         .target(name: "DemoCorpus", dependencies: ["PaperModel", "PaperStore", "Ingest"], resources: [.copy("Data")]),
         // Native sentence-transformers inference (BERT family); SIMD kernels in C with runtime dispatch.
-        .target(name: "CEmbeddingKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CEmbeddingKernels"),
         .target(name: "Embeddings", dependencies: ["CEmbeddingKernels"]),
         // Text analysis for search: normalization, tokenizer, Porter2 stemmer, stopwords, highlighting.
         .target(name: "TextAnalysis"),
         // Exact and approximate (HNSW) top-k over embeddings; SIMD kernels in C.
-        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
+        .target(name: "CVectorKernels"),
+        .target(name: "VectorIndex", dependencies: ["CVectorKernels", "PaperSupport"]),
         // BM25 over immutable on-disk segments; retrieval metrics and BEIR loading.
-        .target(name: "LexicalIndex", dependencies: ["TextAnalysis"]),
+        .target(name: "LexicalIndex", dependencies: ["TextAnalysis", "PaperSupport"]),
         .target(name: "SearchEval"),
         // arXiv's OAI-PMH and query (Atom) APIs: pages of records as `Paper` values, politely (rate limit, retries).
         .target(
             name: "ArxivClient",
             dependencies: [
-                "PaperModel",
+                "PaperModel", "PaperSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,6 +102,7 @@ let package = Package(
         .target(
             name: "Mail",
             dependencies: [
+                "PaperSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -111,7 +114,7 @@ let package = Package(
         .target(
             name: "Digests",
             dependencies: [
-                "PaperModel", "PaperStore", "PaperServices", "Mail",
+                "PaperModel", "PaperStore", "PaperServices", "Mail", "PaperSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,6 +138,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .testTarget(name: "PaperSupportTests", dependencies: ["PaperSupport"]),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
         .testTarget(name: "IntakeTests", dependencies: ["Intake", "ArxivClient", "PaperStore", "PaperModel"]),
         // A fake arXiv (SwiftNIO, loopback) for tests: replays recorded responses and injects faults.
@@ -146,6 +150,18 @@ let package = Package(
             ],
             path: "Tests/ArxivTestServer"
         ),
+        // Shared test helpers: the SMTP test peer (aiosmtpd), a recording mail transport, the test clock
+        // (re-exported from PaperSupport), the fixture store and `withApp`.
+        .target(
+            name: "PaperTestSupport",
+            dependencies: [
+                "Mail", "PaperModel", "PaperStore", "PaperSupport", "PaperWeb", "DemoCorpus", "Ingest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/PaperTestSupport",
+            exclude: ["smtp_peer.py"]
+        ),
         .testTarget(
             name: "ArxivClientTests",
             dependencies: ["ArxivClient", "PaperModel", "ArxivTestServer"],
@@ -155,16 +171,15 @@ let package = Package(
         .testTarget(
             name: "MailTests",
             dependencies: [
-                "Mail", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "Mail", "PaperTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ],
-            exclude: ["smtp_peer.py"]
+            ]
         ),
         // Digest selection, rendering, tokens and the outbox, also against a real SMTP server (aiosmtpd).
         .testTarget(
             name: "DigestsTests",
-            dependencies: ["Digests", "Mail", "PaperStore", "PaperModel"],
-            exclude: ["digest_peer.py"]
+            dependencies: ["Digests", "Mail", "PaperStore", "PaperModel", "PaperTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         // The store contract: what every PaperStore implementation must do, run by each backend's test target.
         .target(name: "StoreContract", dependencies: ["PaperModel", "PaperStore"], path: "Tests/StoreContract"),
@@ -172,12 +187,16 @@ let package = Package(
         // a second connection, and to check copies.
         .testTarget(
             name: "PaperStoreTests",
-            dependencies: ["PaperModel", "PaperStore", "StoreContract", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PaperModel", "PaperStore", "StoreContract", "PaperSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // Runs the built `paperboy` executable end to end.
         .testTarget(
             name: "CLITests",
-            dependencies: ["PaperModel", "PaperStore", "ArxivTestServer", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PaperModel", "PaperStore", "ArxivTestServer", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "CEmbeddingKernels"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
@@ -190,7 +209,7 @@ let package = Package(
             name: "PaperWebTests",
             dependencies: [
                 "PaperWeb", "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
-                "Digests", "Mail", "Intake", "ArxivClient",
+                "Digests", "Mail", "Intake", "ArxivClient", "PaperTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

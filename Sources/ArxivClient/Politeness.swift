@@ -1,4 +1,5 @@
 import Foundation
+import PaperSupport
 
 /// Time as the politeness layer sees it: injected so tests of delays and backoff run instantly and exactly.
 public protocol ArxivClock: Sendable {
@@ -68,13 +69,15 @@ public struct PolitenessPolicy: Sendable, Equatable {
 actor RequestPacer {
     private let delay: Double
     private let clock: any ArxivClock
-    private var nextStart = -Double.infinity
+    /// The spacing itself; its times are the clock's monotonic seconds, carried as `Date`s.
+    private let spacing: Throttle<Int>
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     init(delay: Double, clock: any ArxivClock) {
         self.delay = delay
         self.clock = clock
+        spacing = Throttle(.spacing(delay), clock: WallClock { Date(timeIntervalSinceReferenceDate: clock.now()) })
     }
 
     /// Waits for this request's turn, no earlier than `notBefore` (monotonic seconds).
@@ -83,7 +86,8 @@ actor RequestPacer {
             await withCheckedContinuation { waiters.append($0) }
         }
         busy = true
-        let wait = max(nextStart, notBefore ?? -.infinity) - clock.now()
+        let now = clock.now()
+        let wait = max(spacing.retryAfter(0, now: Date(timeIntervalSinceReferenceDate: now)) ?? 0, (notBefore ?? -.infinity) - now)
         if wait > 0 {
             do {
                 try await clock.sleep(seconds: wait)
@@ -96,13 +100,13 @@ actor RequestPacer {
 
     /// Ends the turn; `answeredAt` is when the answer began (nil: now).
     func release(answeredAt: Double?) {
-        nextStart = max(nextStart, (answeredAt ?? clock.now()) + delay)
+        holdUntil((answeredAt ?? clock.now()) + delay)
         busy = false
         if !waiters.isEmpty { waiters.removeFirst().resume() }
     }
 
     /// No request of this client starts before `time` (a 503's `Retry-After` holds for all of them).
     func holdUntil(_ time: Double) {
-        nextStart = max(nextStart, time)
+        spacing.hold(0, until: Date(timeIntervalSinceReferenceDate: time))
     }
 }

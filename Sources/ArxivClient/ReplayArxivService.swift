@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a `ReplayArxivService` is asked: the request, and the URL the live service would have fetched.
 public enum ArxivRequest: Sendable, Equatable {
@@ -8,12 +9,11 @@ public enum ArxivRequest: Sendable, Equatable {
 
 /// An `ArxivService` that answers from recorded bodies (no network), through the same parsers as the live
 /// one, and remembers what it was asked. For tests of code that harvests, and for offline runs.
-public final class ReplayArxivService: ArxivService, @unchecked Sendable {
+public final class ReplayArxivService: ArxivService, Sendable {
     public typealias Responder = @Sendable (ArxivRequest) throws -> Data
 
     private let respond: Responder
-    private let lock = NSLock()
-    private var log: [ArxivRequest] = []
+    private let log = Mutex<[ArxivRequest]>([])
 
     /// `respond` returns the recorded body for a request, or throws (e.g. to simulate a failure).
     public init(respond: @escaping Responder) {
@@ -44,9 +44,7 @@ public final class ReplayArxivService: ArxivService, @unchecked Sendable {
 
     /// The requests answered so far, oldest first.
     public var requests: [ArxivRequest] {
-        lock.lock()
-        defer { lock.unlock() }
-        return log
+        log.withLock { $0 }
     }
 
     public func listRecords(_ request: OAIListRecords) async throws -> OAIPage {
@@ -58,9 +56,7 @@ public final class ReplayArxivService: ArxivService, @unchecked Sendable {
     }
 
     private func record(_ request: ArxivRequest) throws -> Data {
-        lock.lock()
-        log.append(request)
-        lock.unlock()
+        log.withLock { $0.append(request) }
         return try respond(request)
     }
 

@@ -164,13 +164,13 @@ AVX512 static inline __attribute__((always_inline)) __m512 epilogue_avx512(__m51
 AVX512 static void tile_avx512_##MR(int K, const float *A, long lda, const float *bp,            \
                                     const float *bias, float *C, long ldc, int nw, int flags) {  \
     __m512 c0[MR], c1[MR];                                                                       \
-    for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }   \
+    EK_UNROLL for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }   \
     const float *a[MR];                                                                          \
-    for (int i = 0; i < MR; i++) a[i] = A + (size_t)i * lda;                                     \
+    EK_UNROLL for (int i = 0; i < MR; i++) a[i] = A + (size_t)i * lda;                                     \
     for (int k = 0; k < K; k++) {                                                                \
         __m512 b0 = _mm512_load_ps(bp + (size_t)k * EK_PANEL);                                   \
         __m512 b1 = _mm512_load_ps(bp + (size_t)k * EK_PANEL + 16);                              \
-        for (int i = 0; i < MR; i++) {                                                           \
+        EK_UNROLL for (int i = 0; i < MR; i++) {                                                           \
             __m512 av = _mm512_set1_ps(a[i][k]);                                                 \
             c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);                                              \
             c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);                                              \
@@ -180,7 +180,7 @@ AVX512 static void tile_avx512_##MR(int K, const float *A, long lda, const float
     __mmask16 m1 = nw >= 32 ? (__mmask16)0xFFFF : (nw <= 16 ? 0 : (__mmask16)((1u << (nw - 16)) - 1u)); \
     __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();                 \
     __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();            \
-    for (int i = 0; i < MR; i++) {                                                               \
+    EK_UNROLL for (int i = 0; i < MR; i++) {                                                               \
         float *c = C + (size_t)i * ldc;                                                          \
         _mm512_mask_storeu_ps(c, m0, epilogue_avx512(_mm512_add_ps(c0[i], bias0), c, m0, flags)); \
         if (m1) _mm512_mask_storeu_ps(c + 16, m1,                                                \

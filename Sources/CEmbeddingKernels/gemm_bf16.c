@@ -83,11 +83,11 @@ BF16 static inline __attribute__((always_inline)) __m512 epilogue_bf16(__m512 v,
 BF16 static void tile_bf16_##MR(int kpairs, const uint16_t *A, long lda, const uint16_t *bp,      \
                                 const float *bias, float *C, long ldc, int nw, int flags) {       \
     __m512 c0[MR], c1[MR];                                                                        \
-    for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }    \
+    EK_UNROLL for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }    \
     for (int kp = 0; kp < kpairs; kp++) {                                                         \
         __m512bh b0 = (__m512bh)_mm512_load_si512((const void *)(bp + (size_t)kp * 64));          \
         __m512bh b1 = (__m512bh)_mm512_load_si512((const void *)(bp + (size_t)kp * 64 + 32));     \
-        for (int i = 0; i < MR; i++) {                                                            \
+        EK_UNROLL for (int i = 0; i < MR; i++) {                                                            \
             uint32_t pair;                                                                        \
             memcpy(&pair, A + (size_t)i * lda + 2 * kp, 4);                                       \
             __m512bh av = (__m512bh)_mm512_set1_epi32((int)pair);                                 \
@@ -99,7 +99,7 @@ BF16 static void tile_bf16_##MR(int kpairs, const uint16_t *A, long lda, const u
     __mmask16 m1 = nw >= 32 ? (__mmask16)0xFFFF : (nw <= 16 ? 0 : (__mmask16)((1u << (nw - 16)) - 1u)); \
     __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();                  \
     __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();             \
-    for (int i = 0; i < MR; i++) {                                                                \
+    EK_UNROLL for (int i = 0; i < MR; i++) {                                                                \
         float *c = C + (size_t)i * ldc;                                                           \
         _mm512_mask_storeu_ps(c, m0, epilogue_bf16(_mm512_add_ps(c0[i], bias0), c, m0, flags));   \
         if (m1) _mm512_mask_storeu_ps(c + 16, m1,                                                 \

@@ -3,6 +3,7 @@ import Logging
 import Mail
 import PaperModel
 import PaperStore
+import PaperSupport
 
 /// Subscribing, confirming, unsubscribing and preferences: what the web pages call.
 ///
@@ -176,27 +177,20 @@ actor DigestRendererCache {
     }
 }
 
-/// At most one confirmation mail per address every `interval`, and `dailyLimit` a day. In memory: a restart
-/// forgets, which at worst allows one more mail.
-final class ConfirmationThrottle: @unchecked Sendable {
+/// At most one confirmation mail per address every `interval`, and `dailyLimit` a day (as a token bucket: a full
+/// day's allowance, refilled evenly over the day). In memory: a restart forgets, which at worst allows one more mail.
+final class ConfirmationThrottle: Sendable {
     let interval: TimeInterval
     let dailyLimit: Int
-    private var sent: [String: [Date]] = [:]
-    private let lock = NSLock()
+    private let throttle: Throttle<String>
 
     init(interval: TimeInterval = 10 * 60, dailyLimit: Int = 5) {
         self.interval = interval
         self.dailyLimit = dailyLimit
+        throttle = Throttle(rules: [.spacing(interval), .limit(dailyLimit, per: 86_400)], maxKeys: 100_000)
     }
 
     func allow(_ key: String, now: Date) -> Bool {
-        lock.withLock {
-            if sent.count > 100_000 { sent = sent.filter { ($0.value.last.map { now.timeIntervalSince($0) } ?? .infinity) < 86_400 } }
-            let recent = (sent[key] ?? []).filter { now.timeIntervalSince($0) < 86_400 }
-            if let last = recent.last, now.timeIntervalSince(last) < interval { sent[key] = recent; return false }
-            if recent.count >= dailyLimit { sent[key] = recent; return false }
-            sent[key] = recent + [now]
-            return true
-        }
+        throttle.take(key, now: now) == nil
     }
 }

@@ -1,5 +1,7 @@
 import CEmbeddingKernels
 import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -172,14 +174,14 @@ public final class SentenceEncoder: Sendable {
 }
 
 /// Hands out group indices to worker threads.
-final class GroupCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
+final class GroupCounter: Sendable {
+    private let next = Mutex(0)
     func take(limit: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard next < limit else { return nil }
-        next += 1
-        return next - 1
+        next.withLock { next in
+            guard next < limit else { return nil }
+            next += 1
+            return next - 1
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PaperSupport
 import TextAnalysis
 
 /// BM25 full-text index over papers: immutable on-disk segments, tombstones, tiered merges.

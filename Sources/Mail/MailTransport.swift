@@ -1,4 +1,5 @@
 import Foundation
+import PaperSupport
 
 public protocol MailTransport: Sendable {
     /// Delivers one message to `message.to`; throws DeliveryError (transient: 4xx, connection/timeouts;
@@ -6,23 +7,13 @@ public protocol MailTransport: Sendable {
     func send(_ message: MailMessage) async throws
 }
 
-/// Test and preview implementation: records messages; scriptable failures.
-public actor RecordingMailTransport: MailTransport {
-    public private(set) var sent: [MailMessage] = []
-    private var failures: [DeliveryError] = []
-
+/// Delivers nothing: renders each message like a real transport would (so an invalid message fails here too) and
+/// drops it. For dry runs and previews, where the pipeline needs a transport but no mail may leave.
+public struct DryRunMailTransport: MailTransport {
     public init() {}
 
-    /// The next `count` sends throw `error` (after any failures already scheduled) and record nothing.
-    public func failNext(_ count: Int, with error: DeliveryError) {
-        failures += Array(repeating: error, count: max(0, count))
-    }
-
-    /// Renders the message like a real transport would (so invalid messages fail here too), then records it.
     public func send(_ message: MailMessage) async throws {
-        if !failures.isEmpty { throw failures.removeFirst() }
         _ = try message.renderedForDelivery()
-        sent.append(message)
     }
 }
 
@@ -31,14 +22,17 @@ public actor RecordingMailTransport: MailTransport {
 /// Paperboy without an SMTP server: the mail still ends up somewhere visible.
 public struct FileMailTransport: MailTransport {
     let directory: URL
+    /// Names the files (their delivery time), so they sort in delivery order.
+    let clock: WallClock
 
-    public init(directory: URL) {
+    public init(directory: URL, clock: WallClock = .system) {
         self.directory = directory
+        self.clock = clock
     }
 
     public func send(_ message: MailMessage) async throws {
         let rendered = try message.renderedForDelivery()
-        let name = "\(Self.timestamp(Date()))-\(Self.sanitize(MailMessage.bareMessageID(message.messageID))).eml"
+        let name = "\(Self.timestamp(clock.now()))-\(Self.sanitize(MailMessage.bareMessageID(message.messageID))).eml"
         let destination = directory.appendingPathComponent(name)
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
         do {

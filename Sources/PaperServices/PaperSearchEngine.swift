@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import PaperModel
 import PaperStore
+import Synchronization
 import VectorIndex
 
 public enum SearchMode: String, Sendable, CaseIterable, Codable {
@@ -64,7 +65,7 @@ public enum SearchRequestError: Error, Equatable, CustomStringConvertible {
 ///
 /// Both indexes are derived and rebuildable: the lexical one persists its segments in `directory` with the
 /// last applied change sequence; the vectors come from the store at start (exact search needs no build).
-public final class PaperSearchEngine: @unchecked Sendable {
+public final class PaperSearchEngine: Sendable {
     public let store: any PaperStore
     /// Internal: callers search through `search`, `fieldedMatches` and `similar`, never the index itself.
     let lexical: LexicalIndex
@@ -76,15 +77,20 @@ public final class PaperSearchEngine: @unchecked Sendable {
     let sentences: ChunkedVectors?
     public let sentenceChunking: ChunkPolicy?
     let logger: Logger
-    private let lock = NSLock()
-    /// What filters need for semantic hits, which do not come from the lexical index.
-    private var metadata: [String: DocumentFilterFacts] = [:]
+    /// What filters need for semantic hits (which do not come from the lexical index), and whether a first
+    /// catch-up has finished.
+    private let state = Mutex(EngineState())
     private let queryCache = QueryVectorCache(capacity: 2048)
 
     struct DocumentFilterFacts {
         var day: Int32
         var categories: [String]
         var hasCode: Bool
+    }
+
+    private struct EngineState {
+        var metadata: [String: DocumentFilterFacts] = [:]
+        var caughtUp = false
     }
 
     public init(
@@ -152,8 +158,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
 
     /// Whether a first catch-up has finished: before it, the indexes may lag the store (after a crash, an
     /// upgrade or a rebuild), and pages say that search is still indexing.
-    public var isReady: Bool { lock.withLock { caughtUp } }
-    private var caughtUp = false
+    public var isReady: Bool { state.withLock { $0.caughtUp } }
 
     /// Indexed papers, and papers with vectors.
     public var status: (documents: Int, vectors: Int) {
@@ -189,16 +194,16 @@ public final class PaperSearchEngine: @unchecked Sendable {
             }
             if !documents.isEmpty { lexical.upsert(documents) }
             try lexical.commit(sequence: last.sequence)
-            lock.withLock {
-                for (key, value) in facts { metadata[key] = value }
+            state.withLock { state in
+                for (key, value) in facts { state.metadata[key] = value }
             }
             applied += changes.count
         }
-        if metadata.isEmpty, lexical.documentCount > 0 {
+        if state.withLock({ $0.metadata.isEmpty }), lexical.documentCount > 0 {
             try await loadFilterFacts()
         }
         try await catchUpVectors(batch: batch)
-        lock.withLock { caughtUp = true }
+        state.withLock { $0.caughtUp = true }
         return applied
     }
 
@@ -208,11 +213,12 @@ public final class PaperSearchEngine: @unchecked Sendable {
         while true {
             let changes = try await store.changes(after: after, limit: 5000)
             guard let last = changes.last else { break }
-            lock.withLock {
+            state.withLock { state in
                 for change in changes {
-                    if change.isDeletion { metadata[change.paper.id] = nil; continue }
+                    if change.isDeletion { state.metadata[change.paper.id] = nil; continue }
                     let d = Self.indexDocument(change.paper)
-                    metadata[d.key] = DocumentFilterFacts(day: d.day, categories: d.categories, hasCode: d.hasCode)
+                    state.metadata[d.key] = DocumentFilterFacts(
+                        day: d.day, categories: d.categories, hasCode: d.hasCode)
                 }
             }
             after = last.sequence
@@ -302,7 +308,7 @@ public final class PaperSearchEngine: @unchecked Sendable {
     func allowedPredicate(_ filter: PaperFilter) -> (@Sendable (String) -> Bool)? {
         let filter = filter.lexical
         guard filter.dayRange != nil || !filter.categories.isEmpty || filter.hasCode != nil else { return nil }
-        let facts = lock.withLock { metadata }
+        let facts = state.withLock { $0.metadata }
         return { key in
             guard let f = facts[key] else { return false }
             if let range = filter.dayRange, !range.contains(f.day) { return false }
@@ -380,32 +386,37 @@ extension PaperSearchEngine {
 }
 
 /// A small LRU of query vectors: people repeat queries (paging, sorting, feeds of saved searches).
-final class QueryVectorCache: @unchecked Sendable {
+final class QueryVectorCache: Sendable {
+    private struct Entries {
+        var values: [String: (vector: [Float], tick: UInt64)] = [:]
+        var tick: UInt64 = 0
+    }
+
     private let capacity: Int
-    private let lock = NSLock()
-    private var values: [String: (vector: [Float], tick: UInt64)] = [:]
-    private var tick: UInt64 = 0
+    private let entries = Mutex(Entries())
 
     init(capacity: Int) {
         self.capacity = capacity
     }
 
     func get(_ key: String) -> [Float]? {
-        lock.withLock {
-            guard var entry = values[key] else { return nil }
-            tick += 1
-            entry.tick = tick
-            values[key] = entry
+        entries.withLock { entries in
+            guard var entry = entries.values[key] else { return nil }
+            entries.tick += 1
+            entry.tick = entries.tick
+            entries.values[key] = entry
             return entry.vector
         }
     }
 
     func put(_ key: String, _ vector: [Float]) {
-        lock.withLock {
-            tick += 1
-            values[key] = (vector, tick)
-            if values.count > capacity, let oldest = values.min(by: { $0.value.tick < $1.value.tick })?.key {
-                values[oldest] = nil
+        entries.withLock { entries in
+            entries.tick += 1
+            entries.values[key] = (vector, entries.tick)
+            if entries.values.count > capacity,
+                let oldest = entries.values.min(by: { $0.value.tick < $1.value.tick })?.key
+            {
+                entries.values[oldest] = nil
             }
         }
     }

@@ -51,7 +51,7 @@ extension SQLitePaperStore {
             guard try Self.paperExists(arxivID, db) else {
                 throw StoreError(.paperNotFound, "paper \(arxivID) is not in the store")
             }
-            try Self.merge(localID: localID, into: arxivID, db)
+            try Self.merge(localID: localID, into: arxivID, db, now: clock.now())
         }
     }
 
@@ -65,11 +65,11 @@ extension SQLitePaperStore {
     /// whole write's records are seen together): when a title pairs exactly one listing paper with exactly one
     /// arXiv paper (first authors agreeing when the listing paper has authors), the listing paper becomes the
     /// arXiv paper; several pairs are recorded for curators and nothing moves.
-    static func resolveListingPapers(titles: Set<String>, _ db: Database) throws {
-        for key in titles.sorted() { try resolveListingPapers(titleKey: key, db) }
+    static func resolveListingPapers(titles: Set<String>, _ db: Database, now: Date) throws {
+        for key in titles.sorted() { try resolveListingPapers(titleKey: key, db, now: now) }
     }
 
-    static func resolveListingPapers(titleKey key: String, _ db: Database) throws {
+    static func resolveListingPapers(titleKey key: String, _ db: Database, now: Date) throws {
         let rows = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT id, authors FROM paper WHERE title_key = ?"), arguments: [key])
         guard rows.count >= 2 else { return }
@@ -88,10 +88,9 @@ extension SQLitePaperStore {
             }
         }
         if pairs.count == 1 {
-            try merge(localID: pairs[0].local, into: pairs[0].arxiv, db)
+            try merge(localID: pairs[0].local, into: pairs[0].arxiv, db, now: now)
             return
         }
-        let now = Date()
         for pair in pairs {
             try db.cachedStatement(
                 sql: """
@@ -104,7 +103,7 @@ extension SQLitePaperStore {
 
     /// Moves everything hanging off `localID` to `arxivID`, deletes the listing paper (a deletion in the change
     /// sequence) and records the alias.
-    static func merge(localID: String, into arxivID: String, _ db: Database) throws {
+    static func merge(localID: String, into arxivID: String, _ db: Database, now: Date) throws {
         // One submission per paper: the earlier one stays.
         let localSubmitted = try Date.fetchOne(
             db, sql: "SELECT submitted_at FROM daily_submission WHERE paper_id = ?", arguments: [localID])
@@ -137,7 +136,6 @@ extension SQLitePaperStore {
         }
         let title = try String.fetchOne(db, sql: "SELECT title FROM paper WHERE id = ?", arguments: [localID]) ?? ""
         let sequence = try nextSequence(db)
-        let now = Date()
         try db.execute(
             sql: """
                 INSERT INTO paper_deletion (paper_id, title, change_seq, deleted_at) VALUES (?, ?, ?, ?)

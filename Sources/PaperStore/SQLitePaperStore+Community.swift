@@ -126,7 +126,7 @@ extension SQLitePaperStore {
             let userID = try Self.userID(username, db)
             try db.execute(
                 sql: "INSERT INTO session (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                arguments: [tokenHash, userID, Date(), expiresAt])
+                arguments: [tokenHash, userID, clock.now(), expiresAt])
         }
     }
 
@@ -162,7 +162,7 @@ extension SQLitePaperStore {
             let userID = try Self.userID(username, db)
             try db.execute(
                 sql: "INSERT INTO access_token (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [userID, trimmed, tokenHash, Date()])
+                arguments: [userID, trimmed, tokenHash, clock.now()])
             return try Row.fetchOne(
                 db, sql: "SELECT * FROM access_token WHERE id = ?", arguments: [db.lastInsertedRowID]
             ).map(Self.accessToken(from:))!
@@ -230,7 +230,7 @@ extension SQLitePaperStore {
             }
             try db.execute(
                 sql: "INSERT INTO collection (user_id, name, is_public, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [userID, trimmed, isPublic, Date()])
+                arguments: [userID, trimmed, isPublic, clock.now()])
             let id = db.lastInsertedRowID
             return try Row.fetchOne(
                 db,
@@ -276,7 +276,7 @@ extension SQLitePaperStore {
                         INSERT INTO collection_item (collection_id, paper_id, added_at) VALUES (?, ?, ?)
                         ON CONFLICT DO NOTHING
                         """,
-                    arguments: [collectionID, paperID, Date()])
+                    arguments: [collectionID, paperID, clock.now()])
             } else {
                 try db.execute(
                     sql: "DELETE FROM collection_item WHERE collection_id = ? AND paper_id = ?",
@@ -315,7 +315,7 @@ extension SQLitePaperStore {
                     INSERT INTO author_claim (user_id, paper_id, author_name, confirmed, created_at) VALUES (?, ?, ?, 0, ?)
                     ON CONFLICT(user_id, paper_id) DO UPDATE SET author_name = excluded.author_name, confirmed = 0
                     """,
-                arguments: [userID, paperID, authorName, Date()])
+                arguments: [userID, paperID, authorName, clock.now()])
         }
     }
 

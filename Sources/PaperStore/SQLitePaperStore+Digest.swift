@@ -232,7 +232,7 @@ extension SQLitePaperStore {
                     INSERT INTO setting (name, value, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                     """,
-                arguments: [name, value, Date()])
+                arguments: [name, value, clock.now()])
         }
     }
 }

@@ -24,9 +24,10 @@ extension SQLitePaperStore {
         try await write { db in
             var summary = ImportSummary()
             var titles: Set<String> = []
-            for paper in papers { try Self.upsert(paper, db, &summary, &titles) }
-            try Self.resolveListingPapers(titles: titles, db)
-            let now = state.lastSuccessAt ?? Date()
+            let clockNow = clock.now()
+            for paper in papers { try Self.upsert(paper, db, &summary, &titles, now: clockNow) }
+            try Self.resolveListingPapers(titles: titles, db, now: clockNow)
+            let now = state.lastSuccessAt ?? clockNow
             for id in withdrawn {
                 try db.execute(
                     sql: """
@@ -52,7 +53,7 @@ extension SQLitePaperStore {
                     state.key.endpoint, state.key.set, state.key.metadataPrefix, state.lastDatestamp?.description,
                     state.resumptionToken, state.harvestFrom?.description, state.harvestUntil?.description,
                     state.seenUpTo?.description, state.recordsHarvested, state.lastSuccessAt, state.lastError,
-                    state.lastErrorAt, Date(),
+                    state.lastErrorAt, clock.now(),
                 ])
             return summary
         }

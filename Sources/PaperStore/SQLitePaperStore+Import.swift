@@ -15,7 +15,7 @@ extension SQLitePaperStore {
     ) async throws -> ImportBatchResult {
         guard offset >= 0 else { throw StoreError(.invalidInput, "an import batch cannot start at record \(offset)") }
         return try await write { db in
-            let now = Date()
+            let now = self.clock.now()
             var entry: ImportJournalEntry
             if let existing = try Self.journalEntry(file, db) {
                 guard existing.recordsApplied == offset else {
@@ -35,17 +35,18 @@ extension SQLitePaperStore {
                 try db.execute(sql: "DELETE FROM import_journal WHERE path = ?", arguments: [file.path])
                 entry = ImportJournalEntry(file: file, recordsApplied: 0, summary: ImportSummary(), startedAt: now, updatedAt: now)
             }
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: timeLimit)
+            // The batch's time budget is measured on the monotonic clock (a duration, not a time of day).
+            let monotonic = ContinuousClock()
+            let deadline = monotonic.now.advanced(by: timeLimit)
             var submitterIDs: [String: Int64] = [:]
             var applied = 0
             var titles: Set<String> = []
             for record in records {
-                try Self.apply(record, db, &entry.summary, &submitterIDs, &titles)
+                try Self.apply(record, db, &entry.summary, &submitterIDs, &titles, now: now)
                 applied += 1
-                if clock.now >= deadline { break }
+                if monotonic.now >= deadline { break }
             }
-            try Self.resolveListingPapers(titles: titles, db)
+            try Self.resolveListingPapers(titles: titles, db, now: now)
             entry.recordsApplied += applied
             entry.updatedAt = now
             try Self.saveJournalEntry(entry, db)

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import PaperModel
+import PaperSupport
+import Synchronization
 
 /// The embedded store: SQLite through GRDB, in WAL mode, in a data folder.
 ///
@@ -11,11 +13,15 @@ public struct SQLitePaperStore: PaperStore {
     let location: String
     /// Counts the writes made through this store (shared by its copies), for `writeGeneration()`.
     let writes = WriteCounter()
+    /// What "now" is for the timestamps this store writes.
+    let clock: WallClock
 
     /// Opens (creating and migrating when needed) `paperboy.sqlite` in `directory`. A write waits up to
     /// `busyTimeout` seconds for another connection's write lock (a CLI import while serving), then fails
     /// with `busy`.
-    public static func open(directory: URL, busyTimeout: TimeInterval = 10) throws -> SQLitePaperStore {
+    public static func open(
+        directory: URL, busyTimeout: TimeInterval = 10, clock: WallClock = .system
+    ) throws -> SQLitePaperStore {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -24,7 +30,7 @@ public struct SQLitePaperStore: PaperStore {
         let path = directory.appendingPathComponent("paperboy.sqlite").path
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(busyTimeout: busyTimeout))
-            return try SQLitePaperStore(writer: pool, location: path)
+            return try SQLitePaperStore(writer: pool, location: path, clock: clock)
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError where isBusy(error) {
@@ -35,13 +41,14 @@ public struct SQLitePaperStore: PaperStore {
     }
 
     /// A private in-memory database, for tests and throwaway evaluation runs.
-    public static func inMemory() throws -> SQLitePaperStore {
-        try SQLitePaperStore(writer: DatabaseQueue(configuration: configuration()), location: ":memory:")
+    public static func inMemory(clock: WallClock = .system) throws -> SQLitePaperStore {
+        try SQLitePaperStore(writer: DatabaseQueue(configuration: configuration()), location: ":memory:", clock: clock)
     }
 
-    init(writer: any DatabaseWriter, location: String) throws {
+    init(writer: any DatabaseWriter, location: String, clock: WallClock = .system) throws {
         self.writer = writer
         self.location = location
+        self.clock = clock
         try Self.migrator.migrate(writer)
     }
 
@@ -163,8 +170,9 @@ public struct SQLitePaperStore: PaperStore {
         try await write { db in
             var summary = ImportSummary()
             var titles: Set<String> = []
-            for paper in papers { try Self.upsert(paper, db, &summary, &titles) }
-            try Self.resolveListingPapers(titles: titles, db)
+            let now = clock.now()
+            for paper in papers { try Self.upsert(paper, db, &summary, &titles, now: now) }
+            try Self.resolveListingPapers(titles: titles, db, now: now)
             return summary
         }
     }
@@ -174,10 +182,11 @@ public struct SQLitePaperStore: PaperStore {
             var summary = ImportSummary()
             var submitterIDs: [String: Int64] = [:]
             var titles: Set<String> = []
+            let now = clock.now()
             while let record = try source.next() {
-                try Self.apply(record, db, &summary, &submitterIDs, &titles)
+                try Self.apply(record, db, &summary, &submitterIDs, &titles, now: now)
             }
-            try Self.resolveListingPapers(titles: titles, db)
+            try Self.resolveListingPapers(titles: titles, db, now: now)
             return summary
         }
     }
@@ -185,11 +194,11 @@ public struct SQLitePaperStore: PaperStore {
     /// Applies one import record; `submitterIDs` caches the accounts submissions are made by.
     static func apply(
         _ record: ImportRecord, _ db: Database, _ summary: inout ImportSummary, _ submitterIDs: inout [String: Int64],
-        _ titles: inout Set<String>
+        _ titles: inout Set<String>, now: Date
     ) throws {
         switch record {
         case .paper(let paper):
-            try upsert(paper, db, &summary, &titles)
+            try upsert(paper, db, &summary, &titles, now: now)
         case .dailySubmission(let submittedID, let day, let submitter):
             let paperID = try aliasTarget(submittedID, db) ?? submittedID
             guard try paperExists(paperID, db) else {
@@ -199,7 +208,7 @@ public struct SQLitePaperStore: PaperStore {
             if let known = submitterIDs[submitter] {
                 userID = known
             } else {
-                userID = try ensureCurator(submitter, db)
+                userID = try ensureCurator(submitter, db, now: now)
                 submitterIDs[submitter] = userID
             }
             try db.cachedStatement(
@@ -435,7 +444,7 @@ public struct SQLitePaperStore: PaperStore {
             if try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username]) != nil {
                 throw StoreError(.usernameTaken, "username \(username) is taken")
             }
-            let now = Date()
+            let now = clock.now()
             try db.execute(
                 sql: "INSERT INTO user (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [username, displayName, role.rawValue, passwordHash, now])
@@ -465,7 +474,7 @@ public struct SQLitePaperStore: PaperStore {
             if upvoted {
                 try db.execute(
                     sql: "INSERT INTO upvote (user_id, paper_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    arguments: [userID, paperID, Date()])
+                    arguments: [userID, paperID, clock.now()])
             } else {
                 try db.execute(
                     sql: "DELETE FROM upvote WHERE user_id = ? AND paper_id = ?", arguments: [userID, paperID])
@@ -487,7 +496,7 @@ public struct SQLitePaperStore: PaperStore {
             if upvoted {
                 try db.execute(
                     sql: "INSERT INTO upvote (user_id, paper_id, created_at) VALUES (?, ?, ?)",
-                    arguments: [userID, paperID, Date()])
+                    arguments: [userID, paperID, clock.now()])
             }
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
             return (upvoted, count)
@@ -598,7 +607,7 @@ public struct SQLitePaperStore: PaperStore {
     }
 
     /// The account that importers submit on behalf of; created as a curator without password when missing.
-    static func ensureCurator(_ username: String, _ db: Database) throws -> Int64 {
+    static func ensureCurator(_ username: String, _ db: Database, now: Date) throws -> Int64 {
         if let id = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username]) {
             return id
         }
@@ -607,7 +616,7 @@ public struct SQLitePaperStore: PaperStore {
         }
         try db.execute(
             sql: "INSERT INTO user (username, display_name, role, created_at) VALUES (?, ?, 'curator', ?)",
-            arguments: [username, username, Date()])
+            arguments: [username, username, now])
         return db.lastInsertedRowID
     }
 
@@ -628,7 +637,9 @@ public struct SQLitePaperStore: PaperStore {
 
     /// Inserts or updates one paper; the normalized titles of papers written are added to `stored`, whose
     /// listing papers the caller resolves (`resolveListingPapers`) once the write's records are in.
-    static func upsert(_ paper: Paper, _ db: Database, _ summary: inout ImportSummary, _ stored: inout Set<String>) throws {
+    static func upsert(
+        _ paper: Paper, _ db: Database, _ summary: inout ImportSummary, _ stored: inout Set<String>, now: Date
+    ) throws {
         guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw StoreError(.invalidInput, "paper \(paper.id.debugDescription) has no title")
         }
@@ -663,7 +674,7 @@ public struct SQLitePaperStore: PaperStore {
                       updated_at, comments, journal_ref, doi, links, change_seq, id, created_at, title_key)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: columnValues(paper) + [sequence, paper.id, Date(), LocalPaperID.normalizedTitle(paper.title)])
+            ).execute(arguments: columnValues(paper) + [sequence, paper.id, now, LocalPaperID.normalizedTitle(paper.title)])
             summary.inserted += 1
             stored.insert(LocalPaperID.normalizedTitle(paper.title))
         }
@@ -703,22 +714,14 @@ public struct SQLitePaperStore: PaperStore {
 }
 
 /// A counter shared by the copies of one store.
-final class WriteCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count: Int64 = 0
+final class WriteCounter: Sendable {
+    private let count = Mutex<Int64>(0)
 
-    var value: Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+    var value: Int64 { count.withLock { $0 } }
 
     func increment() {
-        lock.lock()
-        count += 1
-        lock.unlock()
+        count.withLock { $0 += 1 }
     }
-
 }
 
 extension SQLitePaperStore {

@@ -65,33 +65,6 @@ public enum VectorIndexError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Readers share the index; writers (upsert/remove/build) exclude everyone.
-final class ReadWriteLock: @unchecked Sendable {
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
-
-    init() {
-        lock = .allocate(capacity: 1)
-        pthread_rwlock_init(lock, nil)
-    }
-
-    deinit {
-        pthread_rwlock_destroy(lock)
-        lock.deallocate()
-    }
-
-    func read<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return try body()
-    }
-
-    func write<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_rwlock_wrlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return try body()
-    }
-}
-
 /// Growable, 64-byte aligned row-major buffer. Not an Array so rows never move
 /// under a pointer taken for a scan and no copy-on-write check sits in hot loops.
 final class RowBuffer<Element> {

@@ -1,6 +1,7 @@
 import CVectorKernels
 import Dispatch
 import Foundation
+import PaperSupport
 
 /// Exact and approximate (HNSW) top-k inner-product search over embeddings keyed
 /// by caller ids. Vectors are expected to be unit length so that the inner

@@ -6,6 +6,7 @@ import Mail
 import PaperModel
 import PaperServices
 import PaperStore
+import Synchronization
 
 struct DigestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -250,17 +251,20 @@ struct DigestSendCommand: AsyncParsableCommand {
     }
 }
 
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func next() -> Int { lock.withLock { value += 1; return value } }
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int {
+        value.withLock { value in
+            value += 1
+            return value
+        }
+    }
 }
 
-final class LastError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: String?
-    func set(_ text: String) { lock.withLock { stored = text } }
-    var value: String? { lock.withLock { stored } }
+final class LastError: Sendable {
+    private let stored = Mutex<String?>(nil)
+    func set(_ text: String) { stored.withLock { $0 = text } }
+    var value: String? { stored.withLock { $0 } }
 }
 
 struct DigestPreviewCommand: AsyncParsableCommand {
@@ -291,7 +295,7 @@ struct DigestPreviewCommand: AsyncParsableCommand {
         let renderer = try await DigestRenderer(from: from, links: DigestLinks(baseURL: try await periodOptions.resolvedPublicURL(store)))
         let batch = DigestBatch(
             store: store, selector: DigestSelector(store: store, search: nil), renderer: renderer, tokens: tokens,
-            sender: DigestSender(store: store, transport: RecordingMailTransport(), logger: logger), logger: logger)
+            sender: DigestSender(store: store, transport: DryRunMailTransport(), logger: logger), logger: logger)
         var subscriber: Subscriber?
         if let email {
             guard let found = try await store.subscriber(email: email) else { throw CommandFailure("no subscriber \(email)") }

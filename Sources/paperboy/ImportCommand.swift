@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import PaperModel
 import PaperStore
+import Synchronization
 
 extension ImportFormat: ExpressibleByArgument {}
 
@@ -83,29 +84,30 @@ struct ImportCommand: AsyncParsableCommand {
 }
 
 /// One progress bar per import pass ("checking", then "importing"), each with its own rate and ETA.
-final class PhaseBars: @unchecked Sendable {
+final class PhaseBars: Sendable {
+    private struct State {
+        var phase: ImportPhase?
+        var bar: ProgressBar?
+    }
+
     private let file: String
-    private let lock = NSLock()
-    private var phase: ImportPhase?
-    private var bar: ProgressBar?
+    private let state = Mutex(State())
 
     init(file: String) { self.file = file }
 
     func update(_ progress: ImportProgress) {
-        lock.lock()
-        if phase != progress.phase {
-            bar?.finish()
-            phase = progress.phase
-            bar = ProgressBar(label: "\(file) \(progress.phase == .checking ? "checking" : "importing")")
+        let bar = state.withLock { state in
+            if state.phase != progress.phase {
+                state.bar?.finish()
+                state.phase = progress.phase
+                state.bar = ProgressBar(label: "\(file) \(progress.phase == .checking ? "checking" : "importing")")
+            }
+            return state.bar
         }
-        let bar = bar
-        lock.unlock()
         bar?.update(done: progress.bytesRead, total: progress.totalBytes)
     }
 
     func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        bar?.finish()
+        state.withLock { $0.bar?.finish() }
     }
 }

@@ -1,15 +1,15 @@
 import Foundation
+import Synchronization
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal (logs and CI stay clean).
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
     enum Unit { case bytes, count }
 
     private let label: String
     private let unit: Unit
     private let enabled = isatty(STDERR_FILENO) == 1
     private let started = Date()
-    private let lock = NSLock()
-    private var lastDraw = Date.distantPast
+    private let lastDraw = Mutex(Date.distantPast)
 
     init(label: String, unit: Unit = .bytes) {
         self.label = label
@@ -18,21 +18,22 @@ final class ProgressBar: @unchecked Sendable {
 
     func update(done: Int64, total: Int64) {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard now.timeIntervalSince(lastDraw) > 0.1 || done >= total else { return }
-        lastDraw = now
-        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
-        let width = 30
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let elapsed = now.timeIntervalSince(started)
-        let eta = fraction > 0.01 ? elapsed / fraction - elapsed : 0
-        let line = String(
-            format: "\r%@ %@ %3.0f%%  %@ / %@  ETA %.0fs ", label, bar, fraction * 100, amount(done),
-            amount(total), eta)
-        FileHandle.standardError.write(Data(line.utf8))
+        // Measuring progress, not behaviour: the real clock. Drawn under the lock so lines never interleave.
+        lastDraw.withLock { lastDraw in
+            let now = Date()
+            guard now.timeIntervalSince(lastDraw) > 0.1 || done >= total else { return }
+            lastDraw = now
+            let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            let elapsed = now.timeIntervalSince(started)
+            let eta = fraction > 0.01 ? elapsed / fraction - elapsed : 0
+            let line = String(
+                format: "\r%@ %@ %3.0f%%  %@ / %@  ETA %.0fs ", label, bar, fraction * 100, amount(done),
+                amount(total), eta)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
     }
 
     func finish() {

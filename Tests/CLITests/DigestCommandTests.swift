@@ -5,7 +5,7 @@ import Testing
 
 let testPython = ProcessInfo.processInfo.environment["PAPERBOY_TEST_PYTHON"]
 
-/// The digest tests' aiosmtpd peer (Tests/DigestsTests/digest_peer.py) on a free loopback port.
+/// The one SMTP test peer (Tests/PaperTestSupport/smtp_peer.py, aiosmtpd) on a free loopback port.
 final class DigestPeer: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
@@ -16,8 +16,8 @@ final class DigestPeer: @unchecked Sendable {
         directory = try temporaryDirectory().appendingPathComponent("peer")
         process.executableURL = URL(fileURLWithPath: testPython!)
         process.arguments = [
-            repositoryRoot.appendingPathComponent("Tests/DigestsTests/digest_peer.py").path, "--out", directory.path,
-            "--delay", String(delay), "--replies", replies,
+            repositoryRoot.appendingPathComponent("Tests/PaperTestSupport/smtp_peer.py").path, directory.path,
+            "--delay", String(delay), "--data-replies", replies,
         ]
         let output = Pipe()
         process.standardOutput = output

@@ -2,6 +2,7 @@ import Foundation
 import Mail
 import PaperModel
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import Digests
 
@@ -214,19 +215,19 @@ struct OutboxTests {
         _ = try await confirmedSubscriber(store2, "b@example.org")
         let failing = RecordingMailTransport()
         await failing.failNext(10, with: DeliveryError(kind: .transient, replyCode: nil, message: "connection refused"))
-        let clock = TestClock()
+        let clock = ManualClock()
         let slow = try await makeBatch(
             store2, transport: failing, policy: DeliveryPolicy(backoff: [60, 300], messagesPerSecond: 0), clock: { clock.now })
         let sender = slow.sender
         _ = try await slow.enqueue(period)
-        clock.advance(1)
+        clock.advance(by: 1)
         var r = try await sender.deliverDue()
         #expect(r.sent == 0 && r.retrying == 1)
         #expect(try await store2.dueOutboxMessages(now: clock.now, limit: 10).isEmpty)
-        clock.advance(61)
+        clock.advance(by: 61)
         r = try await sender.deliverDue()
         #expect(r.retrying == 1)
-        clock.advance(301)
+        clock.advance(by: 301)
         r = try await sender.deliverDue()
         #expect(r.failed == 1 && r.retrying == 0)
         let failed = try #require(try await store2.outboxMessages(state: .failed).first)
@@ -252,16 +253,6 @@ struct OutboxTests {
         #expect(failed.count == 3 && failed.allSatisfy { $0.attempts == 1 && $0.lastError?.hasPrefix("550") == true })
         #expect(await transport.sent.isEmpty)
     }
-}
-
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date
-    /// Starts in the past (2023), far from the real clock, so that any code mixing `Date()` with this clock fails
-    /// every time instead of only on a slow run.
-    init(start: Date = Date(timeIntervalSince1970: 1_700_000_000)) { value = start }
-    var now: Date { lock.withLock { value } }
-    func advance(_ seconds: TimeInterval) { lock.withLock { value = value.addingTimeInterval(seconds) } }
 }
 
 @Suite("Subscriptions")

@@ -2,6 +2,7 @@ import Foundation
 import Mail
 import PaperModel
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import Digests
 

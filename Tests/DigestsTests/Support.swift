@@ -2,6 +2,7 @@ import Foundation
 import Mail
 import PaperModel
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import Digests
 
@@ -55,56 +56,6 @@ func makeBatch(
 // MARK: A real SMTP server
 
 let testPython: String? = ProcessInfo.processInfo.environment["PAPERBOY_TEST_PYTHON"]
-
-/// `digest_peer.py` (aiosmtpd) on a free loopback port, with scripted replies.
-final class SMTPPeer: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
-    let directory: URL
-    let port: Int
-
-    init(replies: String = "250", delay: Double = 0) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-peer-\(UUID().uuidString)")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("digest_peer.py")
-        process.executableURL = URL(fileURLWithPath: testPython!)
-        process.arguments = [script.path, "--out", directory.path, "--replies", replies, "--delay", String(delay)]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        var line = ""
-        while !line.contains("\n") {
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { throw DigestError("the SMTP peer did not start") }
-            line += String(decoding: data, as: UTF8.self)
-        }
-        guard let port = line.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
-            throw DigestError("unexpected peer output \(line)")
-        }
-        self.port = port
-    }
-
-    var url: String { "smtp://127.0.0.1:\(port)" }
-
-    /// The accepted messages, raw.
-    func messages() throws -> [String] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eml") }.sorted()
-        return try files.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
-    }
-
-    /// Every DATA the peer answered, as "<reply> <recipients>" lines.
-    func attempts() -> [String] {
-        ((try? String(contentsOf: directory.appendingPathComponent("attempts.log"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").map(String.init)
-    }
-
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-
-    deinit { if process.isRunning { process.terminate() } }
-}
 
 /// A header of a raw message (first occurrence, unfolded).
 func header(_ name: String, in raw: String) -> String? {

@@ -2,6 +2,7 @@ import Foundation
 import Mail
 import NIOCore
 import NIOPosix
+import PaperTestSupport
 import Testing
 
 /// SMTPTransport against a real SMTP server (aiosmtpd, started per test by `smtp_peer.py`).

@@ -1,5 +1,6 @@
 import Foundation
 import Mail
+import PaperTestSupport
 import Testing
 
 @Suite("Recording and file transports")
@@ -29,6 +30,20 @@ struct TransportTests {
         let message = try sampleMessage(subject: "Hi\r\nBcc: evil@x.y")
         await #expect(throws: DeliveryError.self) { try await transport.send(message) }
         #expect(await transport.sent.isEmpty)
+    }
+
+    @Test func fileTransportNamesFilesByItsClock() async throws {
+        let directory = temporaryDirectory("clock")
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_700_000_000))  // 2023-11-14T22:13:20Z
+        try await FileMailTransport(directory: directory, clock: clock.wallClock).send(try sampleMessage())
+        clock.advance(by: 86_400)
+        var second = try sampleMessage()
+        second.messageID = "later@paperboy.example"
+        try await FileMailTransport(directory: directory, clock: clock.wallClock).send(second)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(files.count == 2)
+        #expect(files.first?.hasPrefix("20231114T221320.000Z-") == true)
+        #expect(files.last?.hasPrefix("20231115T221320.000Z-later@paperboy.example") == true)
     }
 
     @Test func fileTransportWritesOneEmlPerMessage() async throws {

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PaperModel
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import PaperWeb
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Mail
 import PaperModel
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import PaperWeb
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PaperModel
 import PaperServices
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import PaperWeb
 

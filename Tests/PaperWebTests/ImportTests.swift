@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Intake
 import PaperModel
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import PaperWeb
 

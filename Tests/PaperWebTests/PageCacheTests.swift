@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Mustache
 import PaperModel
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import PaperWeb
 

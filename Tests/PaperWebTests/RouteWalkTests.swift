@@ -8,6 +8,7 @@ import Mail
 import PaperModel
 import PaperServices
 import PaperStore
+import PaperTestSupport
 import Testing
 @testable import PaperWeb
 

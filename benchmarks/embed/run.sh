@@ -41,7 +41,7 @@ import PackageDescription
 let package = Package(
     name: "EmbedBench",
     targets: [
-        .target(name: "CEmbeddingKernels", path: "Sources/CEmbeddingKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CEmbeddingKernels", path: "Sources/CEmbeddingKernels"),
         .target(name: "Embeddings", dependencies: ["CEmbeddingKernels"], path: "Sources/Embeddings"),
         .executableTarget(name: "embed-bench", dependencies: ["Embeddings"], path: "Sources/embed-bench"),
     ]

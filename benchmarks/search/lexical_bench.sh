@@ -26,6 +26,7 @@ PY="$VENV/bin/python"
 # A throwaway package next to the sources: the modules under test plus a one-line executable.
 HARNESS=$HERE/.build-lexical-bench
 mkdir -p "$HARNESS/Sources/lexical-bench"
+ln -sfn "$ROOT/Sources/PaperSupport" "$HARNESS/Sources/PaperSupport"
 ln -sfn "$ROOT/Sources/TextAnalysis" "$HARNESS/Sources/TextAnalysis"
 ln -sfn "$ROOT/Sources/LexicalIndex" "$HARNESS/Sources/LexicalIndex"
 cat > "$HARNESS/Package.swift" <<'SWIFT'
@@ -34,8 +35,9 @@ import PackageDescription
 let package = Package(
     name: "LexicalBench",
     targets: [
+        .target(name: "PaperSupport", path: "Sources/PaperSupport"),
         .target(name: "TextAnalysis", path: "Sources/TextAnalysis"),
-        .target(name: "LexicalIndex", dependencies: ["TextAnalysis"], path: "Sources/LexicalIndex"),
+        .target(name: "LexicalIndex", dependencies: ["TextAnalysis", "PaperSupport"], path: "Sources/LexicalIndex"),
         .executableTarget(name: "lexical-bench", dependencies: ["LexicalIndex"], path: "Sources/lexical-bench"),
     ]
 )

@@ -15,15 +15,16 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pytrec_eval' 2
 fi
 HARNESS=$HERE/.build-lexical-eval
 mkdir -p "$HARNESS/Sources/lexical-eval"
-for m in TextAnalysis LexicalIndex SearchEval; do ln -sfn "$ROOT/Sources/$m" "$HARNESS/Sources/$m"; done
+for m in PaperSupport TextAnalysis LexicalIndex SearchEval; do ln -sfn "$ROOT/Sources/$m" "$HARNESS/Sources/$m"; done
 cat > "$HARNESS/Package.swift" <<'SWIFT'
 // swift-tools-version: 6.0
 import PackageDescription
 let package = Package(
     name: "LexicalEval",
     targets: [
+        .target(name: "PaperSupport", path: "Sources/PaperSupport"),
         .target(name: "TextAnalysis", path: "Sources/TextAnalysis"),
-        .target(name: "LexicalIndex", dependencies: ["TextAnalysis"], path: "Sources/LexicalIndex"),
+        .target(name: "LexicalIndex", dependencies: ["TextAnalysis", "PaperSupport"], path: "Sources/LexicalIndex"),
         .target(name: "SearchEval", path: "Sources/SearchEval"),
         .executableTarget(name: "lexical-eval", dependencies: ["LexicalIndex", "SearchEval"], path: "Sources/lexical-eval"),
     ]

@@ -27,6 +27,7 @@ DATA=${MEMORY_BENCH_DATA:-$HERE/data/memory}
 # A throwaway package next to the sources: the two index modules plus the harness executable.
 HARNESS=$HERE/.build-memory-bench
 mkdir -p "$HARNESS/Sources/memory-bench"
+ln -sfn "$ROOT/Sources/PaperSupport" "$HARNESS/Sources/PaperSupport"
 ln -sfn "$ROOT/Sources/TextAnalysis" "$HARNESS/Sources/TextAnalysis"
 ln -sfn "$ROOT/Sources/LexicalIndex" "$HARNESS/Sources/LexicalIndex"
 ln -sfn "$ROOT/Sources/VectorIndex" "$HARNESS/Sources/VectorIndex"
@@ -38,10 +39,11 @@ import PackageDescription
 let package = Package(
     name: "MemoryBench",
     targets: [
+        .target(name: "PaperSupport", path: "Sources/PaperSupport"),
         .target(name: "TextAnalysis", path: "Sources/TextAnalysis"),
-        .target(name: "LexicalIndex", dependencies: ["TextAnalysis"], path: "Sources/LexicalIndex"),
-        .target(name: "CVectorKernels", path: "Sources/CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "VectorIndex", dependencies: ["CVectorKernels"], path: "Sources/VectorIndex"),
+        .target(name: "LexicalIndex", dependencies: ["TextAnalysis", "PaperSupport"], path: "Sources/LexicalIndex"),
+        .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
+        .target(name: "VectorIndex", dependencies: ["CVectorKernels", "PaperSupport"], path: "Sources/VectorIndex"),
         .executableTarget(name: "memory-bench", dependencies: ["LexicalIndex", "VectorIndex"], path: "Sources/memory-bench"),
     ]
 )

@@ -34,6 +34,7 @@ PY="$VENV/bin/python"
 # two-line executable calling VectorBenchmark.main. Keeps Package.swift untouched.
 HARNESS=$HERE/.build-vector-bench
 mkdir -p "$HARNESS/Sources/vector-bench"
+ln -sfn "$ROOT/Sources/PaperSupport" "$HARNESS/Sources/PaperSupport"
 ln -sfn "$ROOT/Sources/VectorIndex" "$HARNESS/Sources/VectorIndex"
 ln -sfn "$ROOT/Sources/CVectorKernels" "$HARNESS/Sources/CVectorKernels"
 cat > "$HARNESS/Package.swift" <<'SWIFT'
@@ -42,8 +43,9 @@ import PackageDescription
 let package = Package(
     name: "VectorBench",
     targets: [
-        .target(name: "CVectorKernels", path: "Sources/CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "VectorIndex", dependencies: ["CVectorKernels"], path: "Sources/VectorIndex"),
+        .target(name: "PaperSupport", path: "Sources/PaperSupport"),
+        .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
+        .target(name: "VectorIndex", dependencies: ["CVectorKernels", "PaperSupport"], path: "Sources/VectorIndex"),
         .executableTarget(name: "vector-bench", dependencies: ["VectorIndex"], path: "Sources/vector-bench"),
     ]
 )

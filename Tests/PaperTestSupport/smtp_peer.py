@@ -1,18 +1,24 @@
-"""A real SMTP server (aiosmtpd) for Paperboy's mail tests.
+"""A real SMTP server (aiosmtpd) for Paperboy's mail and digest tests (the one SMTP test peer).
 
     smtp_peer.py OUTDIR [--starttls CERT KEY | --implicit-tls CERT KEY] [--auth USER:PASS [--exclude-auth PLAIN]]
-                        [--script "RCPT:451,RCPT:250"]
+                        [--script "RCPT:451,RCPT:250"] [--data-replies 451,250] [--delay 0.2]
 
 Listens on 127.0.0.1 on a free port and prints that port on stdout (one line). Every accepted message is
 saved as OUTDIR/NNNN.json: envelope, raw content as received after the DATA transparency (dot-stuffing)
-was undone, whether the session was TLS and who authenticated. Runs until stdin closes or SIGTERM, so it
-goes away with the test process that started it.
+was undone, whether the session was TLS and who authenticated; and as OUTDIR/NNNN.eml: an `X-Peer-Rcpt`
+header with the envelope recipients, then the raw content. Every DATA answered is logged to
+OUTDIR/attempts.log as "<reply> <recipients>". Runs until stdin closes or SIGTERM, so it goes away with the
+test process that started it.
 
 --script lists replies for MAIL, RCPT or DATA, consumed in order per command: "RCPT:451,RCPT:250" makes the
 first RCPT fail with 451 and the second succeed; a 2xx entry (or no entry left) means normal handling.
+--data-replies gives each DATA the next reply of the list, the last one repeating ("451" fails every DATA).
+--delay: an accepted message is kept only if the client is still connected after that many seconds, like a
+server that commits a message when it answers 250.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -36,10 +42,13 @@ REPLIES = {
 
 
 class Handler:
-    def __init__(self, outdir, script):
+    def __init__(self, outdir, script, data_replies, delay):
         self.outdir = outdir
         self.script = script
+        self.data_replies = data_replies
+        self.delay = delay
         self.count = 0
+        self.data_count = 0
         self.lock = threading.Lock()
 
     def scripted(self, command):
@@ -67,10 +76,30 @@ class Handler:
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
+    def data_reply(self):
+        if not self.data_replies:
+            return None
+        code = self.data_replies[min(self.data_count, len(self.data_replies) - 1)]
+        self.data_count += 1
+        if code.startswith("2"):
+            return None
+        return REPLIES.get(code, f"{code} Scripted reply")
+
+    def log_attempt(self, reply, envelope):
+        with open(os.path.join(self.outdir, "attempts.log"), "a", encoding="utf-8") as log:
+            log.write(f"{reply.split(' ')[0]} {','.join(envelope.rcpt_tos)}\n")
+
     async def handle_DATA(self, server, session, envelope):
-        reply = self.scripted("DATA")
+        reply = self.scripted("DATA") or self.data_reply()
         if reply:
+            self.log_attempt(reply, envelope)
             return reply
+        self.log_attempt("250", envelope)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+            transport = getattr(server, "transport", None)
+            if transport is not None and transport.is_closing():
+                return "421 connection lost"
         with self.lock:
             self.count += 1
             number = self.count
@@ -89,6 +118,11 @@ class Handler:
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             json.dump(record, f)
         os.replace(path + ".tmp", path)
+        raw = os.path.join(self.outdir, f"{number:04d}.eml")
+        with open(raw + ".tmp", "wb") as f:
+            f.write(f"X-Peer-Rcpt: {','.join(envelope.rcpt_tos)}\r\n".encode())
+            f.write(envelope.original_content or envelope.content)
+        os.replace(raw + ".tmp", raw)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -121,6 +155,8 @@ def main():
     parser.add_argument("--auth", metavar="USER:PASS")
     parser.add_argument("--script", default="")
     parser.add_argument("--exclude-auth", action="append", default=[], metavar="MECHANISM")
+    parser.add_argument("--data-replies", default="")
+    parser.add_argument("--delay", type=float, default=0)
     args = parser.parse_args()
 
     script = {}
@@ -152,7 +188,8 @@ def main():
     # server_hostname: without it aiosmtpd calls socket.getfqdn() for every connection, which can wait on DNS
     # timeouts for longer than the client's reply timeout.
     controller = Controller(
-        Handler(args.outdir, script), hostname="127.0.0.1", port=free_port(), server_hostname="peer.paperboy.test", **kwargs)
+        Handler(args.outdir, script, [c.strip() for c in args.data_replies.split(",") if c.strip()], args.delay),
+        hostname="127.0.0.1", port=free_port(), server_hostname="peer.paperboy.test", **kwargs)
     controller.start()
     print(controller.port, flush=True)
 
