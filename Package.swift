@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "PaperWeb",
             dependencies: [
-                "PaperModel", "PaperStore", "PaperServices", "Digests", "Intake",
+                "PaperModel", "PaperStore", "PaperServices", "PaperSupport", "Digests", "Intake",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -209,7 +209,7 @@ let package = Package(
             name: "PaperWebTests",
             dependencies: [
                 "PaperWeb", "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices",
-                "Digests", "Mail", "Intake", "ArxivClient", "PaperTestSupport",
+                "Digests", "Mail", "Intake", "ArxivClient", "PaperTestSupport", "PaperSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import Digests
 import Foundation
 import Hummingbird
+import PaperSupport
 import Intake
 import Logging
 import PaperServices
@@ -101,7 +102,7 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware())
 
     // Reads of the APIs and feeds share one per-IP budget, whichever product they go to.
-    let reads = RateLimiter(.perMinute(configuration.apiLimits.readsPerMinute), clock: configuration.clock)
+    let reads = Throttle<String>(.perMinute(configuration.apiLimits.readsPerMinute), clock: WallClock(now: configuration.clock))
     func programmatic(_ path: RouterPath, _ audience: ErrorAudience) -> RouterGroup<PaperboyRequestContext> {
         router.group(path)
             .add(middleware: APIEdgeMiddleware(limiter: reads, audience: audience, configuration: configuration))
@@ -134,7 +135,7 @@ public func buildRouter(
     ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("api", .arxiv))
     FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("feeds", .api))
     WriteAPIController(
-        store: store, limiter: RateLimiter(.perMinute(configuration.apiLimits.writesPerMinute), clock: configuration.clock),
+        store: store, limiter: Throttle(.perMinute(configuration.apiLimits.writesPerMinute), clock: WallClock(now: configuration.clock)),
         imports: services.imports, configuration: configuration
     ).addRoutes(to: programmatic("api", .api))
     return router

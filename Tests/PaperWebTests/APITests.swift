@@ -7,6 +7,7 @@ import HummingbirdTesting
 import PaperModel
 import PaperServices
 import PaperStore
+import PaperSupport
 import Testing
 @testable import PaperWeb
 
@@ -330,12 +331,12 @@ struct APITests {
             try await client.execute(uri: "/about", method: .get) { #expect($0.status == .ok) }
         }
         // Writes: per token.
-        let limiter = RateLimiter(.perMinute(2))
+        let limiter = Throttle<String>(.perMinute(2))
         let t0 = Date()
-        #expect(limiter.take("token:a", now: t0) == nil && limiter.take("token:a", now: t0) == nil)
-        #expect(limiter.take("token:a", now: t0) == 30)
-        #expect(limiter.take("token:b", now: t0) == nil)
-        #expect(limiter.take("token:a", now: t0.addingTimeInterval(30)) == nil)
+        #expect(limiter.takeOrWait("token:a", now: t0) == nil && limiter.takeOrWait("token:a", now: t0) == nil)
+        #expect(limiter.takeOrWait("token:a", now: t0) == 30)
+        #expect(limiter.takeOrWait("token:b", now: t0) == nil)
+        #expect(limiter.takeOrWait("token:a", now: t0.addingTimeInterval(30)) == nil)
     }
 
     @Test func corsPreflightOffersReadsOnly() async throws {

@@ -1,4 +1,5 @@
 import Hummingbird
+import PaperSupport
 
 /// The edge of every programmatic route group (the APIs, feeds, `/openapi.json`): the per-IP rate limit, and CORS
 /// for reads — any origin may read public data; writes are not offered cross-origin (no credentials are ever
@@ -6,7 +7,7 @@ import Hummingbird
 /// error shape.
 struct APIEdgeMiddleware: RouterMiddleware {
     typealias Context = PaperboyRequestContext
-    let limiter: RateLimiter
+    let limiter: Throttle<String>
     let audience: ErrorAudience
     let configuration: WebConfiguration
 
@@ -14,7 +15,7 @@ struct APIEdgeMiddleware: RouterMiddleware {
         let readOnly = request.method == .get || request.method == .head
         var response: Response
         let ip = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = limiter.take("ip:" + ip) {
+        if let wait = limiter.takeOrWait("ip:" + ip) {
             let error = ResolvedError(code: .rateLimited, message: "Too many requests; retry in \(wait) s.", retryAfter: wait)
             response = ErrorResponder.response(
                 error, audience: audience, base: baseURL(request, configuration), now: configuration.clock())

@@ -4,13 +4,22 @@ import HummingbirdBcrypt
 import PaperModel
 import PaperServices
 import PaperStore
+import PaperSupport
 
 /// Sign up, log in, log out, change password.
 struct AccountController: Sendable {
     let store: any PaperStore
     let renderer: PageRenderer
     let site: SiteStatusProvider
-    let throttle = LoginThrottle()
+    /// Failed logins: 5 per 15 minutes per username and per address, then one more every 3 minutes.
+    let failures: Throttle<String>
+
+    init(store: any PaperStore, renderer: PageRenderer, site: SiteStatusProvider) {
+        self.store = store
+        self.renderer = renderer
+        self.site = site
+        failures = Throttle(.limit(5, per: 15 * 60), clock: WallClock(now: site.configuration.clock))
+    }
 
     static let minimumPasswordLength = 8
     static let sessionLifetime: TimeInterval = 30 * 24 * 3600
@@ -104,7 +113,8 @@ struct AccountController: Sendable {
         let password = form["password"] ?? ""
         let next = SafeRedirect.path(form["next"])
         let ip = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = await throttle.retryAfter(username: username.lowercased(), ip: ip, now: Date()) {
+        let keys = ["u:" + username.lowercased(), "ip:" + ip]
+        if let wait = keys.compactMap({ failures.retryAfter($0) }).max() {
             var response = try HTML(
                 status: .tooManyRequests,
                 body: renderer.render("account-form", try await loginView(
@@ -117,14 +127,14 @@ struct AccountController: Sendable {
         let stored = User.isValidUsername(username) ? try await store.passwordHash(username: username) : nil
         let ok = try await BlockingWork.run { stored.map { Bcrypt.verify(password, hash: $0) } ?? false }
         guard ok, let user = try await store.user(named: username) else {
-            await throttle.recordFailure(username: username.lowercased(), ip: ip, now: Date())
+            for key in keys { failures.record(key) }
             return try HTML(
                 status: .unauthorized,
                 body: renderer.render("account-form", try await loginView(
                     context, error: "Wrong username or password.", username: username, next: next))
             ).response(from: request, context: context)
         }
-        await throttle.recordSuccess(username: username.lowercased())
+        failures.reset(keys[0])
         return try await startSession(username: user.username, redirect: next, context: context)
     }
 
@@ -187,34 +197,3 @@ struct AccountController: Sendable {
 
 /// Failed logins per account and per address: after `limit` failures within `window`, wait until the oldest
 /// one leaves the window. In memory: a restart forgets, which only helps the legitimate user.
-actor LoginThrottle {
-    let limit: Int
-    let window: TimeInterval
-    private var failures: [String: [Date]] = [:]
-
-    init(limit: Int = 5, window: TimeInterval = 15 * 60) {
-        self.limit = limit
-        self.window = window
-    }
-
-    func retryAfter(username: String, ip: String, now: Date) -> TimeInterval? {
-        var wait: TimeInterval?
-        for key in ["u:" + username, "ip:" + ip] {
-            let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            failures[key] = recent
-            if recent.count >= limit, let oldest = recent.first {
-                wait = max(wait ?? 0, window - now.timeIntervalSince(oldest))
-            }
-        }
-        return wait
-    }
-
-    func recordFailure(username: String, ip: String, now: Date) {
-        failures["u:" + username, default: []].append(now)
-        failures["ip:" + ip, default: []].append(now)
-    }
-
-    func recordSuccess(username: String) {
-        failures["u:" + username] = nil
-    }
-}

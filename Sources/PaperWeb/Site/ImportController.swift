@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PaperSupport
 import Intake
 import PaperModel
 import PaperStore
@@ -9,14 +10,14 @@ import PaperStore
 /// one per-account limit.
 final class PaperImports: Sendable {
     let fetcher: PaperFetcher
-    let limiter: RateLimiter
+    let limiter: Throttle<String>
 
     /// Imports per account per hour (a burst of that many, refilled evenly).
     static let perHour = 30
 
     init(fetcher: PaperFetcher, clock: @escaping @Sendable () -> Date) {
         self.fetcher = fetcher
-        limiter = RateLimiter(.init(burst: Double(Self.perHour), perSecond: Double(Self.perHour) / 3600), clock: clock)
+        limiter = Throttle(.limit(Self.perHour, per: 3600), clock: WallClock(now: clock))
     }
 
     enum Failure: Error, Equatable {
@@ -30,7 +31,7 @@ final class PaperImports: Sendable {
     /// The paper, fetched from arXiv and stored, counted against `username`'s limit.
     func importPaper(_ raw: String, by username: String) async throws -> Paper {
         guard let id = ArxivID.parse(raw) else { throw Failure.notAnArxivID(raw) }
-        if let wait = limiter.take("import:" + username) { throw Failure.rateLimited(wait) }
+        if let wait = limiter.takeOrWait("import:" + username) { throw Failure.rateLimited(wait) }
         do {
             return try await fetcher.fetch(id.base)
         } catch let error as PaperFetcher.FetchError {

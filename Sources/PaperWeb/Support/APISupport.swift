@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import PaperModel
 import PaperStore
+import PaperSupport
 
 /// JSON responses with the same encoder everywhere (stable key order, URLs unescaped).
 struct JSONBody<Value: Encodable>: ResponseGenerator {
@@ -96,48 +97,11 @@ func baseURL(_ request: Request, _ configuration: WebConfiguration) -> String {
     return "\(scheme)://\(host)"
 }
 
-/// Token-bucket rate limits per client key (IP address or access token). Buckets refill continuously; an empty
-/// bucket answers how many seconds until the next request is allowed.
-final class RateLimiter: @unchecked Sendable {
-    struct Rule: Sendable, Equatable {
-        /// Requests allowed in a burst.
-        var burst: Double
-        /// Requests per second refilled.
-        var perSecond: Double
-
-        static func perMinute(_ n: Int) -> Rule { Rule(burst: Double(n), perSecond: Double(n) / 60) }
-    }
-
-    private struct Bucket {
-        var tokens: Double
-        var updated: Date
-    }
-
-    let rule: Rule
-    let clock: @Sendable () -> Date
-    private var buckets: [String: Bucket] = [:]
-    private let lock = NSLock()
-
-    init(_ rule: Rule, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.rule = rule
-        self.clock = clock
-    }
-
-    /// nil when allowed (and counted); otherwise the whole seconds to wait.
-    func take(_ key: String, now: Date? = nil) -> Int? {
-        let now = now ?? clock()
-        return lock.withLock {
-            if buckets.count > 50_000 { buckets = buckets.filter { now.timeIntervalSince($0.value.updated) < 3600 } }
-            var bucket = buckets[key] ?? Bucket(tokens: rule.burst, updated: now)
-            bucket.tokens = min(rule.burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rule.perSecond)
-            bucket.updated = now
-            defer { buckets[key] = bucket }
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                return nil
-            }
-            return max(1, Int(((1 - bucket.tokens) / rule.perSecond).rounded(.up)))
-        }
+extension Throttle where Key == String {
+    /// One request for `key`: nil when allowed (and counted), else the whole seconds to wait (at least 1), for
+    /// `Retry-After`.
+    func takeOrWait(_ key: String, now: Date? = nil) -> Int? {
+        take(key, now: now).map { max(1, Int($0.rounded(.up))) }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PaperSupport
 import PaperModel
 import PaperServices
 import PaperStore
@@ -9,7 +10,7 @@ import PaperStore
 /// surface; each token has its own rate limit.
 struct WriteAPIController: Sendable {
     let store: any PaperStore
-    let limiter: RateLimiter
+    let limiter: Throttle<String>
     /// On-demand imports from arXiv for `POST /api/papers/index`; nil: that endpoint is not offered.
     var imports: PaperImports? = nil
     var configuration = WebConfiguration()
@@ -45,7 +46,7 @@ struct WriteAPIController: Sendable {
         guard let user = try await store.accessTokenUser(tokenHash: hash, now: configuration.clock()) else {
             throw WebError(.invalidToken, "The access token is not valid (revoked or mistyped)")
         }
-        if let wait = limiter.take("token:" + hash) {
+        if let wait = limiter.takeOrWait("token:" + hash) {
             throw WebError(.rateLimited, "Too many writes with this token; retry in \(wait) s.", retryAfter: wait)
         }
         return user
