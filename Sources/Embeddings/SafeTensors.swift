@@ -9,6 +9,7 @@ import Darwin
 
 /// A read-only memory map of a whole file; pages are loaded on first touch, so
 /// large embedding tables cost resident memory only for the rows actually used.
+/// `@unchecked`: a read-only mapping, unmapped only in deinit.
 final class MappedFile: @unchecked Sendable {
     // Immutable after init; the mapping is never written, so sharing across threads is safe.
     let base: UnsafeRawPointer
@@ -67,6 +68,7 @@ struct SafeTensorInfo: Sendable {
 /// A validated safetensors file: 8-byte little-endian header length, JSON header, data.
 /// Every entry is checked (known dtype, byte length == shape * dtype size, inside the data
 /// section, no two tensors overlapping) before any tensor is read.
+/// `@unchecked`: read-only after its entries are checked in init.
 final class SafeTensorsFile: @unchecked Sendable {
     let file: MappedFile
     let tensors: [String: SafeTensorInfo]

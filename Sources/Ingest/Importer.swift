@@ -329,6 +329,7 @@ final class RecordFeed {
 }
 
 /// Shared plumbing of the format readers: a line reader, skip-invalid bookkeeping and progress reporting.
+/// `@unchecked`: a source is read by one import task at a time (the protocol is pull-based).
 class RecordSource: ImportRecordSource, @unchecked Sendable {
     // Only touched by one task at a time (one pass of the importer), so no locking is needed.
     let reader: LineReader

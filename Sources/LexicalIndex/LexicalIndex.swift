@@ -7,6 +7,7 @@ import TextAnalysis
 /// Changes (`upsert`, `delete`) are buffered and become visible to `search` at `commit`, which writes a new
 /// segment and manifest atomically. All methods are safe to call from any thread: searches run concurrently under a shared lock,
 /// changes and commits take it exclusively.
+/// `@unchecked`: its segments and statistics are read and written under its `ReadWriteLock`.
 public final class LexicalIndex: @unchecked Sendable {
     private struct Location {
         var segment: Int

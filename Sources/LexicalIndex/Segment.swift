@@ -55,6 +55,7 @@ let tfOverflowMarker: UInt8 = .max
 ///
 /// The number of positions of a posting is implied by its term frequencies (`positionCount`), so the only
 /// position index kept in memory is the byte offset of each block's first posting.
+/// `@unchecked`: immutable raw buffers after init.
 final class Postings: @unchecked Sendable {
     let docs: UnsafeMutableBufferPointer<UInt32>
     let tf1: UnsafeMutableBufferPointer<UInt8>
@@ -180,6 +181,7 @@ final class Postings: @unchecked Sendable {
 
 /// Read-only bytes that either live in memory or are a memory-mapped file. Mapped pages are paged in on use
 /// and count against the process only while resident, so a segment's positions cost nothing until read.
+/// `@unchecked`: read-only memory after init.
 final class ByteStore: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     private let isMapped: Bool
@@ -267,6 +269,7 @@ final class LengthNorms: @unchecked Sendable {
 }
 
 /// Score bounds of one posting list for one generation: its best posting and each block's best.
+/// `@unchecked`: immutable after init.
 final class ImpactBounds: @unchecked Sendable {
     let generation: Int
     let maxImpact: Float
@@ -280,6 +283,8 @@ final class ImpactBounds: @unchecked Sendable {
 }
 
 /// An immutable set of documents with their inverted index; only the tombstones change after creation.
+/// `@unchecked`: `deleted` and the live lengths change only under `LexicalIndex`'s write lock; the caches have
+/// their own `Mutex`.
 final class Segment: @unchecked Sendable {
     let name: String
     let keys: [String]
@@ -296,10 +301,14 @@ final class Segment: @unchecked Sendable {
 
     var deleted: [Bool]
     private(set) var deletedCount = 0
-    /// Guards the caches below, which concurrent searches fill.
-    let cacheLock = NSLock()
-    private var norms: LengthNorms?
-    private var bounds: [Int: ImpactBounds] = [:]
+    /// The caches concurrent searches fill: length norms of the current statistics, and score bounds of the
+    /// terms queried in that generation.
+    private struct Caches {
+        var norms: LengthNorms?
+        var bounds: [Int: ImpactBounds] = [:]
+    }
+
+    private let caches = Mutex(Caches())
     /// Name of the tombstone file that holds `deleted` on disk, if any.
     var deletesFile: String?
     private(set) var liveTitleLength = 0
@@ -342,24 +351,21 @@ final class Segment: @unchecked Sendable {
 
     /// Length norms for the statistics of `scorer`, computed once per generation and shared by searches.
     func lengthNorms(_ scorer: BM25Scorer) -> LengthNorms {
-        cacheLock.lock()
-        defer { cacheLock.unlock() }
-        if let norms, norms.generation == scorer.stats.generation { return norms }
-        let fresh = LengthNorms(segment: self, parameters: scorer.parameters, stats: scorer.stats)
-        norms = fresh
-        bounds.removeAll()
-        return fresh
+        caches.withLock { caches in
+            if let norms = caches.norms, norms.generation == scorer.stats.generation { return norms }
+            let fresh = LengthNorms(segment: self, parameters: scorer.parameters, stats: scorer.stats)
+            caches.norms = fresh
+            caches.bounds.removeAll()
+            return fresh
+        }
     }
 
     /// Score bounds of `list` for the statistics of `scorer`, computed on first use in a generation. Kept for
     /// queried terms only: 4 bytes per block of postings.
     func impactBounds(_ list: PostingList, scorer: PostingScorer) -> ImpactBounds {
-        cacheLock.lock()
-        if let cached = bounds[list.start], cached.generation == scorer.generation {
-            cacheLock.unlock()
+        if let cached = caches.withLock({ $0.bounds[list.start] }), cached.generation == scorer.generation {
             return cached
         }
-        cacheLock.unlock()
         var blocks = [Float](repeating: 0, count: list.blockCount)
         var maxImpact: Float = 0
         let docs = postings.docs
@@ -369,9 +375,9 @@ final class Segment: @unchecked Sendable {
             if v > maxImpact { maxImpact = v }
         }
         let computed = ImpactBounds(generation: scorer.generation, maxImpact: maxImpact, blocks: blocks)
-        cacheLock.lock()
-        if norms?.generation == scorer.generation { bounds[list.start] = computed }
-        cacheLock.unlock()
+        caches.withLock { caches in
+            if caches.norms?.generation == scorer.generation { caches.bounds[list.start] = computed }
+        }
         return computed
     }
 }

@@ -1,16 +1,21 @@
 import Foundation
+import Synchronization
 import LexicalIndex
 import PaperStore
 import VectorIndex
 
 /// The vectors of one segmentation (windows or sentences) of every paper, loaded from the store's embeddings
 /// under one model key. A paper's vectors live under `paperID`, `paperID#1`, ...; a paper scores as its best one.
-final class ChunkedVectors: @unchecked Sendable {
+final class ChunkedVectors: Sendable {
     let modelKey: String
     let index: VectorIndex
-    private var counts: [String: Int] = [:]
-    private var sequence: Int64 = 0
-    private let lock = NSLock()
+    /// Vectors per paper, and the embedding sequence loaded so far.
+    private struct Progress {
+        var counts: [String: Int] = [:]
+        var sequence: Int64 = 0
+    }
+
+    private let progress = Mutex(Progress())
 
     init(modelKey: String, dimension: Int) {
         self.modelKey = modelKey
@@ -18,34 +23,34 @@ final class ChunkedVectors: @unchecked Sendable {
     }
 
     /// Papers with vectors.
-    var paperCount: Int { lock.withLock { counts.count } }
+    var paperCount: Int { progress.withLock { $0.counts.count } }
 
     /// Loads every embedding saved since the last call.
     func catchUp(store: any PaperStore, batch: Int) async throws {
         while true {
-            let from = lock.withLock { sequence }
+            let from = progress.withLock { $0.sequence }
             let page = try await store.embeddings(model: modelKey, changedAfter: from, limit: batch)
             guard let last = page.last else { return }
             var rows: [(key: String, vector: [Float])] = []
             var stale: [String] = []
-            lock.withLock {
+            progress.withLock { progress in
                 for change in page {
                     let id = change.embedding.paperID
                     let count = change.embedding.vectors.count
                     for (i, v) in change.embedding.vectors.enumerated() { rows.append((PaperSearchEngine.chunkKey(id, i), v)) }
-                    for i in count..<max(count, counts[id] ?? 0) { stale.append(PaperSearchEngine.chunkKey(id, i)) }
-                    counts[id] = count
+                    for i in count..<max(count, progress.counts[id] ?? 0) { stale.append(PaperSearchEngine.chunkKey(id, i)) }
+                    progress.counts[id] = count
                 }
             }
             for key in stale { index.remove(key: key) }
             try index.upsert(rows)
-            lock.withLock { sequence = last.sequence }
+            progress.withLock { $0.sequence = last.sequence }
         }
     }
 
     /// Drops a deleted paper's vectors (a listing paper that became an arXiv paper).
     func remove(paperID: String) {
-        let count = lock.withLock { counts.removeValue(forKey: paperID) ?? 0 }
+        let count = progress.withLock { $0.counts.removeValue(forKey: paperID) ?? 0 }
         for i in 0..<count { index.remove(key: PaperSearchEngine.chunkKey(paperID, i)) }
     }
 
@@ -76,7 +81,7 @@ final class ChunkedVectors: @unchecked Sendable {
 
     /// A paper's best similarity to `q`, nil without vectors.
     func best(_ paperID: String, _ q: [Float]) -> Float? {
-        let count = lock.withLock { counts[paperID] ?? 0 }
+        let count = progress.withLock { $0.counts[paperID] ?? 0 }
         var best: Float?
         for i in 0..<count {
             guard let v = index.vector(for: PaperSearchEngine.chunkKey(paperID, i)) else { continue }

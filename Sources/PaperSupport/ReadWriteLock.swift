@@ -8,6 +8,7 @@ import Darwin
 ///
 /// `@unchecked Sendable` because the lock lives in manually allocated memory (a `pthread_rwlock_t` must not move);
 /// pthread makes it safe to share.
+/// `@unchecked`: wraps a `pthread_rwlock_t`, which is itself thread-safe.
 public final class ReadWriteLock: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
 

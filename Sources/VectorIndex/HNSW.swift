@@ -125,6 +125,7 @@ extension VectorIndex {
 }
 
 /// Reusable "seen" marks: a generation counter avoids clearing per search.
+/// `@unchecked`: one search at a time holds a set, taken from and given back to a `Mutex`-guarded pool.
 final class VisitedSet: @unchecked Sendable {
     var marks: [UInt32]
     var generation: UInt32 = 0
@@ -143,6 +144,7 @@ final class VisitedSet: @unchecked Sendable {
 /// Hierarchical navigable small world graph over index rows (node id == row).
 /// Follows Malkov & Yashunin with the neighbour-diversity heuristic, using
 /// similarity (higher is closer) instead of distance.
+/// `@unchecked`: changed only under `VectorIndex`'s write lock; searches read it under the read lock.
 final class HNSWGraph: @unchecked Sendable {
     let parameters: HNSWParameters
     let m: Int

@@ -11,6 +11,7 @@ import PaperSupport
 /// tombstone so HNSW node ids (== row numbers) stay valid and deleted nodes can
 /// still be walked through. Tombstones are reclaimed automatically when no graph
 /// exists, and by `buildApproximate`/`compact` otherwise.
+/// `@unchecked`: every stored row and the graph are read and written under its `ReadWriteLock`.
 public final class VectorIndex: @unchecked Sendable {
     public let dimension: Int
     public let storage: VectorStorage
