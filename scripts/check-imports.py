@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that Package.swift's dependency arrows equal the imports.
+"""Checks that Package.swift's dependency arrows equal the imports, and ARCHITECTURE.md's arrows equal Package.swift's.
 
 For every target, the modules its files import must be the dependencies Package.swift declares for it, no more
 (SwiftPM lets a target import its dependencies' dependencies, so an undeclared arrow would compile) and no fewer
@@ -50,6 +50,30 @@ for name, (kind, deps, folder) in sorted(targets.items()):
         problems.append(f"{name} imports {module}, which Package.swift does not declare for it")
     for module in sorted(deps - imported):
         problems.append(f"{name} declares {module}, which none of its files imports")
+
+# ARCHITECTURE.md's "Dependency arrows" block lists every non-test target with exactly its Paperboy dependencies.
+architecture = (root / "ARCHITECTURE.md").read_text()
+section = architecture.split("## Dependency arrows", 1)[-1].split("```", 2)
+listed = {}
+if len(section) >= 2:
+    current = None
+    for line in section[1].splitlines():
+        m = re.match(r'^(?:\w+\s+)?\s*([A-Za-z]\w*)\s+─►\s*(.*)$', line)
+        if m:
+            current = m.group(1)
+            listed[current] = set() if m.group(2).strip() == "(nothing)" else {x.strip() for x in m.group(2).split(",") if x.strip()}
+        elif current and line.strip():
+            listed[current] |= {x.strip() for x in line.split(",") if x.strip()}
+for name, (kind, deps, folder) in sorted(targets.items()):
+    if kind == "testTarget":
+        continue
+    own = {d for d in deps if d in targets}
+    if name not in listed:
+        problems.append(f"ARCHITECTURE.md's dependency arrows do not list {name}")
+    elif listed[name] != own:
+        problems.append(f"ARCHITECTURE.md says {name} ─► {sorted(listed[name])}, Package.swift {sorted(own)}")
+for name in sorted(set(listed) - set(targets)):
+    problems.append(f"ARCHITECTURE.md lists {name}, which Package.swift does not have")
 
 for problem in problems:
     print("check-imports: " + problem)
