@@ -104,7 +104,7 @@ struct PageCacheTests {
         card.codeURL = "https://github.com/o/r"
         let view = FeedPageView(
             site: site, heading: "h", subtitle: "s", periodLabel: "p", emptyPeriod: "e", previousHref: "/a", previousLabel: "a",
-            nextHref: "/b", nextLabel: "b", latestDay: "2026-06-02", cards: [card], hasCards: true,
+            nextHref: "/b", nextLabel: "b", latestDay: "2026-06-02", cards: [card],
             tabs: FeedPageView.tabs(active: .daily, day: Day("2026-06-02")!), here: "/")
         var search = SearchPageView(
             site: site, query: SearchController.Query(
@@ -115,8 +115,11 @@ struct PageCacheTests {
             paper: Paper(id: "2605.00001", title: "T", abstract: "A", authors: ["Ada"], categories: ["cs.CL"],
                          publishedAt: Date(), links: [PaperLink(kind: .github, url: "https://github.com/o/r")]),
             upvotes: 1, terms: [])]
+        let error = ErrorPageView(site: site, status: .notFound, heading: "h", message: "m", code: "not_found", requestID: "r")
+        let missing = PaperMissingView(site: site, id: "2605.00001")
+        let about = AboutView(site: site, formula: .standard)
         let parents: [any MustacheParent] = [
-            site, site.feeds[0], card, view, view.tabs[0], search, search.modes[0], search.results[0],
+            site, site.feeds[0], card, view, view.tabs[0], search, search.modes[0], search.results[0], error, missing, about,
         ]
         for parent in parents {
             for child in Mirror(reflecting: parent).children {

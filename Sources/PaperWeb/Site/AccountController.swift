@@ -36,34 +36,17 @@ struct AccountController: Sendable {
         router.post("/settings/password", use: changePassword)
     }
 
-    struct FormView {
-        var site: SiteInfo
-        var heading: String
-        var action: String
-        var submitLabel: String
-        var error: String?
-        var username: String?
-        var next: String
-        var askUsername = true
-        var askCurrent = false
-        var askConfirm = false
-        var passwordLabel = "Password"
-        var passwordAutocomplete = "current-password"
-        var minLength = 1
-        var alternative: String?
-    }
-
-    func signupView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> FormView {
-        FormView(
+    func signupView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> AccountFormView {
+        AccountFormView(
             site: try await site.info(context), heading: "Create your account", action: "/signup", submitLabel: "Sign up",
             error: error, username: username, next: next, askConfirm: true, passwordAutocomplete: "new-password",
-            minLength: Self.minimumPasswordLength, alternative: "Already have an account? <a href=\"/login\">Log in</a>")
+            minLength: Self.minimumPasswordLength, alternativeHTML: SafeHTML(literal: "Already have an account? <a href=\"/login\">Log in</a>"))
     }
 
-    func loginView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> FormView {
-        FormView(
+    func loginView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> AccountFormView {
+        AccountFormView(
             site: try await site.info(context), heading: "Log in", action: "/login", submitLabel: "Log in", error: error,
-            username: username, next: next, alternative: "New here? <a href=\"/signup\">Create an account</a>")
+            username: username, next: next, alternativeHTML: SafeHTML(literal: "New here? <a href=\"/signup\">Create an account</a>"))
     }
 
     /// Only same-origin paths: an open redirect would let a link send people anywhere after logging in.
@@ -72,12 +55,12 @@ struct AccountController: Sendable {
     /// `/\\evil.example` lead to other origins: only printable ASCII other than a backslash is allowed, after one `/`.
     @Sendable func signupPage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let next = SafeRedirect.path(FormQuery(request.uri.query ?? "")["next"])
-        return HTML(body: renderer.render("account-form", try await signupView(context, next: next)))
+        return HTML(body: try renderer.render(try await signupView(context, next: next)))
     }
 
     @Sendable func loginPage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let next = SafeRedirect.path(FormQuery(request.uri.query ?? "")["next"])
-        return HTML(body: renderer.render("account-form", try await loginView(context, next: next)))
+        return HTML(body: try renderer.render(try await loginView(context, next: next)))
     }
 
     @Sendable func signup(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -88,7 +71,7 @@ struct AccountController: Sendable {
         func fail(_ message: String) async throws -> Response {
             var response = try HTML(
                 status: .badRequest,
-                body: renderer.render("account-form", try await signupView(context, error: message, username: username, next: next))
+                body: try renderer.render(try await signupView(context, error: message, username: username, next: next))
             ).response(from: request, context: context)
             response.status = .badRequest
             return response
@@ -117,7 +100,7 @@ struct AccountController: Sendable {
         if let wait = keys.compactMap({ failures.retryAfter($0) }).max() {
             var response = try HTML(
                 status: .tooManyRequests,
-                body: renderer.render("account-form", try await loginView(
+                body: try renderer.render(try await loginView(
                     context, error: "Too many failed attempts. Try again in \(Int(wait.rounded(.up))) seconds.",
                     username: username, next: next))
             ).response(from: request, context: context)
@@ -130,7 +113,7 @@ struct AccountController: Sendable {
             for key in keys { failures.record(key) }
             return try HTML(
                 status: .unauthorized,
-                body: renderer.render("account-form", try await loginView(
+                body: try renderer.render(try await loginView(
                     context, error: "Wrong username or password.", username: username, next: next))
             ).response(from: request, context: context)
         }
@@ -151,11 +134,11 @@ struct AccountController: Sendable {
 
     @Sendable func passwordPage(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         guard context.viewer != nil else { return .redirect(to: "/login?next=/settings/password", type: .normal) }
-        return try HTML(body: renderer.render("account-form", try await passwordView(context))).response(from: request, context: context)
+        return try HTML(body: try renderer.render(try await passwordView(context))).response(from: request, context: context)
     }
 
-    func passwordView(_ context: PaperboyRequestContext, error: String? = nil) async throws -> FormView {
-        FormView(
+    func passwordView(_ context: PaperboyRequestContext, error: String? = nil) async throws -> AccountFormView {
+        AccountFormView(
             site: try await site.info(context), heading: "Change password", action: "/settings/password",
             submitLabel: "Change password", error: error, next: "/", askUsername: false, askCurrent: true, askConfirm: true,
             passwordLabel: "New password", passwordAutocomplete: "new-password", minLength: Self.minimumPasswordLength)
@@ -172,7 +155,7 @@ struct AccountController: Sendable {
         else if password.count < Self.minimumPasswordLength || password.count > 72 { error = "A password has \(Self.minimumPasswordLength) to 72 characters." }
         else if password != form["confirm"] { error = "The two new passwords differ." }
         if let error {
-            return try HTML(status: .badRequest, body: renderer.render("account-form", try await passwordView(context, error: error)))
+            return try HTML(status: .badRequest, body: try renderer.render(try await passwordView(context, error: error)))
                 .response(from: request, context: context)
         }
         let hash = try await BlockingWork.run { Bcrypt.hash(password, cost: Self.bcryptCost) }
@@ -183,7 +166,7 @@ struct AccountController: Sendable {
 
     func startSession(username: String, redirect: String, context: PaperboyRequestContext) async throws -> Response {
         let token = SessionMiddleware.randomToken()
-        let expires = Date().addingTimeInterval(Self.sessionLifetime)
+        let expires = site.now().addingTimeInterval(Self.sessionLifetime)
         try await store.createSession(username: username, tokenHash: SessionMiddleware.hash(token), expiresAt: expires)
         var response = Response.redirect(to: redirect, type: .normal)
         response.setCookie(Cookie(

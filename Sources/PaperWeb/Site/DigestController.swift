@@ -21,39 +21,9 @@ struct DigestController: Sendable {
         router.post("/subscription", use: savePreferences)
     }
 
-    struct MessageView {
-        var site: SiteInfo
-        var heading: String
-        var message: String
-        var linkHref: String?
-        var linkLabel: String?
-        /// A POST button (unsubscribe confirmation).
-        var formAction: String?
-        var formLabel: String?
-    }
-
-    struct PreferencesView {
-        struct Choice {
-            var value: String
-            var label: String
-            var checked: Bool
-        }
-
-        var site: SiteInfo
-        var email: String
-        var status: String
-        var isActive: Bool
-        var token: String
-        var frequencies: [Choice]
-        var categories: String
-        var savedSearches: String
-        var saved: Bool
-        var unsubscribeAction: String
-    }
-
-    func page(_ context: PaperboyRequestContext, status: HTTPResponse.Status = .ok, _ view: (SiteInfo) -> MessageView) async throws -> HTML {
+    func page(_ context: PaperboyRequestContext, status: HTTPResponse.Status = .ok, _ view: (SiteInfo) -> DigestMessageView) async throws -> HTML {
         let info = try await site.info(context)
-        return HTML(status: status, body: renderer.render("digest-message", view(info)))
+        return HTML(status: status, body: try renderer.render(view(info)))
     }
 
     func requireService() throws -> SubscriptionService {
@@ -89,7 +59,7 @@ struct DigestController: Sendable {
         switch result {
         case .confirmationSent(let subscriber):
             return try await page(context) { site in
-                MessageView(
+                DigestMessageView(
                     site: site, heading: "Check your inbox",
                     message: "We sent a confirmation link to \(subscriber.email). Your digest starts once you open it; until then nothing else is sent.")
             }
@@ -97,7 +67,7 @@ struct DigestController: Sendable {
             // Only the address owner (through their mail) or the account it is linked to may see preferences.
             let ownsIt = context.viewer.map { $0.username.lowercased() == subscriber.username?.lowercased() } ?? false
             return try await page(context) { site in
-                MessageView(
+                DigestMessageView(
                     site: site, heading: "You are subscribed",
                     message: "\(subscriber.email) already gets the \(subscriber.frequency.rawValue) digest. Every digest has a link to your preferences.",
                     linkHref: ownsIt ? "/subscription?token=\(service.preferencesToken(for: subscriber))" : nil,
@@ -110,7 +80,7 @@ struct DigestController: Sendable {
         let service = try requireService()
         let subscriber = try await service.confirm(token: Self.token(request))
         return try await page(context) { site in
-            MessageView(
+            DigestMessageView(
                 site: site, heading: "Subscription confirmed",
                 message: "\(subscriber.email) gets the \(subscriber.frequency.rawValue) digest of trending papers from now on.",
                 linkHref: "/subscription?token=\(service.preferencesToken(for: subscriber))", linkLabel: "Choose categories and saved searches")
@@ -123,7 +93,7 @@ struct DigestController: Sendable {
         let token = Self.token(request)
         let subscriber = try await service.subscriber(token: token, purpose: .unsubscribe)
         return try await page(context) { site in
-            MessageView(
+            DigestMessageView(
                 site: site, heading: "Unsubscribe",
                 message: "Stop sending the Paperboy digest to \(subscriber.email)?",
                 formAction: "/unsubscribe?token=\(token)", formLabel: "Unsubscribe")
@@ -139,14 +109,14 @@ struct DigestController: Sendable {
         let token = Self.token(request)
         let subscriber = try await service.unsubscribe(token: token)
         return try await page(context) { site in
-            MessageView(
+            DigestMessageView(
                 site: site, heading: "Unsubscribed",
                 message: "\(subscriber.email) gets no more digests. Changed your mind? Subscribe again at the bottom of any page.")
         }
     }
 
-    func preferencesView(_ context: PaperboyRequestContext, _ subscriber: Subscriber, token: String, saved: Bool) async throws -> PreferencesView {
-        PreferencesView(
+    func preferencesView(_ context: PaperboyRequestContext, _ subscriber: Subscriber, token: String, saved: Bool) async throws -> SubscriptionView {
+        SubscriptionView(
             site: try await site.info(context), email: subscriber.email, status: subscriber.status.rawValue,
             isActive: subscriber.status == .confirmed, token: token,
             frequencies: [
@@ -162,7 +132,7 @@ struct DigestController: Sendable {
         let service = try requireService()
         let token = Self.token(request)
         let subscriber = try await service.subscriber(token: token, purpose: .preferences)
-        return HTML(body: renderer.render("subscription", try await preferencesView(context, subscriber, token: token, saved: false)))
+        return HTML(body: try renderer.render(try await preferencesView(context, subscriber, token: token, saved: false)))
     }
 
     @Sendable func savePreferences(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -175,6 +145,6 @@ struct DigestController: Sendable {
         let categories = (form["categories"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
         let searches = (form["searches"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
         let subscriber = try await service.updatePreferences(token: token, frequency: frequency, categories: categories, savedSearches: searches)
-        return HTML(body: renderer.render("subscription", try await preferencesView(context, subscriber, token: token, saved: true)))
+        return HTML(body: try renderer.render(try await preferencesView(context, subscriber, token: token, saved: true)))
     }
 }

@@ -26,7 +26,7 @@ struct PagesController: Sendable {
     }
 
     @Sendable func home(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let day = try await latestFeedDay() ?? Day(Date())
+        let day = try await latestFeedDay() ?? Day(site.now())
         return try await dailyPage(day, context)
     }
 
@@ -68,14 +68,14 @@ struct PagesController: Sendable {
             previousHref: previous.map { "/papers/date/\($0)" }, previousLabel: previous.map(DateText.short),
             nextHref: next.map { "/papers/date/\($0)" }, nextLabel: next.map(DateText.short),
             latestDay: feed.latestDay?.description,
-            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
+            cards: feed.cards.cards(at: site.now()),
             tabs: FeedPageView.tabs(active: .daily, day: day), here: "/papers/date/\(day)")
-        return render(view)
+        return try render(view)
     }
 
     /// The page of a feed view: rendered once per distinct view, see `RenderedPageCache`.
-    func render(_ view: FeedPageView) -> HTML {
-        HTML(body: site.pages.html(view) { renderer.render("daily", $0) })
+    func render(_ view: FeedPageView) throws -> HTML {
+        HTML(body: try site.pages.html(view) { try renderer.render($0) })
     }
 
     static let periodPageSize = FeedLimits.periodPageSize
@@ -116,9 +116,9 @@ struct PagesController: Sendable {
             previousHref: previous.map { "/papers/\(route)/\($0.name)" }, previousLabel: previous?.name,
             nextHref: next.map { "/papers/\(route)/\($0.name)" }, nextLabel: next?.name,
             latestDay: feed.latestDay?.description,
-            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
+            cards: feed.cards.cards(at: site.now()),
             tabs: FeedPageView.tabs(active: kind, day: period.first), here: "/papers/\(route)/\(period.name)")
-        return render(view)
+        return try render(view)
     }
 
     /// Feed entries submitted since a time, read once per write: `submittedSince` of a later time is this
@@ -155,7 +155,7 @@ struct PagesController: Sendable {
     /// `source`) in trending order, and the time they are ranked at.
     func cachedTrendingEntries() async throws -> (source: SubmittedSince, ranked: [Int], now: Date) {
         let formula = TrendingFormula.standard
-        var now = Date()
+        var now = site.now()
         let window = TimeInterval(formula.windowDays) * 86_400
         let since = now.addingTimeInterval(-window)
         var source = try await site.cache.value("trending recent", store: store, isValid: { $0.since <= since }) {
@@ -185,9 +185,9 @@ struct PagesController: Sendable {
             site: info, heading: "Trending Papers",
             subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
-            cards: ranked.map { source.cards.card($0, at: Date()) }, hasCards: !ranked.isEmpty,
+            cards: ranked.map { source.cards.card($0, at: site.now()) },
             tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
-        return render(view)
+        return try render(view)
     }
 
     @Sendable func paper(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -216,8 +216,8 @@ struct PagesController: Sendable {
             }
             // An arXiv paper not stored yet: members may import it, visitors are asked to log in.
             if imports != nil, let arxiv = ArxivID.parse(raw) {
-                let view: [String: Any] = ["site": try await site.info(context), "id": arxiv.base]
-                return try HTML(status: .notFound, body: renderer.render("paper-missing", view)).response(from: request, context: context)
+                let view = PaperMissingView(site: try await site.info(context), id: arxiv.base)
+                return try HTML(status: .notFound, body: try renderer.render(view)).response(from: request, context: context)
             }
             throw WebError(.notFound, heading: "Paper not found", "There is no paper \(raw.debugDescription) here.")
         }
@@ -234,37 +234,28 @@ struct PagesController: Sendable {
         async let comments = store.comments(paperID: id)
         let similarIDs = search?.similar(to: id, limit: 6).map(\.paperID) ?? []
         var view = PaperPageView(
-            site: try await site.info(context), paper: paper, upvotes: try await upvotes, submission: try await submission,
-            comments: try await comments)
+            site: try await site.info(context), paper: paper, upvotes: try await upvotes, submission: try await submission)
         view.similar = try await store.papers(ids: similarIDs).map {
             PaperPageView.SimilarView(id: $0.id, title: $0.title, authors: CardView.shortAuthors($0.authors))
         }
-        view.hasSimilar = !view.similar.isEmpty
         view.upvoters = try await store.upvoters(paperID: id)
-        view.hasUpvoters = !view.upvoters.isEmpty
         if let viewer = context.viewer { view.viewerUpvoted = view.upvoters.contains(viewer.username) }
         view.loggedIn = context.viewer != nil
         view.canModerate = context.viewer.map { $0.role != .member } ?? false
         if let viewer = context.viewer {
             view.viewerCollections = try await store.collections(owner: viewer.username).map { .init(id: $0.id, name: $0.name) }
-            view.hasCollections = !view.viewerCollections.isEmpty
             view.authorChoices = paper.authors
-            view.hasAuthorChoices = !paper.authors.isEmpty
         }
         let confirmed = Set(try await store.claims(paperID: id).filter(\.confirmed).map(\.username))
         view.commentList = PaperPageView.thread(
             try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed, viewer: context.viewer)
-        var response = try HTML(body: renderer.render("paper", view)).response(from: request, context: context)
+        var response = try HTML(body: try renderer.render(view)).response(from: request, context: context)
         response.headers[.vary] = "Accept"
         return response
     }
 
     @Sendable func about(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let f = TrendingFormula.standard
-        let view: [String: Any] = [
-            "site": try await site.info(context), "commentWeight": f.commentWeight, "offsetHours": f.offsetHours,
-            "gravity": f.gravity, "windowDays": f.windowDays,
-        ]
-        return HTML(body: renderer.render("about", view))
+        let view = AboutView(site: try await site.info(context), formula: .standard)
+        return HTML(body: try renderer.render(view))
     }
 }
