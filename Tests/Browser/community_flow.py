@@ -106,9 +106,14 @@ const width = document.documentElement.clientWidth;
 const boxes = [...document.querySelectorAll('.site-header a, .site-header button')]
   .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
   .map(e => {
-    const r = e.getBoundingClientRect(), range = document.createRange();
-    range.selectNodeContents(e);
-    const tops = new Set([...range.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+    // Lines of text: the distinct tops of the boxes of its text (the brand's icon is not text).
+    const r = e.getBoundingClientRect(), range = document.createRange(), tops = new Set();
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      if (!walker.currentNode.textContent.trim()) continue;
+      range.selectNodeContents(walker.currentNode);
+      for (const box of range.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top));
+    }
     return {text: e.textContent.trim(), left: r.left, right: r.right, lines: tops.size};
   });
 return {width: width, scrollWidth: document.documentElement.scrollWidth, boxes: boxes};
