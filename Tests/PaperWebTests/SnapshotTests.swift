@@ -10,7 +10,8 @@
 //     git diff Tests/PaperWebTests/__Snapshots__
 //
 // What is still not deterministic is normalized by `Snapshot.scrub` (see there): the signing key of digest
-// links is random per store, and a few rows the store stamps with the real clock.
+// links is random per store, and a few rows the store stamps with the real clock. (Upvotes and collection items
+// are stamped with the real clock too, and listed newest first: the fixture spaces them out to fix their order.)
 import ArxivClient
 import Crypto
 import DemoCorpus
@@ -195,8 +196,12 @@ struct SnapshotWorld {
         _ = try await store.submit(
             paperID: "2606.00001", day: Day("2026-06-02")!, submitter: "ada", at: at("2026-06-02T10:00:00Z"),
             githubRepo: nil, projectPage: nil)
+        // The store stamps upvotes and collection items with the real clock and lists them newest first: a pause
+        // between them keeps their order the same in every run.
+        let apart = { try await Task.sleep(for: .milliseconds(20)) }
         try await store.setUpvote(paperID: "2605.00001", username: "ada", upvoted: true)
         try await store.setUpvote(paperID: "2605.00001", username: "cora", upvoted: true)
+        try await apart()
         try await store.setUpvote(paperID: "2606.00001", username: "cora", upvoted: true)
         let first = try await store.addComment(
             paperID: "2605.00001", author: "ada", parentID: nil, body: "Code is **out**: see [the repo](https://github.com/o/r).",
@@ -207,6 +212,7 @@ struct SnapshotWorld {
         try await store.claimAuthorship(paperID: "2605.00001", username: "ada", authorName: "Ada Lovelace")
         let reading = try await store.createCollection(owner: "ada", name: "Reading list", isPublic: true)
         try await store.setCollectionItem(collectionID: reading.id, paperID: "2605.00001", present: true, by: "ada")
+        try await apart()
         try await store.setCollectionItem(collectionID: reading.id, paperID: "2606.00001", present: true, by: "ada")
         _ = try await store.createCollection(owner: "ada", name: "Private notes", isPublic: false)
         for (user, session) in [("ada", adaSession), ("cora", coraSession)] {
