@@ -71,7 +71,7 @@ struct CommunityController: Sendable {
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
         let parent = form["parent"].flatMap { Int64($0) }
         let comment = try await store.addComment(
-            paperID: id, author: viewer.username, parentID: parent, body: form["body"] ?? "", at: Date())
+            paperID: id, author: viewer.username, parentID: parent, body: form["body"] ?? "", at: site.now())
         return .redirect(to: "/papers/\(id)#comment-\(comment.id)", type: .normal)
     }
 
