@@ -213,9 +213,9 @@ struct SnapshotWorld {
             at: at("2026-05-29T12:00:00Z"))
         try await store.claimAuthorship(paperID: "2605.00001", username: "ada", authorName: "Ada Lovelace")
         let reading = try await store.createCollection(owner: "ada", name: "Reading list", isPublic: true)
-        try await store.setCollectionItem(collectionID: reading.id, paperID: "2605.00001", present: true, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2605.00001", present: true)
         try await apart()
-        try await store.setCollectionItem(collectionID: reading.id, paperID: "2606.00001", present: true, by: "ada")
+        try await store.setCollectionItem(collectionID: reading.id, paperID: "2606.00001", present: true)
         _ = try await store.createCollection(owner: "ada", name: "Private notes", isPublic: false)
         for (user, session) in [("ada", adaSession), ("cora", coraSession)] {
             try await store.createSession(
