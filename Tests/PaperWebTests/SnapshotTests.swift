@@ -24,12 +24,15 @@ import Mail
 import PaperModel
 import PaperServices
 import PaperStore
+import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// Golden files: compare, or write them when `PAPERBOY_RECORD_SNAPSHOTS=1`.
 enum Snapshot {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("__Snapshots__")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "__Snapshots__")
     static var recording: Bool { ProcessInfo.processInfo.environment["PAPERBOY_RECORD_SNAPSHOTS"] == "1" }
 
     /// Compares `text` with the golden file `name` (or records it); a mismatch is a test failure with a diff.
@@ -49,7 +52,8 @@ enum Snapshot {
             return
         }
         guard golden != text else { return }
-        let diff = unifiedDiff(golden, text, from: "__Snapshots__/\(name)", to: "response").prefix(40).joined(separator: "\n")
+        let diff = unifiedDiff(golden, text, from: "__Snapshots__/\(name)", to: "response").prefix(40).joined(
+            separator: "\n")
         Issue.record(
             "\(name) differs from its golden file (re-record with PAPERBOY_RECORD_SNAPSHOTS=1 if intended):\n\(diff)",
             sourceLocation: sourceLocation)
@@ -81,8 +85,11 @@ enum Snapshot {
         let type = response.headers[.contentType] ?? "-"
         var body = String(buffer: response.body)
         if type.hasPrefix("application/json") || type.hasPrefix("application/feed+json"),
-           let object = try? JSONSerialization.jsonObject(with: Data(buffer: response.body), options: [.fragmentsAllowed]),
-           let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            let object = try? JSONSerialization.jsonObject(
+                with: Data(buffer: response.body), options: [.fragmentsAllowed]),
+            let pretty = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         {
             body = String(decoding: pretty, as: UTF8.self)
         }
@@ -99,7 +106,9 @@ enum Snapshot {
         var prefix = 0
         while prefix < x.count, prefix < y.count, x[prefix] == y[prefix] { prefix += 1 }
         var suffix = 0
-        while suffix < x.count - prefix, suffix < y.count - prefix, x[x.count - 1 - suffix] == y[y.count - 1 - suffix] { suffix += 1 }
+        while suffix < x.count - prefix, suffix < y.count - prefix, x[x.count - 1 - suffix] == y[y.count - 1 - suffix] {
+            suffix += 1
+        }
         let xs = Array(x[prefix..<(x.count - suffix)]), ys = Array(y[prefix..<(y.count - suffix)])
         // Longest common subsequence of the middle, then the edit script.
         var table = Array(repeating: Array(repeating: 0, count: ys.count + 1), count: xs.count + 1)
@@ -108,7 +117,11 @@ enum Snapshot {
                 table[i][j] = xs[i] == ys[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
             }
         }
-        enum Op { case same(String), removed(String), added(String) }
+        enum Op {
+            case same(String)
+            case removed(String)
+            case added(String)
+        }
         var ops: [Op] = x[..<prefix].map { .same($0) }
         var i = 0, j = 0
         while i < xs.count || j < ys.count {
@@ -173,7 +186,8 @@ struct SnapshotWorld {
     static func at(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
 
     static func make() async throws -> SnapshotWorld {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-snapshots-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "paperboy-snapshots-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLitePaperStore.open(directory: directory)
         var options = ImportOptions()
@@ -182,13 +196,19 @@ struct SnapshotWorld {
         _ = try await Importer(store: store, options: options)
             .importFile(DemoCorpus.dataDirectory.appendingPathComponent("hf-papers-listing.txt").path)
         try await store.upsert([
-            Paper(id: "2605.00001", version: 2, title: "An <i>escaped</i> paper", abstract: "See https://github.com/o/r.",
-                  authors: ["Ada Lovelace", "Charles Babbage"], categories: ["cs.CL", "cs.LG"],
-                  publishedAt: at("2026-05-28T00:00:00Z"), updatedAt: at("2026-05-29T00:00:00Z"),
-                  comments: "12 pages, code at https://github.com/o/r", links: [PaperLink(kind: .github, url: "https://github.com/o/r"), PaperLink(kind: .projectPage, url: "https://o.example.org")]),
+            Paper(
+                id: "2605.00001", version: 2, title: "An <i>escaped</i> paper", abstract: "See https://github.com/o/r.",
+                authors: ["Ada Lovelace", "Charles Babbage"], categories: ["cs.CL", "cs.LG"],
+                publishedAt: at("2026-05-28T00:00:00Z"), updatedAt: at("2026-05-29T00:00:00Z"),
+                comments: "12 pages, code at https://github.com/o/r",
+                links: [
+                    PaperLink(kind: .github, url: "https://github.com/o/r"),
+                    PaperLink(kind: .projectPage, url: "https://o.example.org"),
+                ]),
             Paper(id: "hep-th/9901001", title: "Old style", abstract: "Strings.", categories: ["hep-th"]),
-            Paper(id: "2606.00001", title: "June paper", abstract: "Later language models.", authors: ["Grace Hopper"],
-                  categories: ["cs.CL"], publishedAt: at("2026-06-01T00:00:00Z")),
+            Paper(
+                id: "2606.00001", title: "June paper", abstract: "Later language models.", authors: ["Grace Hopper"],
+                categories: ["cs.CL"], publishedAt: at("2026-06-01T00:00:00Z")),
         ])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         _ = try await store.createUser(username: "cora", displayName: "Cora", role: .curator, passwordHash: nil)
@@ -206,7 +226,8 @@ struct SnapshotWorld {
         try await apart()
         try await store.setUpvote(paperID: "2606.00001", username: "cora", upvoted: true)
         let first = try await store.addComment(
-            paperID: "2605.00001", author: "ada", parentID: nil, body: "Code is **out**: see [the repo](https://github.com/o/r).",
+            paperID: "2605.00001", author: "ada", parentID: nil,
+            body: "Code is **out**: see [the repo](https://github.com/o/r).",
             at: at("2026-05-29T11:00:00Z"))
         _ = try await store.addComment(
             paperID: "2605.00001", author: "cora", parentID: first.id, body: "Thanks! <script>alert(1)</script>",
@@ -221,7 +242,8 @@ struct SnapshotWorld {
             try await store.createSession(
                 username: user, tokenHash: SessionMiddleware.hash(session), expiresAt: now.addingTimeInterval(86_400))
         }
-        _ = try await store.createAccessToken(username: "ada", name: "laptop", tokenHash: AccessTokenSecret.hash(adaToken))
+        _ = try await store.createAccessToken(
+            username: "ada", name: "laptop", tokenHash: AccessTokenSecret.hash(adaToken))
         let pending = try await store.subscribe(email: "ada@example.org", username: "ada", frequency: .daily, at: now)
         let subscriber = try await store.confirmSubscriber(id: pending.id, at: now)
 
@@ -239,7 +261,8 @@ struct SnapshotWorld {
             store: store, search: engine, configuration: configuration, subscriptions: service, fetcher: fetcher)
         return SnapshotWorld(
             store: store, directory: directory, router: router,
-            preferencesToken: service.preferencesToken(for: subscriber), unsubscribeToken: service.unsubscribeToken(for: subscriber))
+            preferencesToken: service.preferencesToken(for: subscriber),
+            unsubscribeToken: service.unsubscribeToken(for: subscriber))
     }
 
     enum Viewer { case visitor, ada, cora }
@@ -294,7 +317,9 @@ struct SnapshotCase: Sendable {
     }
 
     /// A form post of the site, with the viewer's CSRF token.
-    static func form(_ name: String, _ uri: String, as viewer: SnapshotWorld.Viewer, _ fields: [String: String]) -> SnapshotCase {
+    static func form(
+        _ name: String, _ uri: String, as viewer: SnapshotWorld.Viewer, _ fields: [String: String]
+    ) -> SnapshotCase {
         let encoded = (fields.merging(["csrf": SnapshotWorld.csrf(viewer)]) { a, _ in a }).sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
             .joined(separator: "&")
@@ -304,7 +329,9 @@ struct SnapshotCase: Sendable {
     }
 
     /// A write-API call with ada's access token.
-    static func write(_ name: String, _ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil) -> SnapshotCase {
+    static func write(
+        _ name: String, _ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil
+    ) -> SnapshotCase {
         var headers: HTTPFields = [.authorization: "Bearer \(SnapshotWorld.adaToken)"]
         if json != nil { headers[.contentType] = "application/json" }
         return SnapshotCase(name: "write-\(name).json", uri: uri, method: method, headers: headers, body: json)
@@ -398,7 +425,8 @@ struct SnapshotTests {
             // Accounts and collections
             .json("whoami-visitor", "/api/whoami"),
             SnapshotCase(
-                name: "json-whoami.json", uri: "/api/whoami", headers: [.authorization: "Bearer \(SnapshotWorld.adaToken)"]),
+                name: "json-whoami.json", uri: "/api/whoami",
+                headers: [.authorization: "Bearer \(SnapshotWorld.adaToken)"]),
             SnapshotCase(
                 name: "json-collections.json", uri: "/api/collections",
                 headers: [.authorization: "Bearer \(SnapshotWorld.adaToken)"]),
@@ -426,7 +454,9 @@ struct SnapshotTests {
             // openapi.json is large (and validated by the OpenAPI and schemathesis tests): its golden file holds
             // a 64-bit FNV-1a hash of the body, so any change to the served document still needs a re-record.
             try await client.execute(uri: "/openapi.json", method: .get) { response in
-                let hash = Data(buffer: response.body).reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+                let hash = Data(buffer: response.body).reduce(UInt64(0xcbf2_9ce4_8422_2325)) {
+                    ($0 ^ UInt64($1)) &* 0x100_0000_01b3
+                }
                 Snapshot.check(
                     "\(response.status.code) \(response.headers[.contentType] ?? "-")\n\nfnv1a-64 \(String(hash, radix: 16)), \(response.body.readableBytes) bytes\n",
                     named: "openapi.json.hash")
@@ -438,7 +468,8 @@ struct SnapshotTests {
     @Test func writeAPIAnswers() async throws {
         let world = try await SnapshotWorld.make()
         let calls: [SnapshotCase] = [
-            .write("submit", .post, "/api/papers", #"{"id": "hep-th/9901001", "githubRepo": "https://github.com/s/t"}"#),
+            .write(
+                "submit", .post, "/api/papers", #"{"id": "hep-th/9901001", "githubRepo": "https://github.com/s/t"}"#),
             .write("submit-again", .post, "/api/papers", #"{"id": "hep-th/9901001"}"#),
             .write("submit-400", .post, "/api/papers", #"{"id": "not an id"}"#),
             .write("index-404", .post, "/api/papers/index", #"{"arxivId": "2605.99999"}"#),
@@ -467,15 +498,19 @@ struct SnapshotTests {
     }
 
     @Test func diffShowsTheChangedLines() {
-        let diff = Snapshot.unifiedDiff("a\nb\nc\nd\ne\nf\ng\nh\ni", "a\nb\nc\nd\nE\nf\ng\nh\ni", from: "golden", to: "new")
+        let diff = Snapshot.unifiedDiff(
+            "a\nb\nc\nd\ne\nf\ng\nh\ni", "a\nb\nc\nd\nE\nf\ng\nh\ni", from: "golden", to: "new")
         #expect(diff == ["--- golden", "+++ new", "@@ -2,7 +2,7 @@", " b", " c", " d", "-e", "+E", " f", " g", " h"])
     }
 
     @Test func scrubbersLeaveTheFixedClockAlone() {
         let today = Day(Date()).description
-        #expect(Snapshot.scrub("2026-06-03T09:00:00Z and \(today)T10:11:12.5Z and \(today)")
-            == "2026-06-03T09:00:00Z and <real-clock-time> and <real-clock-day>")
+        #expect(
+            Snapshot.scrub("2026-06-03T09:00:00Z and \(today)T10:11:12.5Z and \(today)")
+                == "2026-06-03T09:00:00Z and <real-clock-time> and <real-clock-day>")
         #expect(Snapshot.scrub("/subscription?token=12.abc-_x\"") == "/subscription?token=<token>\"")
-        #expect(Snapshot.scrub("· request <code>55e2c9054ca18ff0d96da90fe75b8a90</code>") == "· request <code><request-id></code>")
+        #expect(
+            Snapshot.scrub("· request <code>55e2c9054ca18ff0d96da90fe75b8a90</code>")
+                == "· request <code><request-id></code>")
     }
 }

@@ -3,6 +3,7 @@ import Mustache
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import PaperWeb
 
 @Suite("Views and templates")
@@ -13,7 +14,9 @@ struct ViewTests {
     /// Raw HTML only through `SafeHTML`: every `{{{name}}}` in a template names a `…HTML` value, and every `…HTML`
     /// property of a view is a `SafeHTML`.
     @Test func rawHTMLIsOnlySafeHTML() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.templates.path).filter { $0.hasSuffix(".mustache") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.templates.path).filter {
+            $0.hasSuffix(".mustache")
+        }
         #expect(files.count >= 16)
         for file in files {
             let text = try String(contentsOf: Self.templates.appendingPathComponent(file), encoding: .utf8)
@@ -24,20 +27,28 @@ struct ViewTests {
         }
         let site = SiteInfo(paperCount: 1, searchMode: "lexical-only")
         var paper = PaperPageView(
-            site: site, paper: Paper(id: "2605.00001", title: "T", abstract: "A https://x.org", comments: "c"), upvotes: 0,
+            site: site, paper: Paper(id: "2605.00001", title: "T", abstract: "A https://x.org", comments: "c"),
+            upvotes: 0,
             submission: nil)
         paper.commentList = PaperPageView.thread(
-            [Comment(id: 1, paperID: "2605.00001", author: "ada", parentID: nil, body: "**b**", createdAt: Date(), editedAt: nil)],
+            [
+                Comment(
+                    id: 1, paperID: "2605.00001", author: "ada", parentID: nil, body: "**b**", createdAt: Date(),
+                    editedAt: nil)
+            ],
             submitter: nil, confirmedAuthors: [], viewer: nil)
         let views: [Any] = [
             paper, paper.commentList[0],
             SearchResultView(paper: Paper(id: "2605.00001", title: "T", abstract: "A"), upvotes: 0, terms: ["t"]),
-            AccountFormView(site: site, heading: "h", action: "/", submitLabel: "s", next: "/", alternativeHTML: SafeHTML(literal: "<a>x</a>")),
+            AccountFormView(
+                site: site, heading: "h", action: "/", submitLabel: "s", next: "/",
+                alternativeHTML: SafeHTML(literal: "<a>x</a>")),
         ]
         var checked = 0
         for view in views {
             for child in Mirror(reflecting: view).children where child.label?.hasSuffix("HTML") == true {
-                let value = Mirror(reflecting: child.value).displayStyle == .optional
+                let value =
+                    Mirror(reflecting: child.value).displayStyle == .optional
                     ? Mirror(reflecting: child.value).children.first?.value : child.value
                 #expect(value is SafeHTML, "\(type(of: view)).\(child.label!) is not SafeHTML")
                 checked += 1
@@ -60,8 +71,10 @@ struct ViewTests {
     }
 
     @Test func startUpChecksEveryTemplateAndStaticResource() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.templates.path).filter { $0.hasSuffix(".mustache") }
-            .map { String($0.dropLast(".mustache".count)) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.templates.path).filter {
+            $0.hasSuffix(".mustache")
+        }
+        .map { String($0.dropLast(".mustache".count)) }
         // Every template in the folder is one start-up requires (a new page adds its view to the list).
         #expect(Set(files) == Set(PageRenderer.requiredTemplates))
         #expect(try StaticController().assets.map(\.path) == ["/static/paperboy.css", "/static/paperboy.js"])

@@ -14,7 +14,9 @@ struct ErrorPages: Sendable {
         var headers: HTTPFields = error.headers
         headers[.contentType] = "text/html; charset=utf-8"
         if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let body = (try? renderer.render(view)) ?? "<!doctype html><title>\(error.status.code)</title><p>\(error.status.code)</p>"
+        let body =
+            (try? renderer.render(view))
+            ?? "<!doctype html><title>\(error.status.code)</title><p>\(error.status.code)</p>"
         return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

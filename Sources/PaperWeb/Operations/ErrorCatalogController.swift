@@ -10,7 +10,8 @@ struct ErrorCatalogController: Sendable {
     }
 
     @Sendable func page(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let view = ErrorCatalogView(site: try await site.info(context), entries: ErrorCode.allCases.map(ErrorCatalogView.Entry.init))
+        let view = ErrorCatalogView(
+            site: try await site.info(context), entries: ErrorCode.allCases.map(ErrorCatalogView.Entry.init))
         return HTML(body: try renderer.render(view))
     }
 }

@@ -36,17 +36,25 @@ struct AccountController: Sendable {
         router.post("/settings/password", use: changePassword)
     }
 
-    func signupView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> AccountFormView {
+    func signupView(
+        _ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/"
+    ) async throws -> AccountFormView {
         AccountFormView(
-            site: try await site.info(context), heading: "Create your account", action: "/signup", submitLabel: "Sign up",
+            site: try await site.info(context), heading: "Create your account", action: "/signup",
+            submitLabel: "Sign up",
             error: error, username: username, next: next, askConfirm: true, passwordAutocomplete: "new-password",
-            minLength: Self.minimumPasswordLength, alternativeHTML: SafeHTML(literal: "Already have an account? <a href=\"/login\">Log in</a>"))
+            minLength: Self.minimumPasswordLength,
+            alternativeHTML: SafeHTML(literal: "Already have an account? <a href=\"/login\">Log in</a>"))
     }
 
-    func loginView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> AccountFormView {
+    func loginView(
+        _ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/"
+    ) async throws -> AccountFormView {
         AccountFormView(
-            site: try await site.info(context), heading: "Log in", action: "/login", submitLabel: "Log in", error: error,
-            username: username, next: next, alternativeHTML: SafeHTML(literal: "New here? <a href=\"/signup\">Create an account</a>"))
+            site: try await site.info(context), heading: "Log in", action: "/login", submitLabel: "Log in",
+            error: error,
+            username: username, next: next,
+            alternativeHTML: SafeHTML(literal: "New here? <a href=\"/signup\">Create an account</a>"))
     }
 
     /// Only same-origin paths: an open redirect would let a link send people anywhere after logging in.
@@ -76,7 +84,9 @@ struct AccountController: Sendable {
             response.status = .badRequest
             return response
         }
-        guard User.isValidUsername(username) else { return try await fail("A username is 1-39 letters, digits, '-' or '_'.") }
+        guard User.isValidUsername(username) else {
+            return try await fail("A username is 1-39 letters, digits, '-' or '_'.")
+        }
         guard password.count >= Self.minimumPasswordLength, password.count <= 72 else {
             return try await fail("A password has \(Self.minimumPasswordLength) to 72 characters.")
         }
@@ -100,9 +110,10 @@ struct AccountController: Sendable {
         if let wait = keys.compactMap({ failures.retryAfter($0) }).max() {
             var response = try HTML(
                 status: .tooManyRequests,
-                body: try renderer.render(try await loginView(
-                    context, error: "Too many failed attempts. Try again in \(Int(wait.rounded(.up))) seconds.",
-                    username: username, next: next))
+                body: try renderer.render(
+                    try await loginView(
+                        context, error: "Too many failed attempts. Try again in \(Int(wait.rounded(.up))) seconds.",
+                        username: username, next: next))
             ).response(from: request, context: context)
             response.headers[.retryAfter] = "\(Int(wait.rounded(.up)))"
             return response
@@ -113,8 +124,9 @@ struct AccountController: Sendable {
             for key in keys { failures.record(key) }
             return try HTML(
                 status: .unauthorized,
-                body: try renderer.render(try await loginView(
-                    context, error: "Wrong username or password.", username: username, next: next))
+                body: try renderer.render(
+                    try await loginView(
+                        context, error: "Wrong username or password.", username: username, next: next))
             ).response(from: request, context: context)
         }
         failures.reset(keys[0])
@@ -125,22 +137,25 @@ struct AccountController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         if let hash = context.sessionTokenHash { try await store.deleteSession(tokenHash: hash) }
         var response = Response.redirect(to: "/", type: .normal)
-        response.setCookie(Cookie(
-            name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.secureCookies,
-            httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.secureCookies,
+                httpOnly: true, sameSite: .lax))
         response.setCookie(SessionMiddleware.csrfCookie(SessionMiddleware.randomToken(), secure: context.secureCookies))
         return response
     }
 
     @Sendable func passwordPage(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         guard context.viewer != nil else { return .redirect(to: "/login?next=/settings/password", type: .normal) }
-        return try HTML(body: try renderer.render(try await passwordView(context))).response(from: request, context: context)
+        return try HTML(body: try renderer.render(try await passwordView(context))).response(
+            from: request, context: context)
     }
 
     func passwordView(_ context: PaperboyRequestContext, error: String? = nil) async throws -> AccountFormView {
         AccountFormView(
             site: try await site.info(context), heading: "Change password", action: "/settings/password",
-            submitLabel: "Change password", error: error, next: "/", askUsername: false, askCurrent: true, askConfirm: true,
+            submitLabel: "Change password", error: error, next: "/", askUsername: false, askCurrent: true,
+            askConfirm: true,
             passwordLabel: "New password", passwordAutocomplete: "new-password", minLength: Self.minimumPasswordLength)
     }
 
@@ -151,12 +166,18 @@ struct AccountController: Sendable {
         let stored = try await store.passwordHash(username: viewer.username)
         let ok = try await BlockingWork.run { stored.map { Bcrypt.verify(current, hash: $0) } ?? false }
         var error: String?
-        if !ok { error = "The current password is wrong." }
-        else if password.count < Self.minimumPasswordLength || password.count > 72 { error = "A password has \(Self.minimumPasswordLength) to 72 characters." }
-        else if password != form["confirm"] { error = "The two new passwords differ." }
+        if !ok {
+            error = "The current password is wrong."
+        } else if password.count < Self.minimumPasswordLength || password.count > 72 {
+            error = "A password has \(Self.minimumPasswordLength) to 72 characters."
+        } else if password != form["confirm"] {
+            error = "The two new passwords differ."
+        }
         if let error {
-            return try HTML(status: .badRequest, body: try renderer.render(try await passwordView(context, error: error)))
-                .response(from: request, context: context)
+            return try HTML(
+                status: .badRequest, body: try renderer.render(try await passwordView(context, error: error))
+            )
+            .response(from: request, context: context)
         }
         let hash = try await BlockingWork.run { Bcrypt.hash(password, cost: Self.bcryptCost) }
         // Every other session of the account ends: a changed password locks out whoever else was logged in.
@@ -169,11 +190,14 @@ struct AccountController: Sendable {
         let expires = site.now().addingTimeInterval(Self.sessionLifetime)
         try await store.createSession(username: username, tokenHash: SessionMiddleware.hash(token), expiresAt: expires)
         var response = Response.redirect(to: redirect, type: .normal)
-        response.setCookie(Cookie(
-            name: SessionMiddleware.sessionCookie, value: token, expires: expires, path: "/", secure: context.secureCookies,
-            httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: SessionMiddleware.sessionCookie, value: token, expires: expires, path: "/",
+                secure: context.secureCookies,
+                httpOnly: true, sameSite: .lax))
         // The CSRF token rotates with the session: forms rendered before logging in stop working.
-        response.setCookie(SessionMiddleware.csrfCookie(SessionMiddleware.sessionCSRF(token), secure: context.secureCookies))
+        response.setCookie(
+            SessionMiddleware.csrfCookie(SessionMiddleware.sessionCSRF(token), secure: context.secureCookies))
         return response
     }
 }

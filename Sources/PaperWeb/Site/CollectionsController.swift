@@ -21,8 +21,8 @@ struct CollectionsController: Sendable {
 
     func visibleCollection(_ context: PaperboyRequestContext, form: FormQuery? = nil) async throws -> PaperCollection {
         guard let id = (context.parameters.get("collection") ?? form?["collection"]).flatMap({ Int64($0) }),
-              let collection = try await store.collection(id: id),
-              collection.isPublic || collection.owner == context.viewer?.username
+            let collection = try await store.collection(id: id),
+            collection.isPublic || collection.owner == context.viewer?.username
         else { throw WebError(.notFound, heading: "Collection not found", "There is no such collection.") }
         return collection
     }

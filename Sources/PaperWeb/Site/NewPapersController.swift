@@ -40,7 +40,9 @@ struct NewPapersController: Sendable {
                 id: paper.id, title: paper.title, authorsShort: CardView.shortAuthors(paper.authors),
                 teaser: CardView.teaser(paper.abstract, limit: 320), categories: paper.categories,
                 published: paper.publishedAt.map(Timestamp.atom) ?? "")
-            if context.viewer != nil { card.submittedDay = try await store.submission(paperID: paper.id)?.day.description }
+            if context.viewer != nil {
+                card.submittedDay = try await store.submission(paperID: paper.id)?.day.description
+            }
             cards.append(card)
         }
         var info = try await site.info(context)
@@ -56,7 +58,8 @@ struct NewPapersController: Sendable {
         }
         let view = NewPapersPageView(
             site: info, day: day.description, dayLabel: DateText.long(day), category: query.category,
-            previousHref: previous.map { "/papers/new" + query.queryString(day: $0) }, previousLabel: previous.map(DateText.short),
+            previousHref: previous.map { "/papers/new" + query.queryString(day: $0) },
+            previousLabel: previous.map(DateText.short),
             nextHref: next.map { "/papers/new" + query.queryString(day: $0) }, nextLabel: next.map(DateText.short),
             allHref: "/papers/new" + Query().queryString(day: day), categories: Array(categories),
             cards: cards, count: chosen.count,

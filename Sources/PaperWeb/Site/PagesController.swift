@@ -46,7 +46,9 @@ struct PagesController: Sendable {
     @Sendable func daily(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("day") ?? ""
         guard let day = Day(text) else {
-            throw WebError(.invalidParameter, heading: "Not a date", "\(text.debugDescription) is not a date of the form YYYY-MM-DD.")
+            throw WebError(
+                .invalidParameter, heading: "Not a date",
+                "\(text.debugDescription) is not a date of the form YYYY-MM-DD.")
         }
         return try await dailyPage(day, context)
     }
@@ -83,17 +85,22 @@ struct PagesController: Sendable {
     @Sendable func weekly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("week") ?? ""
         guard let week = FeedPeriod.week(text) else {
-            throw WebError(.invalidParameter, heading: "Not a week", "\(text.debugDescription) is not an ISO week of the form YYYY-Www (e.g. 2026-W22).")
+            throw WebError(
+                .invalidParameter, heading: "Not a week",
+                "\(text.debugDescription) is not an ISO week of the form YYYY-Www (e.g. 2026-W22).")
         }
         return try await periodPage(
-            week, kind: .weekly, heading: "Weekly Papers", label: "Week \(week.name.suffix(2)), \(DateText.short(week.first)) – \(DateText.short(week.last))",
+            week, kind: .weekly, heading: "Weekly Papers",
+            label: "Week \(week.name.suffix(2)), \(DateText.short(week.first)) – \(DateText.short(week.last))",
             previous: week.previousWeek, next: week.nextWeek, route: "week", context)
     }
 
     @Sendable func monthly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("month") ?? ""
         guard let month = FeedPeriod.month(text) else {
-            throw WebError(.invalidParameter, heading: "Not a month", "\(text.debugDescription) is not a month of the form YYYY-MM.")
+            throw WebError(
+                .invalidParameter, heading: "Not a month",
+                "\(text.debugDescription) is not a month of the form YYYY-MM.")
         }
         let label = "\(Day.monthNames[month.first.month - 1]) \(month.first.year)"
         return try await periodPage(
@@ -106,9 +113,11 @@ struct PagesController: Sendable {
         next: FeedPeriod?, route: String, _ context: PaperboyRequestContext
     ) async throws -> HTML {
         let feed = try await site.cache.value("period \(period.name)", store: store) {
-            let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
+            let entries = try await store.feed(
+                from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
             return DailyFeed(
-                cards: FeedCards(entries), latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
+                cards: FeedCards(entries),
+                latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
         }
         let view = FeedPageView(
             site: try await site.info(context), heading: heading, subtitle: "the most upvoted papers of the \(route)",
@@ -183,7 +192,8 @@ struct PagesController: Sendable {
         info.feeds = FeedLink.alternates("/feeds/trending", title: "Trending papers")
         let view = FeedPageView(
             site: info, heading: "Trending Papers",
-            subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
+            subtitle: "upvotes and comments, fading with age · how: /about",
+            periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
             cards: ranked.map { source.cards.card($0, at: site.now()) },
             tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
@@ -206,7 +216,9 @@ struct PagesController: Sendable {
         }
         guard let id = PaperIdentifier.canonical(raw), let paper = try await store.paper(id: id) else {
             // A listing paper that became an arXiv paper: its old address moves permanently.
-            if let id = PaperIdentifier.canonical(raw), LocalPaperID.isLocal(id), let target = try await store.alias(of: id) {
+            if let id = PaperIdentifier.canonical(raw), LocalPaperID.isLocal(id),
+                let target = try await store.alias(of: id)
+            {
                 return Response(
                     status: .movedPermanently,
                     headers: [.location: "/papers/\(target)\(markdownSuffix ? ".md" : "")", .vary: "Accept"])
@@ -217,13 +229,15 @@ struct PagesController: Sendable {
             // An arXiv paper not stored yet: members may import it, visitors are asked to log in.
             if imports != nil, let arxiv = ArxivID.parse(raw) {
                 let view = PaperMissingView(site: try await site.info(context), id: arxiv.base)
-                return try HTML(status: .notFound, body: try renderer.render(view)).response(from: request, context: context)
+                return try HTML(status: .notFound, body: try renderer.render(view)).response(
+                    from: request, context: context)
             }
             throw WebError(.notFound, heading: "Paper not found", "There is no paper \(raw.debugDescription) here.")
         }
         if markdown {
             let text = PaperMarkdown.render(
-                paper, submission: try await store.submission(paperID: id), upvotes: try await store.upvoteCount(paperID: id),
+                paper, submission: try await store.submission(paperID: id),
+                upvotes: try await store.upvoteCount(paperID: id),
                 base: baseURL(request, site.configuration))
             return Response(
                 status: .ok, headers: [.contentType: "text/markdown; charset=utf-8", .vary: "Accept"],
@@ -234,7 +248,8 @@ struct PagesController: Sendable {
         async let comments = store.comments(paperID: id)
         let similarIDs = search?.similar(to: id, limit: 6).map(\.paperID) ?? []
         var view = PaperPageView(
-            site: try await site.info(context), paper: paper, upvotes: try await upvotes, submission: try await submission)
+            site: try await site.info(context), paper: paper, upvotes: try await upvotes,
+            submission: try await submission)
         view.similar = try await store.papers(ids: similarIDs).map {
             PaperPageView.SimilarView(id: $0.id, title: $0.title, authors: CardView.shortAuthors($0.authors))
         }
@@ -243,12 +258,15 @@ struct PagesController: Sendable {
         view.loggedIn = context.viewer != nil
         view.canModerate = context.viewer.map { $0.role != .member } ?? false
         if let viewer = context.viewer {
-            view.viewerCollections = try await store.collections(owner: viewer.username).map { .init(id: $0.id, name: $0.name) }
+            view.viewerCollections = try await store.collections(owner: viewer.username).map {
+                .init(id: $0.id, name: $0.name)
+            }
             view.authorChoices = paper.authors
         }
         let confirmed = Set(try await store.claims(paperID: id).filter(\.confirmed).map(\.username))
         view.commentList = PaperPageView.thread(
-            try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed, viewer: context.viewer)
+            try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed,
+            viewer: context.viewer)
         var response = try HTML(body: try renderer.render(view)).response(from: request, context: context)
         response.headers[.vary] = "Accept"
         return response

@@ -39,7 +39,8 @@ struct SearchController: Sendable {
         }
         var view = SearchPageView(site: info, query: query)
         if let engine, !engine.isReady {
-            view.indexing = "The search index is still being built (\(engine.status.documents) of \(info.paperCount) papers so far); results may be incomplete."
+            view.indexing =
+                "The search index is still being built (\(engine.status.documents) of \(info.paperCount) papers so far); results may be incomplete."
         }
         view.here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         guard !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -56,7 +57,8 @@ struct SearchController: Sendable {
         view.results = papers.map {
             SearchResultView(paper: $0, upvotes: upvotes[$0.id] ?? 0, terms: response.highlightTerms)
         }
-        view.resultSummary = "\(papers.count)\(papers.count == Self.pageSize ? "+" : "") results · \(response.mode.rawValue) search"
+        view.resultSummary =
+            "\(papers.count)\(papers.count == Self.pageSize ? "+" : "") results · \(response.mode.rawValue) search"
         return HTML(body: try renderer.render(view))
     }
 }

@@ -43,7 +43,9 @@ struct SubmitController: Sendable {
             return try HTML(status: status, body: try renderer.render(view)).response(from: request, context: context)
         }
         guard let arxiv = ArxivID.parse(form["paper"] ?? "") else {
-            return try fail("That is not an arXiv id or URL (e.g. 2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345).")
+            return try fail(
+                "That is not an arXiv id or URL (e.g. 2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345)."
+            )
         }
         let github = PaperLinks.validated(form["github"], host: "github.com")
         guard github.ok else { return try fail("The GitHub repository must be an https://github.com/… URL.") }
@@ -62,7 +64,9 @@ struct SubmitController: Sendable {
         // form itself, so nothing typed is lost.
         if try await store.paper(id: arxiv.base) == nil {
             guard let imports else {
-                return try fail("Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again.")
+                return try fail(
+                    "Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again."
+                )
             }
             do {
                 _ = try await imports.importPaper(arxiv.base, by: viewer.username)
@@ -86,7 +90,9 @@ struct SubmitController: Sendable {
         }
         let claims = try await store.pendingClaims()
         let ambiguous = try await store.ambiguousResolutions()
-        return HTML(body: try renderer.render(CurateView(site: try await site.info(context), claims: claims, ambiguous: ambiguous)))
+        return HTML(
+            body: try renderer.render(
+                CurateView(site: try await site.info(context), claims: claims, ambiguous: ambiguous)))
     }
 
     @Sendable func profile(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -110,7 +116,9 @@ struct SubmitController: Sendable {
             collections: collections, here: "/users/\(user.username)")
         if isSelf {
             view.tokens = try await store.accessTokens(username: user.username).map {
-                TokenView(id: $0.id, name: $0.name, created: Day($0.createdAt).description, lastUsed: $0.lastUsedAt.map { Day($0).description })
+                TokenView(
+                    id: $0.id, name: $0.name, created: Day($0.createdAt).description,
+                    lastUsed: $0.lastUsedAt.map { Day($0).description })
             }
             view.newToken = newToken
         }
@@ -145,7 +153,9 @@ struct SubmitController: Sendable {
     @Sendable func avatar(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         var name = context.parameters.get("file") ?? ""
         if name.hasSuffix(".svg") { name.removeLast(4) }
-        guard User.isValidUsername(name) else { throw WebError(.notFound, heading: "No such avatar", "There is no avatar \(name.debugDescription).") }
+        guard User.isValidUsername(name) else {
+            throw WebError(.notFound, heading: "No such avatar", "There is no avatar \(name.debugDescription).")
+        }
         let hue = name.lowercased().unicodeScalars.reduce(UInt32(7)) { ($0 &* 31 &+ $1.value) % 360 }
         let initial = String(name.prefix(1)).uppercased()
         let svg = """

@@ -74,4 +74,3 @@ struct CardView: Equatable, MustacheParent {
         return String(cut[..<end]).trimmingCharacters(in: .punctuationCharacters) + "…"
     }
 }
-

@@ -4,7 +4,6 @@ import Mustache
 struct ErrorCatalogView: MustacheParent, PageView {
     static let template = "errors"
 
-
     struct Entry: MustacheParent {
         var code: String
         var status: Int

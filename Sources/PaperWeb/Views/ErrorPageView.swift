@@ -46,7 +46,8 @@ extension PageRenderer {
         site: SiteInfo, status: HTTPResponse.Status, heading: String, message: String, code: String? = nil,
         requestID: String? = nil
     ) throws -> HTML {
-        let view = ErrorPageView(site: site, status: status, heading: heading, message: message, code: code, requestID: requestID)
+        let view = ErrorPageView(
+            site: site, status: status, heading: heading, message: message, code: code, requestID: requestID)
         return HTML(status: status, body: try render(view))
     }
 }

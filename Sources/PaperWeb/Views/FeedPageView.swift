@@ -64,10 +64,13 @@ struct FeedPageView: Equatable, MustacheParent, PageView {
     static func tabs(active: Kind, day: Day) -> [Tab] {
         [
             Tab(label: "Daily", href: "/papers/date/\(day)", active: active == .daily),
-            Tab(label: "Weekly", href: "/papers/week/\(FeedPeriod.week(containing: day).name)", active: active == .weekly),
-            Tab(label: "Monthly", href: "/papers/month/\(FeedPeriod.month(containing: day).name)", active: active == .monthly),
+            Tab(
+                label: "Weekly", href: "/papers/week/\(FeedPeriod.week(containing: day).name)",
+                active: active == .weekly),
+            Tab(
+                label: "Monthly", href: "/papers/month/\(FeedPeriod.month(containing: day).name)",
+                active: active == .monthly),
             Tab(label: "Trending", href: "/papers/trending", active: active == .trending),
         ]
     }
 }
-

@@ -36,7 +36,8 @@ struct PageRenderer: Sendable {
         let missing = templates.filter { library.getTemplate(named: $0) == nil }
         guard missing.isEmpty else {
             throw WebSetupError(
-                "the web templates \(missing.map { "Templates/\($0).mustache" }.joined(separator: ", ")) are missing from the build")
+                "the web templates \(missing.map { "Templates/\($0).mustache" }.joined(separator: ", ")) are missing from the build"
+            )
         }
     }
 
@@ -46,7 +47,9 @@ struct PageRenderer: Sendable {
     }
 
     func render(_ template: String, _ object: Any) throws -> String {
-        guard let html = library.render(object, withTemplate: template) else { throw MissingTemplateError(name: template) }
+        guard let html = library.render(object, withTemplate: template) else {
+            throw MissingTemplateError(name: template)
+        }
         return html
     }
 }

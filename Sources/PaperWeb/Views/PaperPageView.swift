@@ -116,13 +116,14 @@ struct PaperPageView: PageView {
         func visit(_ parent: Int64, depth: Int) {
             for c in children[parent] ?? [] {
                 let own = viewer?.username.lowercased() == c.author.lowercased()
-                out.append(CommentView(
-                    id: c.id, author: c.author, bodyHTML: .markdown(c.body), rawBody: c.body,
-                    createdAt: DateText.iso8601(c.createdAt), edited: c.editedAt != nil, deleted: c.isDeleted,
-                    depth: min(depth, 4), parentAuthor: c.parentID.flatMap { authors[$0] },
-                    isSubmitter: c.author == submitter, isAuthor: confirmedAuthors.contains(c.author),
-                    canEdit: own && !c.isDeleted,
-                    canDelete: !c.isDeleted && (own || viewer?.role == .curator || viewer?.role == .admin)))
+                out.append(
+                    CommentView(
+                        id: c.id, author: c.author, bodyHTML: .markdown(c.body), rawBody: c.body,
+                        createdAt: DateText.iso8601(c.createdAt), edited: c.editedAt != nil, deleted: c.isDeleted,
+                        depth: min(depth, 4), parentAuthor: c.parentID.flatMap { authors[$0] },
+                        isSubmitter: c.author == submitter, isAuthor: confirmedAuthors.contains(c.author),
+                        canEdit: own && !c.isDeleted,
+                        canDelete: !c.isDeleted && (own || viewer?.role == .curator || viewer?.role == .admin)))
                 visit(c.id, depth: depth + 1)
             }
         }

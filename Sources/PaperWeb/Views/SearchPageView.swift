@@ -105,7 +105,8 @@ struct SearchResultView: MustacheParent {
         titleHTML = .highlighted(paper.title, SearchHighlighting.matchRanges(in: paper.title, terms: terms))
         authors = CardView.shortAuthors(paper.authors)
         let snippet = SearchHighlighting.snippet(paper.abstract, terms: terms, maxLength: 320)
-        snippetHTML = .escaping(snippet.truncatedStart ? "…" : "") + .highlighted(snippet.text, snippet.highlights)
+        snippetHTML =
+            .escaping(snippet.truncatedStart ? "…" : "") + .highlighted(snippet.text, snippet.highlights)
             + .escaping(snippet.truncatedEnd ? "…" : "")
         self.upvotes = upvotes
         published = paper.publishedAt.map { Day($0).description }

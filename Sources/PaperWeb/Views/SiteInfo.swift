@@ -42,4 +42,3 @@ enum DateText {
         date.formatted(.iso8601)
     }
 }
-
