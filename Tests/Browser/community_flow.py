@@ -3,7 +3,8 @@
 
 Starts `paperboy serve` on a free loopback port with the demo corpus, then: Alice signs up and submits a paper to
 today's feed; Bob signs up, upvotes it (JavaScript path, no reload) and comments; the trending page and the weekly
-tab show the paper. Saves a screenshot of the daily page. Prints 'N passed, N failed'.
+tab show the paper. Saves a screenshot of the daily page, and phone-width (390x844) screenshots of the
+signed-out home page and a signed-in page after checking that the header's links fit the screen, one line each. Prints 'N passed, N failed'.
 
 Usage: community_flow.py PAPERBOY_BINARY OUTPUT_DIR
 """
@@ -99,6 +100,46 @@ def browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+# Every link and button of the header: where it is, and on how many lines its text runs.
+HEADER_BOXES = """
+const width = document.documentElement.clientWidth;
+const boxes = [...document.querySelectorAll('.site-header a, .site-header button')]
+  .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
+  .map(e => {
+    // Lines of text: the distinct tops of the boxes of its text (the brand's icon is not text).
+    const r = e.getBoundingClientRect(), range = document.createRange(), tops = new Set();
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      if (!walker.currentNode.textContent.trim()) continue;
+      range.selectNodeContents(walker.currentNode);
+      for (const box of range.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top));
+    }
+    return {text: e.textContent.trim(), left: r.left, right: r.right, lines: tops.size};
+  });
+return {width: width, scrollWidth: document.documentElement.scrollWidth, boxes: boxes};
+"""
+
+
+def phone_screenshot(driver, path, png, expected):
+    """Opens `path` on a 390x844 phone screen, checks that every header link is on screen and on one line, and
+    saves a screenshot as `png`."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    driver.get(base + path)
+    header = driver.execute_script(HEADER_BOXES)
+    texts = [box["text"] for box in header["boxes"]]
+    check(f"{png}: the viewport is 390 px wide", header["width"] == 390)
+    check(f"{png}: the header has {', '.join(expected)}", all(text in texts for text in expected))
+    outside = [box["text"] for box in header["boxes"] if box["left"] < 0 or box["right"] > header["width"]]
+    check(f"{png}: every header link is within the screen {outside}", not outside)
+    wrapped = [box["text"] for box in header["boxes"] if box["lines"] != 1]
+    check(f"{png}: every header link is on one line {wrapped}", not wrapped)
+    check(f"{png}: nothing scrolls sideways", header["scrollWidth"] <= header["width"])
+    driver.save_screenshot(os.path.join(out_dir, png))
+    check(f"{png} saved", os.path.getsize(os.path.join(out_dir, png)) > 10_000)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def sign_up(driver, name):
     driver.get(base + "/signup")
     driver.find_element(By.NAME, "username").send_keys(name)
@@ -172,20 +213,26 @@ try:
     alice.get(base + "/papers/date/" + today)
     alice.save_screenshot(os.path.join(out_dir, "daily.png"))
     check("screenshot saved", os.path.getsize(os.path.join(out_dir, "daily.png")) > 10_000)
+    # A phone: the header keeps every link on screen and on one line, signed out and signed in.
+    visitor = browser()
+    phone_screenshot(visitor, "/", "phone-home.png", ["Paperboy", "Daily papers", "New on arXiv", "Log in", "Sign up"])
+    phone_screenshot(alice, "/papers/date/" + today, "phone-signed-in.png",
+                     ["Paperboy", "Daily papers", "About", "Submit", "alice", "Log out"])
     # The site's own pages and script satisfy its Content-Security-Policy: the browsers logged no violation.
-    violations = [entry["message"] for driver in (alice, bob) for entry in driver.get_log("browser")
+    violations = [entry["message"] for driver in (alice, bob, visitor) for entry in driver.get_log("browser")
                   if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
     check("no Content-Security-Policy violations", not violations)
     for message in violations[:5]:
         print("  " + message)
     alice.quit()
     bob.quit()
+    visitor.quit()
 except Exception as error:
     failed += 1
     print(f"FAILED - browser flow raised {error!r}")
     for line in traceback.format_exc().splitlines()[-8:]:
         print("  " + line)
-    for driver_name in ("alice", "bob"):
+    for driver_name in ("alice", "bob", "visitor"):
         if driver_name in globals():
             print(f"  {driver_name} was at {globals()[driver_name].current_url}")
     # The server's own account of what happened, for a failure seen only in CI.

@@ -6,6 +6,7 @@ import PaperModel
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// Feed pages are kept between writes (`StoreDerivedCache`, `RenderedPageCache`); every write must show on the
@@ -45,7 +46,8 @@ struct PageCacheTests {
             #expect(Self.upvoteTitle(trending, "2606.00001") == "1 upvotes")
 
             // A comment.
-            _ = try await store.addComment(paperID: "2606.00001", author: "bob", parentID: nil, body: "Nice.", at: Date())
+            _ = try await store.addComment(
+                paperID: "2606.00001", author: "bob", parentID: nil, body: "Nice.", at: Date())
             home = try await browser.get("/").text
             #expect(home.contains("<span>1 comments</span>"))
 
@@ -53,7 +55,8 @@ struct PageCacheTests {
             try await store.upsert([Paper(id: "2606.00002", title: "Fresh paper", abstract: "Brand new.")])
             #expect(!(try await browser.get("/").text.contains("Fresh paper")))
             _ = try await store.submit(
-                paperID: "2606.00002", day: Day("2026-06-02")!, submitter: "bob", at: Date(), githubRepo: nil, projectPage: nil)
+                paperID: "2606.00002", day: Day("2026-06-02")!, submitter: "bob", at: Date(), githubRepo: nil,
+                projectPage: nil)
             home = try await browser.get("/").text
             trending = try await browser.get("/papers/trending").text
             #expect(home.contains("Fresh paper"))
@@ -61,7 +64,8 @@ struct PageCacheTests {
             #expect(home.contains("\(count + 1) papers · search"))
 
             // A changed paper.
-            try await store.upsert([Paper(id: "2606.00002", version: 2, title: "Fresher paper", abstract: "Brand new.")])
+            try await store.upsert([Paper(id: "2606.00002", version: 2, title: "Fresher paper", abstract: "Brand new.")]
+            )
             #expect(try await browser.get("/").text.contains("Fresher paper"))
             #expect(try await browser.get("/papers/week/2026-W23").text.contains("Fresher paper"))
 
@@ -95,7 +99,8 @@ struct PageCacheTests {
 
     @Test func viewLookupsAnswerEveryStoredProperty() throws {
         let site = SiteInfo(
-            paperCount: 1, searchMode: "lexical-only", viewer: "ada", csrf: "t", feeds: [FeedLink(type: "a", title: "b", href: "c")],
+            paperCount: 1, searchMode: "lexical-only", viewer: "ada", csrf: "t",
+            feeds: [FeedLink(type: "a", title: "b", href: "c")],
             subscriberEmail: "ada@example.org")
         var card = CardView(
             paper: Paper(id: "2605.00001", title: "T", abstract: "A", authors: ["Ada"], categories: ["cs.CL"]),
@@ -103,20 +108,31 @@ struct PageCacheTests {
         card.commentCount = 1
         card.codeURL = "https://github.com/o/r"
         let view = FeedPageView(
-            site: site, heading: "h", subtitle: "s", periodLabel: "p", emptyPeriod: "e", previousHref: "/a", previousLabel: "a",
-            nextHref: "/b", nextLabel: "b", latestDay: "2026-06-02", cards: [card], hasCards: true,
+            site: site, heading: "h", subtitle: "s", periodLabel: "p", emptyPeriod: "e", previousHref: "/a",
+            previousLabel: "a",
+            nextHref: "/b", nextLabel: "b", latestDay: "2026-06-02", cards: [card],
             tabs: FeedPageView.tabs(active: .daily, day: Day("2026-06-02")!), here: "/")
         var search = SearchPageView(
-            site: site, query: SearchController.Query(
-                text: "q", mode: nil, sort: .relevance, from: Day("2026-06-01"), to: Day("2026-06-02"), category: "cs.CL",
+            site: site,
+            query: SearchController.Query(
+                text: "q", mode: nil, sort: .relevance, from: Day("2026-06-01"), to: Day("2026-06-02"),
+                category: "cs.CL",
                 codeOnly: true))
         search.indexing = "still indexing"
-        search.results = [SearchResultView(
-            paper: Paper(id: "2605.00001", title: "T", abstract: "A", authors: ["Ada"], categories: ["cs.CL"],
-                         publishedAt: Date(), links: [PaperLink(kind: .github, url: "https://github.com/o/r")]),
-            upvotes: 1, terms: [])]
+        search.results = [
+            SearchResultView(
+                paper: Paper(
+                    id: "2605.00001", title: "T", abstract: "A", authors: ["Ada"], categories: ["cs.CL"],
+                    publishedAt: Date(), links: [PaperLink(kind: .github, url: "https://github.com/o/r")]),
+                upvotes: 1, terms: [])
+        ]
+        let error = ErrorPageView(
+            site: site, status: .notFound, heading: "h", message: "m", code: "not_found", requestID: "r")
+        let missing = PaperMissingView(site: site, id: "2605.00001")
+        let about = AboutView(site: site, formula: .standard)
         let parents: [any MustacheParent] = [
-            site, site.feeds[0], card, view, view.tabs[0], search, search.modes[0], search.results[0],
+            site, site.feeds[0], card, view, view.tabs[0], search, search.modes[0], search.results[0], error, missing,
+            about,
         ]
         for parent in parents {
             for child in Mirror(reflecting: parent).children {

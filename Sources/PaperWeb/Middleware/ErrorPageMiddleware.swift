@@ -8,14 +8,15 @@ struct ErrorPages: Sendable {
 
     func response(_ error: ResolvedError, _ request: Request, _ context: PaperboyRequestContext) async -> Response {
         let info = (try? await site.info(context)) ?? SiteInfo(paperCount: 0, searchMode: "unknown")
-        let view: [String: Any] = [
-            "site": info, "status": Int(error.status.code), "heading": error.heading ?? error.code.entry.title,
-            "message": error.message, "code": error.code.rawValue, "requestID": context.id,
-        ]
+        let view = ErrorPageView(
+            site: info, status: error.status, heading: error.heading ?? error.code.entry.title, message: error.message,
+            code: error.code.rawValue, requestID: context.id)
         var headers: HTTPFields = error.headers
         headers[.contentType] = "text/html; charset=utf-8"
         if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let body = (try? renderer.render("error", view)) ?? "<!doctype html><title>\(error.status.code)</title><p>\(error.status.code)</p>"
+        let body =
+            (try? renderer.render(view))
+            ?? "<!doctype html><title>\(error.status.code)</title><p>\(error.status.code)</p>"
         return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -36,34 +36,25 @@ struct AccountController: Sendable {
         router.post("/settings/password", use: changePassword)
     }
 
-    struct FormView {
-        var site: SiteInfo
-        var heading: String
-        var action: String
-        var submitLabel: String
-        var error: String?
-        var username: String?
-        var next: String
-        var askUsername = true
-        var askCurrent = false
-        var askConfirm = false
-        var passwordLabel = "Password"
-        var passwordAutocomplete = "current-password"
-        var minLength = 1
-        var alternative: String?
-    }
-
-    func signupView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> FormView {
-        FormView(
-            site: try await site.info(context), heading: "Create your account", action: "/signup", submitLabel: "Sign up",
+    func signupView(
+        _ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/"
+    ) async throws -> AccountFormView {
+        AccountFormView(
+            site: try await site.info(context), heading: "Create your account", action: "/signup",
+            submitLabel: "Sign up",
             error: error, username: username, next: next, askConfirm: true, passwordAutocomplete: "new-password",
-            minLength: Self.minimumPasswordLength, alternative: "Already have an account? <a href=\"/login\">Log in</a>")
+            minLength: Self.minimumPasswordLength,
+            alternativeHTML: SafeHTML(literal: "Already have an account? <a href=\"/login\">Log in</a>"))
     }
 
-    func loginView(_ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/") async throws -> FormView {
-        FormView(
-            site: try await site.info(context), heading: "Log in", action: "/login", submitLabel: "Log in", error: error,
-            username: username, next: next, alternative: "New here? <a href=\"/signup\">Create an account</a>")
+    func loginView(
+        _ context: PaperboyRequestContext, error: String? = nil, username: String? = nil, next: String = "/"
+    ) async throws -> AccountFormView {
+        AccountFormView(
+            site: try await site.info(context), heading: "Log in", action: "/login", submitLabel: "Log in",
+            error: error,
+            username: username, next: next,
+            alternativeHTML: SafeHTML(literal: "New here? <a href=\"/signup\">Create an account</a>"))
     }
 
     /// Only same-origin paths: an open redirect would let a link send people anywhere after logging in.
@@ -72,12 +63,12 @@ struct AccountController: Sendable {
     /// `/\\evil.example` lead to other origins: only printable ASCII other than a backslash is allowed, after one `/`.
     @Sendable func signupPage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let next = SafeRedirect.path(FormQuery(request.uri.query ?? "")["next"])
-        return HTML(body: renderer.render("account-form", try await signupView(context, next: next)))
+        return HTML(body: try renderer.render(try await signupView(context, next: next)))
     }
 
     @Sendable func loginPage(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let next = SafeRedirect.path(FormQuery(request.uri.query ?? "")["next"])
-        return HTML(body: renderer.render("account-form", try await loginView(context, next: next)))
+        return HTML(body: try renderer.render(try await loginView(context, next: next)))
     }
 
     @Sendable func signup(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -88,12 +79,14 @@ struct AccountController: Sendable {
         func fail(_ message: String) async throws -> Response {
             var response = try HTML(
                 status: .badRequest,
-                body: renderer.render("account-form", try await signupView(context, error: message, username: username, next: next))
+                body: try renderer.render(try await signupView(context, error: message, username: username, next: next))
             ).response(from: request, context: context)
             response.status = .badRequest
             return response
         }
-        guard User.isValidUsername(username) else { return try await fail("A username is 1-39 letters, digits, '-' or '_'.") }
+        guard User.isValidUsername(username) else {
+            return try await fail("A username is 1-39 letters, digits, '-' or '_'.")
+        }
         guard password.count >= Self.minimumPasswordLength, password.count <= 72 else {
             return try await fail("A password has \(Self.minimumPasswordLength) to 72 characters.")
         }
@@ -117,9 +110,10 @@ struct AccountController: Sendable {
         if let wait = keys.compactMap({ failures.retryAfter($0) }).max() {
             var response = try HTML(
                 status: .tooManyRequests,
-                body: renderer.render("account-form", try await loginView(
-                    context, error: "Too many failed attempts. Try again in \(Int(wait.rounded(.up))) seconds.",
-                    username: username, next: next))
+                body: try renderer.render(
+                    try await loginView(
+                        context, error: "Too many failed attempts. Try again in \(Int(wait.rounded(.up))) seconds.",
+                        username: username, next: next))
             ).response(from: request, context: context)
             response.headers[.retryAfter] = "\(Int(wait.rounded(.up)))"
             return response
@@ -130,8 +124,9 @@ struct AccountController: Sendable {
             for key in keys { failures.record(key) }
             return try HTML(
                 status: .unauthorized,
-                body: renderer.render("account-form", try await loginView(
-                    context, error: "Wrong username or password.", username: username, next: next))
+                body: try renderer.render(
+                    try await loginView(
+                        context, error: "Wrong username or password.", username: username, next: next))
             ).response(from: request, context: context)
         }
         failures.reset(keys[0])
@@ -142,22 +137,25 @@ struct AccountController: Sendable {
         let (form, request) = try await CSRF.verifiedForm(request, context)
         if let hash = context.sessionTokenHash { try await store.deleteSession(tokenHash: hash) }
         var response = Response.redirect(to: "/", type: .normal)
-        response.setCookie(Cookie(
-            name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.secureCookies,
-            httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: SessionMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.secureCookies,
+                httpOnly: true, sameSite: .lax))
         response.setCookie(SessionMiddleware.csrfCookie(SessionMiddleware.randomToken(), secure: context.secureCookies))
         return response
     }
 
     @Sendable func passwordPage(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         guard context.viewer != nil else { return .redirect(to: "/login?next=/settings/password", type: .normal) }
-        return try HTML(body: renderer.render("account-form", try await passwordView(context))).response(from: request, context: context)
+        return try HTML(body: try renderer.render(try await passwordView(context))).response(
+            from: request, context: context)
     }
 
-    func passwordView(_ context: PaperboyRequestContext, error: String? = nil) async throws -> FormView {
-        FormView(
+    func passwordView(_ context: PaperboyRequestContext, error: String? = nil) async throws -> AccountFormView {
+        AccountFormView(
             site: try await site.info(context), heading: "Change password", action: "/settings/password",
-            submitLabel: "Change password", error: error, next: "/", askUsername: false, askCurrent: true, askConfirm: true,
+            submitLabel: "Change password", error: error, next: "/", askUsername: false, askCurrent: true,
+            askConfirm: true,
             passwordLabel: "New password", passwordAutocomplete: "new-password", minLength: Self.minimumPasswordLength)
     }
 
@@ -168,12 +166,18 @@ struct AccountController: Sendable {
         let stored = try await store.passwordHash(username: viewer.username)
         let ok = try await BlockingWork.run { stored.map { Bcrypt.verify(current, hash: $0) } ?? false }
         var error: String?
-        if !ok { error = "The current password is wrong." }
-        else if password.count < Self.minimumPasswordLength || password.count > 72 { error = "A password has \(Self.minimumPasswordLength) to 72 characters." }
-        else if password != form["confirm"] { error = "The two new passwords differ." }
+        if !ok {
+            error = "The current password is wrong."
+        } else if password.count < Self.minimumPasswordLength || password.count > 72 {
+            error = "A password has \(Self.minimumPasswordLength) to 72 characters."
+        } else if password != form["confirm"] {
+            error = "The two new passwords differ."
+        }
         if let error {
-            return try HTML(status: .badRequest, body: renderer.render("account-form", try await passwordView(context, error: error)))
-                .response(from: request, context: context)
+            return try HTML(
+                status: .badRequest, body: try renderer.render(try await passwordView(context, error: error))
+            )
+            .response(from: request, context: context)
         }
         let hash = try await BlockingWork.run { Bcrypt.hash(password, cost: Self.bcryptCost) }
         // Every other session of the account ends: a changed password locks out whoever else was logged in.
@@ -183,14 +187,17 @@ struct AccountController: Sendable {
 
     func startSession(username: String, redirect: String, context: PaperboyRequestContext) async throws -> Response {
         let token = SessionMiddleware.randomToken()
-        let expires = Date().addingTimeInterval(Self.sessionLifetime)
+        let expires = site.now().addingTimeInterval(Self.sessionLifetime)
         try await store.createSession(username: username, tokenHash: SessionMiddleware.hash(token), expiresAt: expires)
         var response = Response.redirect(to: redirect, type: .normal)
-        response.setCookie(Cookie(
-            name: SessionMiddleware.sessionCookie, value: token, expires: expires, path: "/", secure: context.secureCookies,
-            httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: SessionMiddleware.sessionCookie, value: token, expires: expires, path: "/",
+                secure: context.secureCookies,
+                httpOnly: true, sameSite: .lax))
         // The CSRF token rotates with the session: forms rendered before logging in stop working.
-        response.setCookie(SessionMiddleware.csrfCookie(SessionMiddleware.sessionCSRF(token), secure: context.secureCookies))
+        response.setCookie(
+            SessionMiddleware.csrfCookie(SessionMiddleware.sessionCSRF(token), secure: context.secureCookies))
         return response
     }
 }

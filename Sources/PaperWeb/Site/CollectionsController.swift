@@ -19,27 +19,10 @@ struct CollectionsController: Sendable {
         router.post("/collections/save", use: setItem)
     }
 
-    struct CollectionView {
-        struct Item {
-            var id: String
-            var title: String
-        }
-
-        var site: SiteInfo
-        var collectionID: Int64
-        var name: String
-        var owner: String
-        var isPublic: Bool
-        var isOwner: Bool
-        var paperCount: Int
-        var papers: [Item]
-        var hasPapers: Bool
-    }
-
     func visibleCollection(_ context: PaperboyRequestContext, form: FormQuery? = nil) async throws -> PaperCollection {
         guard let id = (context.parameters.get("collection") ?? form?["collection"]).flatMap({ Int64($0) }),
-              let collection = try await store.collection(id: id),
-              collection.isPublic || collection.owner == context.viewer?.username
+            let collection = try await store.collection(id: id),
+            collection.isPublic || collection.owner == context.viewer?.username
         else { throw WebError(.notFound, heading: "Collection not found", "There is no such collection.") }
         return collection
     }
@@ -54,9 +37,8 @@ struct CollectionsController: Sendable {
         let view = CollectionView(
             site: info, collectionID: collection.id, name: collection.name, owner: collection.owner,
             isPublic: collection.isPublic, isOwner: collection.owner == context.viewer?.username,
-            paperCount: collection.paperCount, papers: papers.map { .init(id: $0.id, title: $0.title) },
-            hasPapers: !papers.isEmpty)
-        return HTML(body: renderer.render("collection", view))
+            paperCount: collection.paperCount, papers: papers.map { .init(id: $0.id, title: $0.title) })
+        return HTML(body: try renderer.render(view))
     }
 
     @Sendable func create(_ request: Request, context: PaperboyRequestContext) async throws -> Response {

@@ -71,7 +71,7 @@ struct CommunityController: Sendable {
         guard let viewer = context.viewer else { return .redirect(to: "/login?next=/papers/\(id)", type: .normal) }
         let parent = form["parent"].flatMap { Int64($0) }
         let comment = try await store.addComment(
-            paperID: id, author: viewer.username, parentID: parent, body: form["body"] ?? "", at: Date())
+            paperID: id, author: viewer.username, parentID: parent, body: form["body"] ?? "", at: site.now())
         return .redirect(to: "/papers/\(id)#comment-\(comment.id)", type: .normal)
     }
 
@@ -93,7 +93,8 @@ struct CommunityController: Sendable {
             throw WebError(.notFound, heading: "Comment not found", "There is no such comment.")
         }
         try await CommunityService(store: store).deleteComment(id: commentID, by: viewer, at: site.now())
-        return .redirect(to: SafeRedirect.path(request.headers[.referer].flatMap { URLComponents(string: $0)?.path }), type: .normal)
+        return .redirect(
+            to: SafeRedirect.path(request.headers[.referer].flatMap { URLComponents(string: $0)?.path }), type: .normal)
     }
 
     @Sendable func upvote(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -111,13 +112,19 @@ struct CommunityController: Sendable {
         // "on"/"off" set the state; anything else toggles.
         let upvoted: Bool, count: Int
         switch form["state"] {
-        case "on": (upvoted, count) = (true, try await store.setUpvote(paperID: id, username: viewer.username, upvoted: true))
-        case "off": (upvoted, count) = (false, try await store.setUpvote(paperID: id, username: viewer.username, upvoted: false))
+        case "on":
+            (upvoted, count) = (true, try await store.setUpvote(paperID: id, username: viewer.username, upvoted: true))
+        case "off":
+            (upvoted, count) = (
+                false, try await store.setUpvote(paperID: id, username: viewer.username, upvoted: false)
+            )
         default: (upvoted, count) = try await store.toggleUpvote(paperID: id, username: viewer.username)
         }
         if wantsJSON {
             let body = "{\"paper\":\(jsonString(id)),\"upvoted\":\(upvoted),\"upvotes\":\(count)}"
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         return .redirect(to: SafeRedirect.path(form["next"] ?? "/papers/\(id)"), type: .normal)
     }

@@ -21,44 +21,17 @@ struct DigestController: Sendable {
         router.post("/subscription", use: savePreferences)
     }
 
-    struct MessageView {
-        var site: SiteInfo
-        var heading: String
-        var message: String
-        var linkHref: String?
-        var linkLabel: String?
-        /// A POST button (unsubscribe confirmation).
-        var formAction: String?
-        var formLabel: String?
-    }
-
-    struct PreferencesView {
-        struct Choice {
-            var value: String
-            var label: String
-            var checked: Bool
-        }
-
-        var site: SiteInfo
-        var email: String
-        var status: String
-        var isActive: Bool
-        var token: String
-        var frequencies: [Choice]
-        var categories: String
-        var savedSearches: String
-        var saved: Bool
-        var unsubscribeAction: String
-    }
-
-    func page(_ context: PaperboyRequestContext, status: HTTPResponse.Status = .ok, _ view: (SiteInfo) -> MessageView) async throws -> HTML {
+    func page(
+        _ context: PaperboyRequestContext, status: HTTPResponse.Status = .ok, _ view: (SiteInfo) -> DigestMessageView
+    ) async throws -> HTML {
         let info = try await site.info(context)
-        return HTML(status: status, body: renderer.render("digest-message", view(info)))
+        return HTML(status: status, body: try renderer.render(view(info)))
     }
 
     func requireService() throws -> SubscriptionService {
         guard let service else {
-            throw WebError(.unavailable, heading: "Digests are not available", "This Paperboy server does not send mail.")
+            throw WebError(
+                .unavailable, heading: "Digests are not available", "This Paperboy server does not send mail.")
         }
         return service
     }
@@ -81,25 +54,30 @@ struct DigestController: Sendable {
         let service = try requireService()
         var email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         // One click for logged-in people: the address of their earlier subscription.
-        if email.isEmpty, let viewer = context.viewer, let known = try await store.subscriber(username: viewer.username) {
+        if email.isEmpty, let viewer = context.viewer, let known = try await store.subscriber(username: viewer.username)
+        {
             email = known.email
         }
         let frequency = DigestFrequency(rawValue: form["frequency"] ?? "") ?? .daily
-        let result = try await service.subscribe(email: email, username: context.viewer?.username, frequency: frequency, baseURL: baseURL(request))
+        let result = try await service.subscribe(
+            email: email, username: context.viewer?.username, frequency: frequency, baseURL: baseURL(request))
         switch result {
         case .confirmationSent(let subscriber):
             return try await page(context) { site in
-                MessageView(
+                DigestMessageView(
                     site: site, heading: "Check your inbox",
-                    message: "We sent a confirmation link to \(subscriber.email). Your digest starts once you open it; until then nothing else is sent.")
+                    message:
+                        "We sent a confirmation link to \(subscriber.email). Your digest starts once you open it; until then nothing else is sent."
+                )
             }
         case .alreadyConfirmed(let subscriber):
             // Only the address owner (through their mail) or the account it is linked to may see preferences.
             let ownsIt = context.viewer.map { $0.username.lowercased() == subscriber.username?.lowercased() } ?? false
             return try await page(context) { site in
-                MessageView(
+                DigestMessageView(
                     site: site, heading: "You are subscribed",
-                    message: "\(subscriber.email) already gets the \(subscriber.frequency.rawValue) digest. Every digest has a link to your preferences.",
+                    message:
+                        "\(subscriber.email) already gets the \(subscriber.frequency.rawValue) digest. Every digest has a link to your preferences.",
                     linkHref: ownsIt ? "/subscription?token=\(service.preferencesToken(for: subscriber))" : nil,
                     linkLabel: ownsIt ? "Preferences" : nil)
             }
@@ -110,10 +88,12 @@ struct DigestController: Sendable {
         let service = try requireService()
         let subscriber = try await service.confirm(token: Self.token(request))
         return try await page(context) { site in
-            MessageView(
+            DigestMessageView(
                 site: site, heading: "Subscription confirmed",
-                message: "\(subscriber.email) gets the \(subscriber.frequency.rawValue) digest of trending papers from now on.",
-                linkHref: "/subscription?token=\(service.preferencesToken(for: subscriber))", linkLabel: "Choose categories and saved searches")
+                message:
+                    "\(subscriber.email) gets the \(subscriber.frequency.rawValue) digest of trending papers from now on.",
+                linkHref: "/subscription?token=\(service.preferencesToken(for: subscriber))",
+                linkLabel: "Choose categories and saved searches")
         }
     }
 
@@ -123,7 +103,7 @@ struct DigestController: Sendable {
         let token = Self.token(request)
         let subscriber = try await service.subscriber(token: token, purpose: .unsubscribe)
         return try await page(context) { site in
-            MessageView(
+            DigestMessageView(
                 site: site, heading: "Unsubscribe",
                 message: "Stop sending the Paperboy digest to \(subscriber.email)?",
                 formAction: "/unsubscribe?token=\(token)", formLabel: "Unsubscribe")
@@ -139,14 +119,18 @@ struct DigestController: Sendable {
         let token = Self.token(request)
         let subscriber = try await service.unsubscribe(token: token)
         return try await page(context) { site in
-            MessageView(
+            DigestMessageView(
                 site: site, heading: "Unsubscribed",
-                message: "\(subscriber.email) gets no more digests. Changed your mind? Subscribe again at the bottom of any page.")
+                message:
+                    "\(subscriber.email) gets no more digests. Changed your mind? Subscribe again at the bottom of any page."
+            )
         }
     }
 
-    func preferencesView(_ context: PaperboyRequestContext, _ subscriber: Subscriber, token: String, saved: Bool) async throws -> PreferencesView {
-        PreferencesView(
+    func preferencesView(
+        _ context: PaperboyRequestContext, _ subscriber: Subscriber, token: String, saved: Bool
+    ) async throws -> SubscriptionView {
+        SubscriptionView(
             site: try await site.info(context), email: subscriber.email, status: subscriber.status.rawValue,
             isActive: subscriber.status == .confirmed, token: token,
             frequencies: [
@@ -162,7 +146,8 @@ struct DigestController: Sendable {
         let service = try requireService()
         let token = Self.token(request)
         let subscriber = try await service.subscriber(token: token, purpose: .preferences)
-        return HTML(body: renderer.render("subscription", try await preferencesView(context, subscriber, token: token, saved: false)))
+        return HTML(
+            body: try renderer.render(try await preferencesView(context, subscriber, token: token, saved: false)))
     }
 
     @Sendable func savePreferences(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -172,9 +157,12 @@ struct DigestController: Sendable {
         guard let frequency = DigestFrequency(rawValue: form["frequency"] ?? "") else {
             throw WebError(.invalidParameter, heading: "Choose daily or weekly", "The form named no digest frequency.")
         }
-        let categories = (form["categories"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
+        let categories = (form["categories"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(
+            String.init)
         let searches = (form["searches"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
-        let subscriber = try await service.updatePreferences(token: token, frequency: frequency, categories: categories, savedSearches: searches)
-        return HTML(body: renderer.render("subscription", try await preferencesView(context, subscriber, token: token, saved: true)))
+        let subscriber = try await service.updatePreferences(
+            token: token, frequency: frequency, categories: categories, savedSearches: searches)
+        return HTML(
+            body: try renderer.render(try await preferencesView(context, subscriber, token: token, saved: true)))
     }
 }

@@ -21,43 +21,6 @@ struct NewPapersController: Sendable {
 
     typealias Query = NewPapersQuery
 
-    struct CardView {
-        var id: String
-        var title: String
-        var authorsShort: String?
-        var teaser: String
-        var categories: [String]
-        var published: String
-        var submittedDay: String?
-    }
-
-    struct CategoryView {
-        var name: String
-        var count: Int
-        var href: String
-        var active: Bool
-    }
-
-    struct PageView {
-        var site: SiteInfo
-        var day: String
-        var dayLabel: String
-        var category: String?
-        var previousHref: String?
-        var previousLabel: String?
-        var nextHref: String?
-        var nextLabel: String?
-        var allHref: String
-        var categories: [CategoryView]
-        var hasCategories: Bool
-        var cards: [CardView]
-        var hasCards: Bool
-        var count: Int
-        var shownCount: Int
-        var truncated: Bool
-        var canSubmit: Bool
-    }
-
     @Sendable func page(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let query = try NewPapersQuery.parse(request)
         let day = try await query.day(store: store, today: Day(site.now()))
@@ -71,13 +34,15 @@ struct NewPapersController: Sendable {
         var counts: [String: Int] = [:]
         for paper in all { for category in Set(paper.categories) { counts[category, default: 0] += 1 } }
         let chosen = query.category.map { category in all.filter { $0.categories.contains(category) } } ?? all
-        var cards: [CardView] = []
+        var cards: [NewPaperCardView] = []
         for paper in chosen.prefix(Self.pageLimit) {
-            var card = CardView(
-                id: paper.id, title: paper.title, authorsShort: PaperWeb.CardView.shortAuthors(paper.authors),
-                teaser: PaperWeb.CardView.teaser(paper.abstract, limit: 320), categories: paper.categories,
+            var card = NewPaperCardView(
+                id: paper.id, title: paper.title, authorsShort: CardView.shortAuthors(paper.authors),
+                teaser: CardView.teaser(paper.abstract, limit: 320), categories: paper.categories,
                 published: paper.publishedAt.map(Timestamp.atom) ?? "")
-            if context.viewer != nil { card.submittedDay = try await store.submission(paperID: paper.id)?.day.description }
+            if context.viewer != nil {
+                card.submittedDay = try await store.submission(paperID: paper.id)?.day.description
+            }
             cards.append(card)
         }
         var info = try await site.info(context)
@@ -87,18 +52,19 @@ struct NewPapersController: Sendable {
             return link
         }
         let categories = counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(30).map {
-            CategoryView(
+            NewPapersCategoryView(
                 name: $0.key, count: $0.value, href: "/papers/new" + Query(category: $0.key).queryString(day: day),
                 active: $0.key == query.category)
         }
-        let view = PageView(
+        let view = NewPapersPageView(
             site: info, day: day.description, dayLabel: DateText.long(day), category: query.category,
-            previousHref: previous.map { "/papers/new" + query.queryString(day: $0) }, previousLabel: previous.map(DateText.short),
+            previousHref: previous.map { "/papers/new" + query.queryString(day: $0) },
+            previousLabel: previous.map(DateText.short),
             nextHref: next.map { "/papers/new" + query.queryString(day: $0) }, nextLabel: next.map(DateText.short),
             allHref: "/papers/new" + Query().queryString(day: day), categories: Array(categories),
-            hasCategories: !categories.isEmpty, cards: cards, hasCards: !cards.isEmpty, count: chosen.count,
+            cards: cards, count: chosen.count,
             shownCount: cards.count, truncated: chosen.count > cards.count, canSubmit: context.viewer != nil)
-        return HTML(body: renderer.render("new", view))
+        return HTML(body: try renderer.render(view))
     }
 }
 

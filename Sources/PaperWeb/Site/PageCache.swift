@@ -81,7 +81,7 @@ final class RenderedPageCache: Sendable {
         self.capacity = capacity
     }
 
-    func html(_ view: FeedPageView, render: (FeedPageView) -> String) -> String {
+    func html(_ view: FeedPageView, render: (FeedPageView) throws -> String) rethrows -> String {
         var marked = view
         marked.site.csrf = Self.csrfMark
         let key = view.here + "\n" + (view.site.viewer ?? "")
@@ -90,7 +90,7 @@ final class RenderedPageCache: Sendable {
         if let kept, kept.view == marked {
             parts = kept.parts
         } else {
-            parts = render(marked).components(separatedBy: Self.csrfMark)
+            parts = try render(marked).components(separatedBy: Self.csrfMark)
             entries.withLock { entries in
                 if entries.count >= capacity, entries[key] == nil { entries.removeAll(keepingCapacity: true) }
                 entries[key] = Entry(view: marked, parts: parts)
@@ -110,7 +110,7 @@ struct FeedCards: Sendable, Equatable {
 
     init(_ entries: [FeedEntry]) {
         self.entries = entries
-        cards = entries.map { CardView(entry: $0) }
+        cards = entries.map { CardView(entry: $0, now: nil) }
         submittedAt = entries.map(\.submission.submittedAt)
     }
 

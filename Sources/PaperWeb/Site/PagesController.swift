@@ -26,7 +26,7 @@ struct PagesController: Sendable {
     }
 
     @Sendable func home(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let day = try await latestFeedDay() ?? Day(Date())
+        let day = try await latestFeedDay() ?? Day(site.now())
         return try await dailyPage(day, context)
     }
 
@@ -46,7 +46,9 @@ struct PagesController: Sendable {
     @Sendable func daily(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("day") ?? ""
         guard let day = Day(text) else {
-            throw WebError(.invalidParameter, heading: "Not a date", "\(text.debugDescription) is not a date of the form YYYY-MM-DD.")
+            throw WebError(
+                .invalidParameter, heading: "Not a date",
+                "\(text.debugDescription) is not a date of the form YYYY-MM-DD.")
         }
         return try await dailyPage(day, context)
     }
@@ -68,14 +70,14 @@ struct PagesController: Sendable {
             previousHref: previous.map { "/papers/date/\($0)" }, previousLabel: previous.map(DateText.short),
             nextHref: next.map { "/papers/date/\($0)" }, nextLabel: next.map(DateText.short),
             latestDay: feed.latestDay?.description,
-            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
+            cards: feed.cards.cards(at: site.now()),
             tabs: FeedPageView.tabs(active: .daily, day: day), here: "/papers/date/\(day)")
-        return render(view)
+        return try render(view)
     }
 
     /// The page of a feed view: rendered once per distinct view, see `RenderedPageCache`.
-    func render(_ view: FeedPageView) -> HTML {
-        HTML(body: site.pages.html(view) { renderer.render("daily", $0) })
+    func render(_ view: FeedPageView) throws -> HTML {
+        HTML(body: try site.pages.html(view) { try renderer.render($0) })
     }
 
     static let periodPageSize = FeedLimits.periodPageSize
@@ -83,17 +85,22 @@ struct PagesController: Sendable {
     @Sendable func weekly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("week") ?? ""
         guard let week = FeedPeriod.week(text) else {
-            throw WebError(.invalidParameter, heading: "Not a week", "\(text.debugDescription) is not an ISO week of the form YYYY-Www (e.g. 2026-W22).")
+            throw WebError(
+                .invalidParameter, heading: "Not a week",
+                "\(text.debugDescription) is not an ISO week of the form YYYY-Www (e.g. 2026-W22).")
         }
         return try await periodPage(
-            week, kind: .weekly, heading: "Weekly Papers", label: "Week \(week.name.suffix(2)), \(DateText.short(week.first)) – \(DateText.short(week.last))",
+            week, kind: .weekly, heading: "Weekly Papers",
+            label: "Week \(week.name.suffix(2)), \(DateText.short(week.first)) – \(DateText.short(week.last))",
             previous: week.previousWeek, next: week.nextWeek, route: "week", context)
     }
 
     @Sendable func monthly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("month") ?? ""
         guard let month = FeedPeriod.month(text) else {
-            throw WebError(.invalidParameter, heading: "Not a month", "\(text.debugDescription) is not a month of the form YYYY-MM.")
+            throw WebError(
+                .invalidParameter, heading: "Not a month",
+                "\(text.debugDescription) is not a month of the form YYYY-MM.")
         }
         let label = "\(Day.monthNames[month.first.month - 1]) \(month.first.year)"
         return try await periodPage(
@@ -106,9 +113,11 @@ struct PagesController: Sendable {
         next: FeedPeriod?, route: String, _ context: PaperboyRequestContext
     ) async throws -> HTML {
         let feed = try await site.cache.value("period \(period.name)", store: store) {
-            let entries = try await store.feed(from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
+            let entries = try await store.feed(
+                from: period.first, through: period.last, limit: Self.periodPageSize, offset: 0)
             return DailyFeed(
-                cards: FeedCards(entries), latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
+                cards: FeedCards(entries),
+                latestDay: entries.isEmpty ? try await store.latestFeedDay(onOrBefore: nil) : nil)
         }
         let view = FeedPageView(
             site: try await site.info(context), heading: heading, subtitle: "the most upvoted papers of the \(route)",
@@ -116,9 +125,9 @@ struct PagesController: Sendable {
             previousHref: previous.map { "/papers/\(route)/\($0.name)" }, previousLabel: previous?.name,
             nextHref: next.map { "/papers/\(route)/\($0.name)" }, nextLabel: next?.name,
             latestDay: feed.latestDay?.description,
-            cards: feed.cards.cards(at: Date()), hasCards: !feed.cards.isEmpty,
+            cards: feed.cards.cards(at: site.now()),
             tabs: FeedPageView.tabs(active: kind, day: period.first), here: "/papers/\(route)/\(period.name)")
-        return render(view)
+        return try render(view)
     }
 
     /// Feed entries submitted since a time, read once per write: `submittedSince` of a later time is this
@@ -155,7 +164,7 @@ struct PagesController: Sendable {
     /// `source`) in trending order, and the time they are ranked at.
     func cachedTrendingEntries() async throws -> (source: SubmittedSince, ranked: [Int], now: Date) {
         let formula = TrendingFormula.standard
-        var now = Date()
+        var now = site.now()
         let window = TimeInterval(formula.windowDays) * 86_400
         let since = now.addingTimeInterval(-window)
         var source = try await site.cache.value("trending recent", store: store, isValid: { $0.since <= since }) {
@@ -183,11 +192,12 @@ struct PagesController: Sendable {
         info.feeds = FeedLink.alternates("/feeds/trending", title: "Trending papers")
         let view = FeedPageView(
             site: info, heading: "Trending Papers",
-            subtitle: "upvotes and comments, fading with age · how: /about", periodLabel: "last \(formula.windowDays) days",
+            subtitle: "upvotes and comments, fading with age · how: /about",
+            periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
-            cards: ranked.map { source.cards.card($0, at: Date()) }, hasCards: !ranked.isEmpty,
+            cards: ranked.map { source.cards.card($0, at: site.now()) },
             tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
-        return render(view)
+        return try render(view)
     }
 
     @Sendable func paper(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
@@ -206,7 +216,9 @@ struct PagesController: Sendable {
         }
         guard let id = PaperIdentifier.canonical(raw), let paper = try await store.paper(id: id) else {
             // A listing paper that became an arXiv paper: its old address moves permanently.
-            if let id = PaperIdentifier.canonical(raw), LocalPaperID.isLocal(id), let target = try await store.alias(of: id) {
+            if let id = PaperIdentifier.canonical(raw), LocalPaperID.isLocal(id),
+                let target = try await store.alias(of: id)
+            {
                 return Response(
                     status: .movedPermanently,
                     headers: [.location: "/papers/\(target)\(markdownSuffix ? ".md" : "")", .vary: "Accept"])
@@ -216,14 +228,16 @@ struct PagesController: Sendable {
             }
             // An arXiv paper not stored yet: members may import it, visitors are asked to log in.
             if imports != nil, let arxiv = ArxivID.parse(raw) {
-                let view: [String: Any] = ["site": try await site.info(context), "id": arxiv.base]
-                return try HTML(status: .notFound, body: renderer.render("paper-missing", view)).response(from: request, context: context)
+                let view = PaperMissingView(site: try await site.info(context), id: arxiv.base)
+                return try HTML(status: .notFound, body: try renderer.render(view)).response(
+                    from: request, context: context)
             }
             throw WebError(.notFound, heading: "Paper not found", "There is no paper \(raw.debugDescription) here.")
         }
         if markdown {
             let text = PaperMarkdown.render(
-                paper, submission: try await store.submission(paperID: id), upvotes: try await store.upvoteCount(paperID: id),
+                paper, submission: try await store.submission(paperID: id),
+                upvotes: try await store.upvoteCount(paperID: id),
                 base: baseURL(request, site.configuration))
             return Response(
                 status: .ok, headers: [.contentType: "text/markdown; charset=utf-8", .vary: "Accept"],
@@ -234,37 +248,32 @@ struct PagesController: Sendable {
         async let comments = store.comments(paperID: id)
         let similarIDs = search?.similar(to: id, limit: 6).map(\.paperID) ?? []
         var view = PaperPageView(
-            site: try await site.info(context), paper: paper, upvotes: try await upvotes, submission: try await submission,
-            comments: try await comments)
+            site: try await site.info(context), paper: paper, upvotes: try await upvotes,
+            submission: try await submission)
         view.similar = try await store.papers(ids: similarIDs).map {
             PaperPageView.SimilarView(id: $0.id, title: $0.title, authors: CardView.shortAuthors($0.authors))
         }
-        view.hasSimilar = !view.similar.isEmpty
         view.upvoters = try await store.upvoters(paperID: id)
-        view.hasUpvoters = !view.upvoters.isEmpty
         if let viewer = context.viewer { view.viewerUpvoted = view.upvoters.contains(viewer.username) }
         view.loggedIn = context.viewer != nil
         view.canModerate = context.viewer.map { $0.role != .member } ?? false
         if let viewer = context.viewer {
-            view.viewerCollections = try await store.collections(owner: viewer.username).map { .init(id: $0.id, name: $0.name) }
-            view.hasCollections = !view.viewerCollections.isEmpty
+            view.viewerCollections = try await store.collections(owner: viewer.username).map {
+                .init(id: $0.id, name: $0.name)
+            }
             view.authorChoices = paper.authors
-            view.hasAuthorChoices = !paper.authors.isEmpty
         }
         let confirmed = Set(try await store.claims(paperID: id).filter(\.confirmed).map(\.username))
         view.commentList = PaperPageView.thread(
-            try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed, viewer: context.viewer)
-        var response = try HTML(body: renderer.render("paper", view)).response(from: request, context: context)
+            try await comments, submitter: try await submission?.submitter, confirmedAuthors: confirmed,
+            viewer: context.viewer)
+        var response = try HTML(body: try renderer.render(view)).response(from: request, context: context)
         response.headers[.vary] = "Accept"
         return response
     }
 
     @Sendable func about(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
-        let f = TrendingFormula.standard
-        let view: [String: Any] = [
-            "site": try await site.info(context), "commentWeight": f.commentWeight, "offsetHours": f.offsetHours,
-            "gravity": f.gravity, "windowDays": f.windowDays,
-        ]
-        return HTML(body: renderer.render("about", view))
+        let view = AboutView(site: try await site.info(context), formula: .standard)
+        return HTML(body: try renderer.render(view))
     }
 }

@@ -39,11 +39,12 @@ struct SearchController: Sendable {
         }
         var view = SearchPageView(site: info, query: query)
         if let engine, !engine.isReady {
-            view.indexing = "The search index is still being built (\(engine.status.documents) of \(info.paperCount) papers so far); results may be incomplete."
+            view.indexing =
+                "The search index is still being built (\(engine.status.documents) of \(info.paperCount) papers so far); results may be incomplete."
         }
         view.here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         guard !query.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            return HTML(body: renderer.render("search", view))
+            return HTML(body: try renderer.render(view))
         }
         guard let engine else {
             throw WebError(.searchNotReady, "The search index is not ready yet.")
@@ -56,10 +57,9 @@ struct SearchController: Sendable {
         view.results = papers.map {
             SearchResultView(paper: $0, upvotes: upvotes[$0.id] ?? 0, terms: response.highlightTerms)
         }
-        view.hasResults = !papers.isEmpty
-        view.noResults = papers.isEmpty
-        view.resultSummary = "\(papers.count)\(papers.count == Self.pageSize ? "+" : "") results · \(response.mode.rawValue) search"
-        return HTML(body: renderer.render("search", view))
+        view.resultSummary =
+            "\(papers.count)\(papers.count == Self.pageSize ? "+" : "") results · \(response.mode.rawValue) search"
+        return HTML(body: try renderer.render(view))
     }
 }
 
@@ -80,117 +80,4 @@ struct FormQuery {
     }
 
     subscript(_ name: String) -> String? { values[name] }
-}
-
-/// `MustacheParent`: see `FeedPageView`; each lookup must list every stored property.
-struct SearchPageView: MustacheParent {
-    struct Option: MustacheParent {
-        var value: String
-        var label: String
-        var selected: Bool
-
-        func child(named name: String) -> Any? {
-            switch name {
-            case "value": value
-            case "label": label
-            case "selected": selected
-            default: nil
-            }
-        }
-    }
-
-    func child(named name: String) -> Any? {
-        switch name {
-        case "site": site
-        case "query": query
-        case "hasQuery": hasQuery
-        case "resultSummary": resultSummary
-        case "modes": modes
-        case "sorts": sorts
-        case "from": from
-        case "to": to
-        case "category": category
-        case "codeOnly": codeOnly
-        case "filtersOn": filtersOn
-        case "results": results
-        case "here": here
-        case "hasResults": hasResults
-        case "noResults": noResults
-        case "indexing": indexing
-        default: nil
-        }
-    }
-
-    var site: SiteInfo
-    var query: String?
-    var hasQuery: Bool
-    var resultSummary = ""
-    var modes: [Option]
-    var sorts: [Option]
-    var from: String?
-    var to: String?
-    var category: String
-    var codeOnly: Bool
-    var filtersOn: Bool
-    var results: [SearchResultView] = []
-    var here = "/papers"
-    var hasResults = false
-    var noResults = false
-    /// Set while the index catches up after start-up.
-    var indexing: String?
-
-    init(site: SiteInfo, query q: SearchController.Query) {
-        self.site = site
-        let trimmed = q.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        query = trimmed.isEmpty ? nil : q.text
-        hasQuery = !trimmed.isEmpty
-        let mode = q.mode?.rawValue ?? "auto"
-        modes = [("auto", "Best available"), ("hybrid", "Hybrid"), ("lexical", "Keywords"), ("semantic", "Meaning")]
-            .map { Option(value: $0.0, label: $0.1, selected: $0.0 == mode) }
-        sorts = [("relevance", "Relevance"), ("newest", "Newest"), ("upvotes", "Most upvoted")]
-            .map { Option(value: $0.0, label: $0.1, selected: $0.0 == q.sort.rawValue) }
-        from = q.from?.description
-        to = q.to?.description
-        category = q.category
-        codeOnly = q.codeOnly
-        filtersOn = q.filtersOn
-    }
-}
-
-struct SearchResultView: MustacheParent {
-    var id: String
-    var titleHTML: String
-    var authors: String?
-    var snippetHTML: String
-    var upvotes: Int
-    var published: String?
-    var primaryCategory: String?
-    var codeURL: String?
-
-    func child(named name: String) -> Any? {
-        switch name {
-        case "id": id
-        case "titleHTML": titleHTML
-        case "authors": authors
-        case "snippetHTML": snippetHTML
-        case "upvotes": upvotes
-        case "published": published
-        case "primaryCategory": primaryCategory
-        case "codeURL": codeURL
-        default: nil
-        }
-    }
-
-    init(paper: Paper, upvotes: Int, terms: Set<String>) {
-        id = paper.id
-        titleHTML = HTMLText.highlighted(paper.title, SearchHighlighting.matchRanges(in: paper.title, terms: terms))
-        authors = CardView.shortAuthors(paper.authors)
-        let snippet = SearchHighlighting.snippet(paper.abstract, terms: terms, maxLength: 320)
-        snippetHTML = (snippet.truncatedStart ? "…" : "") + HTMLText.highlighted(snippet.text, snippet.highlights)
-            + (snippet.truncatedEnd ? "…" : "")
-        self.upvotes = upvotes
-        published = paper.publishedAt.map { Day($0).description }
-        primaryCategory = paper.primaryCategory
-        codeURL = paper.codeURL
-    }
 }

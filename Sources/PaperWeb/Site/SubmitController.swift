@@ -23,22 +23,11 @@ struct SubmitController: Sendable {
         router.get("/curate", use: curate)
     }
 
-    struct SubmitView {
-        var site: SiteInfo
-        var today: String
-        var error: String?
-        var paper: String?
-        var github: String?
-        var project: String?
-        var isCurator = false
-        var onBehalf: String?
-    }
-
     @Sendable func submitPage(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         guard context.viewer != nil else { return .redirect(to: "/login?next=/submit", type: .normal) }
         var view = SubmitView(site: try await site.info(context), today: Day(site.now()).description)
         view.isCurator = context.viewer.map { $0.role != .member } ?? false
-        return try HTML(body: renderer.render("submit", view)).response(from: request, context: context)
+        return try HTML(body: try renderer.render(view)).response(from: request, context: context)
     }
 
     /// An optional link field: empty, or an http(s) URL (anything else could be a script URL on the page).
@@ -51,10 +40,12 @@ struct SubmitController: Sendable {
             project: form["project"], isCurator: viewer.role != .member, onBehalf: form["on_behalf"])
         func fail(_ message: String, status: HTTPResponse.Status = .badRequest) throws -> Response {
             view.error = message
-            return try HTML(status: status, body: renderer.render("submit", view)).response(from: request, context: context)
+            return try HTML(status: status, body: try renderer.render(view)).response(from: request, context: context)
         }
         guard let arxiv = ArxivID.parse(form["paper"] ?? "") else {
-            return try fail("That is not an arXiv id or URL (e.g. 2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345).")
+            return try fail(
+                "That is not an arXiv id or URL (e.g. 2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345)."
+            )
         }
         let github = PaperLinks.validated(form["github"], host: "github.com")
         guard github.ok else { return try fail("The GitHub repository must be an https://github.com/… URL.") }
@@ -73,7 +64,9 @@ struct SubmitController: Sendable {
         // form itself, so nothing typed is lost.
         if try await store.paper(id: arxiv.base) == nil {
             guard let imports else {
-                return try fail("Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again.")
+                return try fail(
+                    "Paper \(arxiv.base) is not in Paperboy yet. Import it (paperboy import) or wait for the arXiv harvest, then submit again."
+                )
             }
             do {
                 _ = try await imports.importPaper(arxiv.base, by: viewer.username)
@@ -91,50 +84,15 @@ struct SubmitController: Sendable {
         return .redirect(to: "/papers/date/\(today)", type: .normal)
     }
 
-    struct CurateView {
-        var site: SiteInfo
-        var claims: [AuthorClaim]
-        var hasClaims: Bool
-        /// Listing papers whose title matches several papers: nothing was moved.
-        var ambiguous: [AmbiguousResolution]
-        var hasAmbiguous: Bool
-    }
-
     @Sendable func curate(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         guard let viewer = context.viewer, viewer.role != .member else {
             throw WebError(.forbidden, heading: "Curators only", "This page is for curators and admins.")
         }
         let claims = try await store.pendingClaims()
         let ambiguous = try await store.ambiguousResolutions()
-        return HTML(body: renderer.render("curate", CurateView(
-            site: try await site.info(context), claims: claims, hasClaims: !claims.isEmpty, ambiguous: ambiguous,
-            hasAmbiguous: !ambiguous.isEmpty)))
-    }
-
-    struct ProfileView {
-        var site: SiteInfo
-        var username: String
-        var displayName: String
-        var role: String
-        var isSelf: Bool
-        var submissions: [CardView]
-        var hasSubmissions: Bool
-        var upvoted: [PaperPageView.SimilarView]
-        var hasUpvoted: Bool
-        var collections: [PaperCollection]
-        var hasCollections: Bool
-        var here: String
-        var tokens: [TokenView] = []
-        var hasTokens = false
-        /// Shown once, right after creation.
-        var newToken: String?
-    }
-
-    struct TokenView {
-        var id: Int64
-        var name: String
-        var created: String
-        var lastUsed: String?
+        return HTML(
+            body: try renderer.render(
+                CurateView(site: try await site.info(context), claims: claims, ambiguous: ambiguous)))
     }
 
     @Sendable func profile(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
@@ -153,17 +111,18 @@ struct SubmitController: Sendable {
         var view = ProfileView(
             site: try await site.info(context), username: user.username, displayName: user.displayName,
             role: user.role.rawValue, isSelf: isSelf,
-            submissions: submissions.map { CardView(entry: $0) }, hasSubmissions: !submissions.isEmpty,
-            upvoted: upvoted.map { .init(id: $0.id, title: $0.title, authors: nil) }, hasUpvoted: !upvoted.isEmpty,
-            collections: collections, hasCollections: !collections.isEmpty, here: "/users/\(user.username)")
+            submissions: submissions.map { CardView(entry: $0, now: site.now()) },
+            upvoted: upvoted.map { .init(id: $0.id, title: $0.title, authors: nil) },
+            collections: collections, here: "/users/\(user.username)")
         if isSelf {
             view.tokens = try await store.accessTokens(username: user.username).map {
-                TokenView(id: $0.id, name: $0.name, created: Day($0.createdAt).description, lastUsed: $0.lastUsedAt.map { Day($0).description })
+                TokenView(
+                    id: $0.id, name: $0.name, created: Day($0.createdAt).description,
+                    lastUsed: $0.lastUsedAt.map { Day($0).description })
             }
-            view.hasTokens = !view.tokens.isEmpty
             view.newToken = newToken
         }
-        return HTML(body: renderer.render("profile", view))
+        return HTML(body: try renderer.render(view))
     }
 
     /// Creates a personal access token and shows its secret once, on the profile page.
@@ -194,7 +153,9 @@ struct SubmitController: Sendable {
     @Sendable func avatar(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         var name = context.parameters.get("file") ?? ""
         if name.hasSuffix(".svg") { name.removeLast(4) }
-        guard User.isValidUsername(name) else { throw WebError(.notFound, heading: "No such avatar", "There is no avatar \(name.debugDescription).") }
+        guard User.isValidUsername(name) else {
+            throw WebError(.notFound, heading: "No such avatar", "There is no avatar \(name.debugDescription).")
+        }
         let hue = name.lowercased().unicodeScalars.reduce(UInt32(7)) { ($0 &* 31 &+ $1.value) % 360 }
         let initial = String(name.prefix(1)).uppercased()
         let svg = """

@@ -1,0 +1,28 @@
+import PaperModel
+import PaperStore
+
+/// `GET /users/{name}` (`profile.mustache`).
+struct ProfileView: PageView {
+    static let template = "profile"
+
+    var site: SiteInfo
+    var username: String
+    var displayName: String
+    var role: String
+    var isSelf: Bool
+    var submissions: [CardView]
+    var upvoted: [PaperPageView.SimilarView]
+    var collections: [PaperCollection]
+    var here: String
+    var tokens: [TokenView] = []
+    /// Shown once, right after creation.
+    var newToken: String?
+}
+
+/// A personal access token on its owner's profile.
+struct TokenView {
+    var id: Int64
+    var name: String
+    var created: String
+    var lastUsed: String?
+}
