@@ -130,6 +130,11 @@ public func buildRouter(
     CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
     DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: siteGroup)
     ErrorCatalogController(renderer: renderer, site: site).addRoutes(to: siteGroup)
+    // Any other GET on the site is a 404 page drawn inside the session middleware, so it shows who is signed in
+    // (unknown paths under /api/, /feeds/ or /static/ match their own prefixes first and stay with the edge).
+    siteGroup.get("**") { request, _ -> Response in
+        throw WebError(.notFound, heading: "Page not found", "There is nothing at \(request.uri.path).")
+    }
 
     HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("api", .hub))
     ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("api", .arxiv))

@@ -233,6 +233,30 @@ struct ErrorCatalogTests {
         }
     }
 
+    @Test func anUnknownPageIsA404PageThatShowsWhoIsSignedIn() async throws {
+        let (store, _, _) = try await Self.fixture()
+        let token = String(repeating: "ab", count: 32)
+        try await store.createSession(
+            username: "ada", tokenHash: SessionMiddleware.hash(token), expiresAt: Date(timeIntervalSince1970: 1_900_000_000))
+        try await Self.app(store) { client in
+            try await client.execute(uri: "/no/such/page", method: .get, headers: [.cookie: "pb_session=\(token)"]) { response in
+                #expect(response.status == .notFound)
+                #expect(response.text.contains("href=\"/users/ada\""), "the header shows the signed-in reader")
+                #expect(response.text.contains("/errors#not_found"))
+            }
+            // Other prefixes keep their own answers.
+            try await client.execute(uri: "/api/no/such/thing", method: .get) { response in
+                #expect(response.status == .notFound && Self.catalogError(response)?["code"] == "not_found")
+            }
+            try await client.execute(uri: "/feeds/nothing/here/at/all", method: .get) { response in
+                #expect(response.status == .notFound && Self.catalogError(response)?["code"] == "not_found")
+            }
+            try await client.execute(uri: "/no/such/page", method: .post) { response in
+                #expect(response.status == .notFound || response.status == .methodNotAllowed)
+            }
+        }
+    }
+
     @Test func aProxysRequestIDIsKeptAndAnImplausibleOneReplaced() async throws {
         let (store, _, _) = try await Self.fixture()
         try await Self.app(store) { client in

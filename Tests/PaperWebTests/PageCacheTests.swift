@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Mustache
 import PaperModel
+import PaperServices
 import PaperStore
 import PaperTestSupport
 import Testing
@@ -114,7 +115,7 @@ struct PageCacheTests {
             tabs: FeedPageView.tabs(active: .daily, day: Day("2026-06-02")!), here: "/")
         var search = SearchPageView(
             site: site,
-            query: SearchController.Query(
+            query: PaperSearchQuery(
                 text: "q", mode: nil, sort: .relevance, from: Day("2026-06-01"), to: Day("2026-06-02"),
                 category: "cs.CL",
                 codeOnly: true))

@@ -5,9 +5,9 @@ import PaperServices
 import PaperStore
 
 /// The server-rendered pages: daily feeds and paper pages.
-struct PagesController: Sendable {
+struct PagesController<Search: PaperSearching>: Sendable {
     let store: any PaperStore
-    let search: PaperSearchEngine?
+    let search: Search?
     let renderer: PageRenderer
     let site: SiteStatusProvider
     /// On-demand imports from arXiv; nil: a missing paper is a plain 404.
@@ -80,7 +80,7 @@ struct PagesController: Sendable {
         HTML(body: try site.pages.html(view) { try renderer.render($0) })
     }
 
-    static let periodPageSize = FeedLimits.periodPageSize
+    static var periodPageSize: Int { FeedLimits.periodPageSize }
 
     @Sendable func weekly(_ request: Request, context: PaperboyRequestContext) async throws -> HTML {
         let text = context.parameters.get("week") ?? ""

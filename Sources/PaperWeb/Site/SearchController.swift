@@ -6,15 +6,15 @@ import PaperServices
 import PaperStore
 
 /// `/papers?q=`: the search page, in the style of the daily listing.
-struct SearchController: Sendable {
+struct SearchController<Search: PaperSearching>: Sendable {
     let store: any PaperStore
-    let engine: PaperSearchEngine?
+    let engine: Search?
     let renderer: PageRenderer
     let site: SiteStatusProvider
 
-    static let pageSize = 30
+    static var pageSize: Int { 30 }
     /// Results re-sorted by date or upvotes are the top of this many relevant ones.
-    static let resortDepth = 200
+    static var resortDepth: Int { 200 }
 
     func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/papers", use: search)

@@ -59,7 +59,7 @@ struct SearchPageView: MustacheParent, PageView {
     /// Set while the index catches up after start-up.
     var indexing: String?
 
-    init(site: SiteInfo, query q: SearchController.Query) {
+    init(site: SiteInfo, query q: PaperSearchQuery) {
         self.site = site
         let trimmed = q.text.trimmingCharacters(in: .whitespacesAndNewlines)
         query = trimmed.isEmpty ? nil : q.text
