@@ -179,7 +179,10 @@ let package = Package(
         // Digest selection, rendering, tokens and the outbox, also against a real SMTP server (aiosmtpd).
         .testTarget(
             name: "DigestsTests",
-            dependencies: ["Digests", "Mail", "PaperStore", "PaperModel", "PaperTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Digests", "Mail", "PaperStore", "PaperModel", "PaperTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The store contract: what every PaperStore implementation must do, run by each backend's test target.
         .target(name: "StoreContract", dependencies: ["PaperModel", "PaperStore"], path: "Tests/StoreContract"),
@@ -188,7 +191,8 @@ let package = Package(
         .testTarget(
             name: "PaperStoreTests",
             dependencies: [
-                "PaperModel", "PaperStore", "StoreContract", "PaperSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "PaperModel", "PaperStore", "StoreContract", "PaperSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Runs the built `paperboy` executable end to end.
@@ -203,7 +207,8 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "SearchEval"]),
         .testTarget(name: "SearchEvalTests", dependencies: ["SearchEval"]),
-        .testTarget(name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel", "LexicalIndex"]),
+        .testTarget(
+            name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel", "LexicalIndex"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(
             name: "PaperWebTests",

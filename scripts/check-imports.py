@@ -13,21 +13,23 @@ TOOLCHAIN = {"Foundation", "FoundationEssentials", "FoundationNetworking", "Foun
              "XCTest", "PackageDescription", "_Concurrency", "os"}
 
 targets = {}
-# A target is either on one line (`.testTarget(name: "X", dependencies: [...]),`) or spread over lines up to its
-# closing parenthesis at the target list's indentation.
-for match in re.finditer(r'^ {8}\.(target|executableTarget|testTarget|systemLibrary)\((?:name:\s*"([^"]+)"([^\n]*)\),?$'
-                         r'|\s*\n\s*name:\s*"([^"]+)"(.*?)\n {8}\))', package, re.S | re.M):
+# Each `.target(`, `.testTarget(`, ... up to its matching parenthesis (string literals hold no parentheses here).
+for match in re.finditer(r'\.(target|executableTarget|testTarget|systemLibrary)\(', package):
     kind = match.group(1)
-    name = match.group(2) or match.group(4)
-    rest = match.group(3) if match.group(2) else match.group(5)
+    depth, end = 1, match.end()
+    while depth and end < len(package):
+        depth += {"(": 1, ")": -1}.get(package[end], 0)
+        end += 1
+    body = package[match.end():end - 1]
+    name = re.search(r'name:\s*"([^"]+)"', body).group(1)
     deps = set()
-    dep_list = re.search(r'dependencies:\s*\[(.*?)\]', rest or "", re.S)
+    dep_list = re.search(r'dependencies:\s*\[(.*?)\]', body, re.S)
     if dep_list:
         text = dep_list.group(1)
         deps |= set(re.findall(r'\.product\(name:\s*"([^"]+)"', text))
         text = re.sub(r'\.product\([^)]*\)', "", text)
         deps |= set(re.findall(r'"([^"]+)"', text))
-    path = re.search(r'path:\s*"([^"]+)"', rest or "")
+    path = re.search(r'path:\s*"([^"]+)"', body)
     folder = path.group(1) if path else ("Tests/" if kind == "testTarget" else "Sources/") + name
     targets[name] = (kind, deps, root / folder)
 

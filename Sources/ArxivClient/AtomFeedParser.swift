@@ -46,7 +46,9 @@ final class AtomParserDelegate: SAXHandler {
         text = ""
         let name = elementName
         if depth == 1 {
-            if name == "feed" { sawFeed = true } else {
+            if name == "feed" {
+                sawFeed = true
+            } else {
                 failure = "root element <\(elementName)> is not <feed>"
                 shouldStop = true
             }
@@ -154,7 +156,8 @@ final class AtomParserDelegate: SAXHandler {
             doi: doi?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty)
         page.entries.append(
             ArxivEntry(
-                paper: paper, versionedID: arxivID.versioned, primaryCategory: ordered.first, absURL: absURL ?? arxivID.absURL,
+                paper: paper, versionedID: arxivID.versioned, primaryCategory: ordered.first,
+                absURL: absURL ?? arxivID.absURL,
                 pdfURL: pdfURL ?? arxivID.pdfURL, doiURL: doiURL))
     }
 }

@@ -63,7 +63,8 @@ public final class LiveArxivService: ArxivService {
     /// Makes its own `HTTPClient` (on the shared NIO event loops) with the configured timeouts; call
     /// `shutdown()` when done.
     public init(
-        configuration: ArxivClientConfiguration = ArxivClientConfiguration(), clock: any ArxivClock = SystemArxivClock(),
+        configuration: ArxivClientConfiguration = ArxivClientConfiguration(),
+        clock: any ArxivClock = SystemArxivClock(),
         logger: Logger = Logger(label: "paperboy.arxiv")
     ) {
         var httpConfiguration = HTTPClient.Configuration(
@@ -184,7 +185,8 @@ public final class LiveArxivService: ArxivService {
             throw CancellationError()
         } catch let error as NIOTooManyBytesError {
             throw ArxivClientError.malformedResponse("body larger than \(configuration.maxBodyBytes) bytes: \(error)")
-        } catch let error as HTTPClientError where error == .invalidURL || error == .emptyHost || error == .emptyScheme {
+        } catch let error as HTTPClientError where error == .invalidURL || error == .emptyHost || error == .emptyScheme
+        {
             throw ArxivClientError.invalidURL("\(url): \(error)")
         } catch {
             return (.retry("\(error)", retryAfter: nil), answeredAt ?? clock.now())
@@ -213,8 +215,9 @@ public final class LiveArxivService: ArxivService {
     }()
 
     static func url(_ base: String, _ items: [(name: String, value: String)]) throws -> String {
-        guard let parsed = URL(string: base), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              parsed.host != nil
+        guard let parsed = URL(string: base), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
+            parsed.host != nil
         else { throw ArxivClientError.invalidURL(base) }
         let query = items.map { item in
             let value = item.value.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? item.value

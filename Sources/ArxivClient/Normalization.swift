@@ -21,8 +21,10 @@ extension String {
                 switch b {
                 case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D: width = 1
                 case 0xC2 where i + 1 < count && bytes[i + 1] == 0xA0: width = 2
-                case 0xE2 where i + 2 < count && bytes[i + 1] == 0x80
-                    && (bytes[i + 2] <= 0x8A || bytes[i + 2] == 0xAF): width = 3
+                case 0xE2
+                where i + 2 < count && bytes[i + 1] == 0x80
+                    && (bytes[i + 2] <= 0x8A || bytes[i + 2] == 0xAF):
+                    width = 3
                 case 0xE3 where i + 2 < count && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80: width = 3
                 default: break
                 }

@@ -79,7 +79,9 @@ final class OAIParserDelegate: SAXHandler {
         text = ""
         let name = elementName
         if depth == 1 {
-            if name == "OAI-PMH" { sawRoot = true } else {
+            if name == "OAI-PMH" {
+                sawRoot = true
+            } else {
                 failure = "root element <\(elementName)> is not <OAI-PMH>"
                 shouldStop = true
             }
@@ -211,7 +213,8 @@ final class OAIParserDelegate: SAXHandler {
                 skipped.append(SkippedRecord(identifier: nil, reason: "deleted header without identifier"))
                 return
             }
-            deletions.append(OAIDeletion(identifier: ident, paperID: paperID, datestamp: Day(datestamp), setSpecs: setSpecs))
+            deletions.append(
+                OAIDeletion(identifier: ident, paperID: paperID, datestamp: Day(datestamp), setSpecs: setSpecs))
             return
         }
         guard let day = Day(String(datestamp.prefix(10))) else {
@@ -246,10 +249,13 @@ final class OAIParserDelegate: SAXHandler {
     /// The Kaggle importer's mapping: versionless id, collapsed title and abstract, links from abstract and
     /// comments (by `Paper.init`), dates from the first and last versions.
     private func mapPaper(format: OAIMetadataPrefix, identifier: String?) throws -> (Paper, [ArxivVersion]) {
-        let rawID = fields["id"]?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let rawID =
+            fields["id"]?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             ?? identifier.map(Self.stripOAIPrefix)
         guard let rawID, !rawID.isEmpty else { throw RecordProblem("record has no id") }
-        guard let arxivID = ArxivID.parse(rawID) else { throw RecordProblem("\(rawID.debugDescription) is not an arXiv id") }
+        guard let arxivID = ArxivID.parse(rawID) else {
+            throw RecordProblem("\(rawID.debugDescription) is not an arXiv id")
+        }
         let title = (fields["title"] ?? "").collapsingWhitespace
         guard !title.isEmpty else { throw RecordProblem("record \(rawID) has no title") }
         let categories = (fields["categories"] ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
@@ -270,7 +276,8 @@ final class OAIParserDelegate: SAXHandler {
                 }
                 let date = rfc2822.date(from: v.date.trimmingCharacters(in: .whitespacesAndNewlines))
                 parsedVersions.append(
-                    ArxivVersion(number: n, submittedAt: date, size: v.size.trimmingCharacters(in: .whitespaces).nilIfEmpty))
+                    ArxivVersion(
+                        number: n, submittedAt: date, size: v.size.trimmingCharacters(in: .whitespaces).nilIfEmpty))
             }
             parsedVersions.sort { $0.number < $1.number }
             version = parsedVersions.last?.number ?? version

@@ -13,7 +13,8 @@ public enum ArxivParseBenchmark {
         public var recordsPerCPUSecond: Double { Double(records) / cpuSeconds }
         public var description: String {
             String(
-                format: "%d records (%.1f MB) in %.3f s wall, %.3f s CPU: %.0f records/s wall, %.0f records/CPU-s, %.1f MB/CPU-s",
+                format:
+                    "%d records (%.1f MB) in %.3f s wall, %.3f s CPU: %.0f records/s wall, %.0f records/CPU-s, %.1f MB/CPU-s",
                 records, Double(bytes) / 1e6, seconds, cpuSeconds, recordsPerSecond, recordsPerCPUSecond,
                 Double(bytes) / cpuSeconds / 1e6)
         }

@@ -87,7 +87,8 @@ actor RequestPacer {
         }
         busy = true
         let now = clock.now()
-        let wait = max(spacing.retryAfter(0, now: Date(timeIntervalSinceReferenceDate: now)) ?? 0, (notBefore ?? -.infinity) - now)
+        let wait = max(
+            spacing.retryAfter(0, now: Date(timeIntervalSinceReferenceDate: now)) ?? 0, (notBefore ?? -.infinity) - now)
         if wait > 0 {
             do {
                 try await clock.sleep(seconds: wait)

@@ -60,7 +60,8 @@ public final class ReplayArxivService: ArxivService, Sendable {
         return try respond(request)
     }
 
-    static let oaiHead = #"<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">"#
+    static let oaiHead =
+        #"<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">"#
     public static let noRecordsMatch = Data(
         (oaiHead + #"<responseDate>2026-01-01T00:00:00Z</responseDate><request verb="ListRecords">replay</request>"#
             + #"<error code="noRecordsMatch">The combination of the values of the from, until, set and metadataPrefix"#

@@ -4,7 +4,8 @@ import Foundation
 enum XMLBytes {
     static let lt = UInt8(ascii: "<"), gt = UInt8(ascii: ">"), slash = UInt8(ascii: "/")
     static let amp = UInt8(ascii: "&"), question = UInt8(ascii: "?"), bang = UInt8(ascii: "!")
-    static let colon = UInt8(ascii: ":"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'")
+    static let colon = UInt8(ascii: ":"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""),
+        apostrophe = UInt8(ascii: "'")
     static let commentOpen = Array("<!--".utf8), commentClose = Array("-->".utf8)
     static let cdataOpen = Array("<![CDATA[".utf8), cdataClose = Array("]]>".utf8)
     static let doctypeOpen = Array("<!DOCTYPE".utf8), piClose = Array("?>".utf8)
@@ -55,7 +56,6 @@ enum XMLStreamReader {
             self.bytes = bytes
             self.handler = handler
         }
-
 
         @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D }
 
@@ -108,7 +108,6 @@ enum XMLStreamReader {
             return true
         }
 
-
         mutating func markup() throws {
             let start = i
             guard i + 1 < bytes.count else { throw fail("document ends inside a tag") }
@@ -116,7 +115,9 @@ enum XMLStreamReader {
             case XMLBytes.slash:
                 try endTag()
             case XMLBytes.question:
-                guard let end = find(XMLBytes.piClose, from: i + 2) else { throw fail("unterminated processing instruction") }
+                guard let end = find(XMLBytes.piClose, from: i + 2) else {
+                    throw fail("unterminated processing instruction")
+                }
                 i = end
             case XMLBytes.bang:
                 if hasPrefix(XMLBytes.commentOpen, at: i) {
@@ -124,8 +125,11 @@ enum XMLStreamReader {
                     i = end
                 } else if hasPrefix(XMLBytes.cdataOpen, at: i) {
                     guard !stack.isEmpty else { throw fail("CDATA outside the root element") }
-                    guard let end = find(XMLBytes.cdataClose, from: i + 9) else { throw fail("unterminated CDATA section") }
-                    handler.characters(String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 9)..<(end - 3)]), as: UTF8.self))
+                    guard let end = find(XMLBytes.cdataClose, from: i + 9) else {
+                        throw fail("unterminated CDATA section")
+                    }
+                    handler.characters(
+                        String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 9)..<(end - 3)]), as: UTF8.self))
                     i = end
                 } else if hasPrefix(XMLBytes.doctypeOpen, at: i) {
                     guard !sawRoot else { throw fail("DOCTYPE after the root element") }
@@ -162,13 +166,18 @@ enum XMLStreamReader {
             var localStart = start
             while i < bytes.count {
                 let b = bytes[i]
-                if Self.isSpace(b) || b == XMLBytes.slash || b == XMLBytes.gt || b == XMLBytes.equals || b == XMLBytes.lt { break }
+                if Self.isSpace(b) || b == XMLBytes.slash || b == XMLBytes.gt || b == XMLBytes.equals
+                    || b == XMLBytes.lt
+                {
+                    break
+                }
                 if b == XMLBytes.colon { localStart = i + 1 }
                 i += 1
             }
             guard i > start else { throw fail("expected a name") }
             guard i < bytes.count else { throw fail("document ends inside a tag") }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[(local ? localStart : start)..<i]), as: UTF8.self)
+            return String(
+                decoding: UnsafeBufferPointer(rebasing: bytes[(local ? localStart : start)..<i]), as: UTF8.self)
         }
 
         mutating func skipSpace() {
@@ -192,7 +201,9 @@ enum XMLStreamReader {
                     return
                 }
                 if b == XMLBytes.slash {
-                    guard i + 1 < bytes.count, bytes[i + 1] == XMLBytes.gt else { throw fail("expected /> in <\(element)>") }
+                    guard i + 1 < bytes.count, bytes[i + 1] == XMLBytes.gt else {
+                        throw fail("expected /> in <\(element)>")
+                    }
                     i += 2
                     sawRoot = true
                     handler.startElement(element, attributes: attributes)
@@ -201,15 +212,21 @@ enum XMLStreamReader {
                 }
                 let attribute = try name()
                 skipSpace()
-                guard i < bytes.count, bytes[i] == XMLBytes.equals else { throw fail("attribute \(attribute) without a value") }
+                guard i < bytes.count, bytes[i] == XMLBytes.equals else {
+                    throw fail("attribute \(attribute) without a value")
+                }
                 i += 1
                 skipSpace()
                 guard i < bytes.count, bytes[i] == XMLBytes.quote || bytes[i] == XMLBytes.apostrophe else {
                     throw fail("unquoted value of attribute \(attribute)")
                 }
                 let quote = bytes[i]
-                guard let close = find(quote, from: i + 1) else { throw fail("document ends inside an attribute value") }
-                if let bad = find(XMLBytes.lt, from: i + 1, to: close) { throw fail("< in an attribute value", at: bad) }
+                guard let close = find(quote, from: i + 1) else {
+                    throw fail("document ends inside an attribute value")
+                }
+                if let bad = find(XMLBytes.lt, from: i + 1, to: close) {
+                    throw fail("< in an attribute value", at: bad)
+                }
                 let value = try decode(i + 1, close)
                 if attributes.updateValue(value, forKey: attribute) != nil {
                     throw fail("attribute \(attribute) given twice")
@@ -223,7 +240,9 @@ enum XMLStreamReader {
             i += 2
             let element = try name(local: true)
             skipSpace()
-            guard i < bytes.count, bytes[i] == XMLBytes.gt else { throw fail("expected > after </\(element)", at: start) }
+            guard i < bytes.count, bytes[i] == XMLBytes.gt else {
+                throw fail("expected > after </\(element)", at: start)
+            }
             i += 1
             guard let open = stack.popLast() else { throw fail("</\(element)> without an open element", at: start) }
             guard open == element else { throw fail("</\(element)> closes <\(open)>", at: start) }

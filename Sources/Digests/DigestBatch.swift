@@ -20,7 +20,8 @@ public struct DigestBatch: Sendable {
 
     public init(
         store: any PaperStore, selector: DigestSelector, renderer: DigestRenderer, tokens: SubscriptionTokens,
-        sender: DigestSender, logger: Logger = Logger(label: "paperboy.digest"), clock: @escaping @Sendable () -> Date = { Date() }
+        sender: DigestSender, logger: Logger = Logger(label: "paperboy.digest"),
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.selector = selector
@@ -76,7 +77,8 @@ public struct DigestBatch: Sendable {
             } catch let error as MailError {
                 // An address the mail layer refuses (stored before validation got stricter): skip it, keep going.
                 report.unrenderable += 1
-                logger.warning("digest not rendered", metadata: ["subscriber": "\(subscriber.id)", "error": "\(error)"])
+                logger.warning(
+                    "digest not rendered", metadata: ["subscriber": "\(subscriber.id)", "error": "\(error)"])
                 continue
             }
             if try await store.enqueueOutbox(
@@ -91,21 +93,29 @@ public struct DigestBatch: Sendable {
         return report
     }
 
-    func render(_ papers: DigestSelector.PeriodPapers, for subscriber: Subscriber, key: String) async throws -> MailMessage {
+    func render(
+        _ papers: DigestSelector.PeriodPapers, for subscriber: Subscriber, key: String
+    ) async throws -> MailMessage {
         let content = try await selector.content(papers, for: subscriber)
         return try renderer.digest(
-            content, to: try MailAddress(subscriber.email), subscriberID: subscriber.id, tokens: tokens, key: key, date: clock())
+            content, to: try MailAddress(subscriber.email), subscriberID: subscriber.id, tokens: tokens, key: key,
+            date: clock())
     }
 
     /// The digest `subscriber` (or a visitor, nil) would get for `period`, rendered but neither recorded nor sent:
     /// for previews and dry runs. Nil for an empty period.
-    public func preview(_ period: DigestPeriod, for subscriber: Subscriber?, to address: MailAddress) async throws -> MailMessage? {
+    public func preview(
+        _ period: DigestPeriod, for subscriber: Subscriber?, to address: MailAddress
+    ) async throws -> MailMessage? {
         let papers = try await selector.periodPapers(period)
         guard !papers.isEmpty else { return nil }
         let content = try await selector.content(papers, for: subscriber)
-        let key = subscriber.map { Self.key(subscriberID: $0.id, period: period) } ?? "preview:\(address.address):\(period.key)"
+        let key =
+            subscriber.map { Self.key(subscriberID: $0.id, period: period) }
+            ?? "preview:\(address.address):\(period.key)"
         return try renderer.digest(
-            content, to: address, subscriberID: subscriber?.id, tokens: subscriber == nil ? nil : tokens, key: key, date: clock())
+            content, to: address, subscriberID: subscriber?.id, tokens: subscriber == nil ? nil : tokens, key: key,
+            date: clock())
     }
 
     /// Records and delivers the period's digests: what the scheduler and `paperboy digest send` run.

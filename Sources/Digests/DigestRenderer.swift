@@ -105,7 +105,12 @@ public struct DigestRenderer: Sendable {
             headers.append((name: "List-Unsubscribe", value: "<\(unsubscribe)>"))
             headers.append((name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click"))
         }
-        headers.append((name: "List-Id", value: "Paperboy \(content.period.frequency.rawValue) digest <\(content.period.frequency.rawValue).digest.\(domain)>"))
+        headers.append(
+            (
+                name: "List-Id",
+                value:
+                    "Paperboy \(content.period.frequency.rawValue) digest <\(content.period.frequency.rawValue).digest.\(domain)>"
+            ))
         headers.append((name: "Auto-Submitted", value: "auto-generated"))
         headers.append((name: "Precedence", value: "bulk"))
         let subject = subject(content)
@@ -117,7 +122,8 @@ public struct DigestRenderer: Sendable {
             links: .init(home: links.home, preferences: preferences, unsubscribe: unsubscribe))
         return MailMessage(
             from: from, to: recipient, subject: subject, textBody: try render("digest.txt", view),
-            htmlBody: try render("digest.html", view), messageID: messageID(forKey: key), date: date, extraHeaders: headers)
+            htmlBody: try render("digest.html", view), messageID: messageID(forKey: key), date: date,
+            extraHeaders: headers)
     }
 
     struct ConfirmView {
@@ -127,7 +133,9 @@ public struct DigestRenderer: Sendable {
         var home: String
     }
 
-    public func confirmation(to recipient: MailAddress, subscriber: Subscriber, tokens: SubscriptionTokens, date: Date) throws -> MailMessage {
+    public func confirmation(
+        to recipient: MailAddress, subscriber: Subscriber, tokens: SubscriptionTokens, date: Date
+    ) throws -> MailMessage {
         let view = ConfirmView(
             frequency: subscriber.frequency.rawValue, recipient: recipient.address,
             confirmURL: links.confirm(tokens.make(.confirm, subscriberID: subscriber.id, now: date)), home: links.home)
@@ -135,7 +143,8 @@ public struct DigestRenderer: Sendable {
         return MailMessage(
             from: from, to: recipient, subject: "Confirm your Paperboy digest subscription",
             textBody: try render("confirm.txt", view), htmlBody: try render("confirm.html", view),
-            messageID: "\(nonce).confirm@\(domain)", date: date, extraHeaders: [(name: "Auto-Submitted", value: "auto-generated")])
+            messageID: "\(nonce).confirm@\(domain)", date: date,
+            extraHeaders: [(name: "Auto-Submitted", value: "auto-generated")])
     }
 
     func items(_ items: [DigestItem]) -> [ItemView] {

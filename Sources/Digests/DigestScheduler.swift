@@ -74,10 +74,12 @@ public struct DigestScheduler: Service {
     }
 
     public func run() async throws {
-        logger.info("digest schedule", metadata: [
-            "hour": "\(schedule.hour)", "timeZone": "\(schedule.timeZone.identifier)",
-            "next": "\(schedule.nextSendTime(after: clock()))",
-        ])
+        logger.info(
+            "digest schedule",
+            metadata: [
+                "hour": "\(schedule.hour)", "timeZone": "\(schedule.timeZone.identifier)",
+                "next": "\(schedule.nextSendTime(after: clock()))",
+            ])
         // Shutting down is not a failure: the sleep's CancellationError ends the loop, and `run` returns.
         do {
             try await cancelWhenGracefulShutdown { try await self.loop() }
@@ -109,10 +111,12 @@ public struct DigestScheduler: Service {
                 if enqueued.emptyPeriod {
                     logger.info("digest: no papers in the period, nothing sent", metadata: ["period": "\(period)"])
                 } else {
-                    logger.info("digest sent", metadata: [
-                        "period": "\(period)", "recorded": "\(enqueued.recorded)", "sent": "\(delivered.sent)",
-                        "queued": "\(delivered.retrying)", "failed": "\(delivered.failed)",
-                    ])
+                    logger.info(
+                        "digest sent",
+                        metadata: [
+                            "period": "\(period)", "recorded": "\(enqueued.recorded)", "sent": "\(delivered.sent)",
+                            "queued": "\(delivered.retrying)", "failed": "\(delivered.failed)",
+                        ])
                 }
             } catch is CancellationError {
                 return
@@ -126,7 +130,8 @@ public struct DigestScheduler: Service {
         do {
             let report = try await batch.sender.deliverDue(lockTimeout: .seconds(1))
             if report.sent + report.failed > 0 {
-                logger.info("outbox retries delivered", metadata: ["sent": "\(report.sent)", "failed": "\(report.failed)"])
+                logger.info(
+                    "outbox retries delivered", metadata: ["sent": "\(report.sent)", "failed": "\(report.failed)"])
             }
         } catch is CancellationError {
         } catch {

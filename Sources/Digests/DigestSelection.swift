@@ -57,7 +57,8 @@ public struct DigestSelector: Sendable {
         let ranked = formula.rank(
             upvoted.map {
                 TrendingFormula.Candidate(
-                    paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount, submittedAt: $0.submission.submittedAt)
+                    paperID: $0.paper.id, upvotes: $0.upvotes, comments: $0.commentCount,
+                    submittedAt: $0.submission.submittedAt)
             },
             now: period.end)
         let byID = Dictionary(entries.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -66,7 +67,9 @@ public struct DigestSelector: Sendable {
             let chosen = Set(top.map(\.paper.id))
             let newest = entries.filter { !chosen.contains($0.paper.id) }.sorted {
                 if $0.submission.day != $1.submission.day { return $0.submission.day > $1.submission.day }
-                if $0.submission.submittedAt != $1.submission.submittedAt { return $0.submission.submittedAt > $1.submission.submittedAt }
+                if $0.submission.submittedAt != $1.submission.submittedAt {
+                    return $0.submission.submittedAt > $1.submission.submittedAt
+                }
                 return $0.paper.id < $1.paper.id
             }
             top += newest.prefix(count - top.count)
@@ -92,7 +95,8 @@ public struct DigestSelector: Sendable {
         }
         let categories = Set(subscriber.categories.map { $0.lowercased() })
         if !categories.isEmpty {
-            for entry in papers.entries where entry.paper.categories.contains(where: { categories.contains($0.lowercased()) }) {
+            for entry in papers.entries
+            where entry.paper.categories.contains(where: { categories.contains($0.lowercased()) }) {
                 take(entry)
             }
         }

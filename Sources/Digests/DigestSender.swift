@@ -3,6 +3,7 @@ import Logging
 import Mail
 import PaperModel
 import PaperStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,7 +20,9 @@ public struct DeliveryPolicy: Sendable {
     /// At most this many messages a second (0: no limit).
     public var messagesPerSecond: Double = 5
 
-    public init(backoff: [TimeInterval] = [60, 300, 1800, 7200], suspendAfterBounces: Int = 3, messagesPerSecond: Double = 5) {
+    public init(
+        backoff: [TimeInterval] = [60, 300, 1800, 7200], suspendAfterBounces: Int = 3, messagesPerSecond: Double = 5
+    ) {
         self.backoff = backoff
         self.suspendAfterBounces = suspendAfterBounces
         self.messagesPerSecond = messagesPerSecond
@@ -46,7 +49,8 @@ public final class DigestSender: Sendable {
     let inProcess = InProcessLock()
 
     public init(
-        store: any PaperStore, transport: any MailTransport, policy: DeliveryPolicy = DeliveryPolicy(), lockFile: URL? = nil,
+        store: any PaperStore, transport: any MailTransport, policy: DeliveryPolicy = DeliveryPolicy(),
+        lockFile: URL? = nil,
         logger: Logger = Logger(label: "paperboy.digest"), clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
@@ -139,9 +143,11 @@ public final class DigestSender: Sendable {
             let reason = Self.describe(error)
             try await store.markOutboxFailed(id: message.id, error: reason)
             if let subscriberID = message.subscriberID {
-                let subscriber = try await store.recordBounce(subscriberID: subscriberID, suspendAfter: policy.suspendAfterBounces)
+                let subscriber = try await store.recordBounce(
+                    subscriberID: subscriberID, suspendAfter: policy.suspendAfterBounces)
                 if subscriber.status == .suspended {
-                    logger.warning("subscriber suspended after repeated bounces", metadata: ["subscriber": "\(subscriberID)"])
+                    logger.warning(
+                        "subscriber suspended after repeated bounces", metadata: ["subscriber": "\(subscriberID)"])
                 }
             }
             logger.warning("delivery failed permanently", metadata: ["key": "\(message.key)", "error": "\(reason)"])
@@ -152,10 +158,13 @@ public final class DigestSender: Sendable {
             if message.attempts < policy.backoff.count {
                 let retryAt = clock().addingTimeInterval(policy.backoff[message.attempts])
                 try await store.markOutboxRetry(id: message.id, error: reason, retryAt: retryAt)
-                logger.notice("delivery deferred", metadata: ["key": "\(message.key)", "error": "\(reason)", "retryAt": "\(retryAt)"])
+                logger.notice(
+                    "delivery deferred",
+                    metadata: ["key": "\(message.key)", "error": "\(reason)", "retryAt": "\(retryAt)"])
                 return .retryLater(reason, at: retryAt)
             }
-            try await store.markOutboxFailed(id: message.id, error: "gave up after \(message.attempts + 1) attempts: \(reason)")
+            try await store.markOutboxFailed(
+                id: message.id, error: "gave up after \(message.attempts + 1) attempts: \(reason)")
             return .failed(reason)
         }
         // The server said 250: record it at once, in its own transaction.
@@ -170,14 +179,16 @@ public final class DigestSender: Sendable {
     /// The cross-process outbox lock, or nil without a lock file.
     func lockOutbox(timeout: Duration) async throws -> Int32? {
         guard let lockFile else { return nil }
-        try? FileManager.default.createDirectory(at: lockFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            at: lockFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         let fd = open(lockFile.path, O_CREAT | O_RDWR, 0o644)
         guard fd >= 0 else { throw DigestError("cannot open the outbox lock \(lockFile.path)") }
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard ContinuousClock.now < deadline else {
                 close(fd)
-                throw DigestError("another Paperboy process is delivering the outbox (\(lockFile.path)); try again later")
+                throw DigestError(
+                    "another Paperboy process is delivering the outbox (\(lockFile.path)); try again later")
             }
             do {
                 try await Task.sleep(for: .milliseconds(200))

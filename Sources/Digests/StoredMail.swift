@@ -32,7 +32,8 @@ struct StoredMail: Codable {
     func message() throws -> MailMessage {
         MailMessage(
             from: try MailAddress(from.address, displayName: from.displayName),
-            to: try MailAddress(to.address, displayName: to.displayName), subject: subject, textBody: text, htmlBody: html,
+            to: try MailAddress(to.address, displayName: to.displayName), subject: subject, textBody: text,
+            htmlBody: html,
             messageID: messageID, date: date,
             extraHeaders: headers.compactMap { $0.count == 2 ? (name: $0[0], value: $0[1]) : nil })
     }

@@ -72,9 +72,12 @@ public struct SubscriptionService: Sendable {
         }
     }
 
-    public func subscribe(email: String, username: String?, frequency: DigestFrequency = .daily, baseURL: String) async throws -> SubscribeResult {
+    public func subscribe(
+        email: String, username: String?, frequency: DigestFrequency = .daily, baseURL: String
+    ) async throws -> SubscribeResult {
         let address = try Self.address(email)
-        let subscriber = try await store.subscribe(email: address.address, username: username, frequency: frequency, at: clock())
+        let subscriber = try await store.subscribe(
+            email: address.address, username: username, frequency: frequency, at: clock())
         if subscriber.status == .confirmed { return .alreadyConfirmed(subscriber) }
         // A repeat within the throttle window answers as if sent (the mail from a moment ago is still valid);
         // nothing tells a stranger whether the address is subscribed.

@@ -46,7 +46,7 @@ public struct SubscriptionTokens: Sendable {
     public func verify(_ token: String, _ purpose: Purpose, now: Date = Date()) throws(Failure) -> Int64 {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count <= 19, parts[1].count <= 19,
-              let id = Int64(parts[0]), let expiry = Int64(parts[1]), let sent = Self.decodeBase64url(String(parts[2]))
+            let id = Int64(parts[0]), let expiry = Int64(parts[1]), let sent = Self.decodeBase64url(String(parts[2]))
         else { throw .malformed }
         let expected = mac(purpose, id, expiry)
         // Constant time: compare every byte whatever the first difference.
@@ -58,16 +58,23 @@ public struct SubscriptionTokens: Sendable {
     }
 
     func mac(_ purpose: Purpose, _ id: Int64, _ expiry: Int64) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data("paperboy-digest|\(purpose.rawValue)|\(id)|\(expiry)".utf8), using: SymmetricKey(data: keyData)))
+        Array(
+            HMAC<SHA256>.authenticationCode(
+                for: Data("paperboy-digest|\(purpose.rawValue)|\(id)|\(expiry)".utf8),
+                using: SymmetricKey(data: keyData)))
     }
 
     static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/", with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 
     static func decodeBase64url(_ text: String) -> [UInt8]? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return nil
+        }
         var base = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base.count % 4 != 0 { base += "=" }
         return Data(base64Encoded: base).map(Array.init)

@@ -31,7 +31,7 @@ final class BertEncoder: @unchecked Sendable {
         self.weights = weights
         // bf16 panels are only built when the kernels that read them can run.
         usesBF16 = bf16 && ek_cpu_has_avx512bf16() != 0
-        _ = ek_cpu_has_avx512()   // detect once here rather than racily on first use by two workers
+        _ = ek_cpu_has_avx512()  // detect once here rather than racily on first use by two workers
         let H = config.hiddenSize, I = config.intermediateSize
         let activation: Int32
         switch config.hiddenAct {
@@ -39,19 +39,24 @@ final class BertEncoder: @unchecked Sendable {
         case "gelu_new", "gelu_pytorch_tanh": activation = EK_GELU_TANH
         default: activation = EK_RELU
         }
-        kernelConfig = ek_config(hidden: Int32(H), heads: Int32(config.numHeads), intermediate: Int32(I),
-                                 layers: Int32(config.numLayers), activation: activation, eps: config.layerNormEps,
-                                 bf16: usesBF16 ? 1 : 0)
+        kernelConfig = ek_config(
+            hidden: Int32(H), heads: Int32(config.numHeads), intermediate: Int32(I),
+            layers: Int32(config.numLayers), activation: activation, eps: config.layerNormEps,
+            bf16: usesBF16 ? 1 : 0)
 
         guard let wordInfo = weights.info("embeddings.word_embeddings.weight") else {
             throw EmbeddingError(.missingTensor, "model.safetensors: missing tensor embeddings.word_embeddings.weight")
         }
         guard wordInfo.shape.count == 2, wordInfo.shape[1] == H, wordInfo.shape[0] > 0 else {
-            throw EmbeddingError(.tensorShape, "model.safetensors: tensor \(wordInfo.name) has shape \(wordInfo.shape), expected [vocab, \(H)]")
+            throw EmbeddingError(
+                .tensorShape,
+                "model.safetensors: tensor \(wordInfo.name) has shape \(wordInfo.shape), expected [vocab, \(H)]")
         }
         vocabRows = wordInfo.shape[0]
         if let v = config.vocabSize, v != vocabRows {
-            throw EmbeddingError(.tensorShape, "model.safetensors: tensor \(wordInfo.name) has \(vocabRows) rows but config.json vocab_size is \(v)")
+            throw EmbeddingError(
+                .tensorShape,
+                "model.safetensors: tensor \(wordInfo.name) has \(vocabRows) rows but config.json vocab_size is \(v)")
         }
 
         var owned: [UnsafeMutablePointer<Float>] = []
@@ -105,7 +110,8 @@ final class BertEncoder: @unchecked Sendable {
             let tokenType = try tensor("embeddings.token_type_embeddings.weight", [config.typeVocabSize, H])
             let lnG = try tensor("embeddings.LayerNorm.weight", [H])
             let lnB = try tensor("embeddings.LayerNorm.bias", [H])
-            embeddings = ek_embeddings(word: word, position: position, token_type: tokenType, ln_gamma: lnG, ln_beta: lnB)
+            embeddings = ek_embeddings(
+                word: word, position: position, token_type: tokenType, ln_gamma: lnG, ln_beta: lnB)
 
             var built: [ek_layer] = []
             for l in 0..<config.numLayers {
@@ -126,26 +132,29 @@ final class BertEncoder: @unchecked Sendable {
                 let fb = try tensor(p + "output.dense.bias", [H])
                 let ln2g = try tensor(p + "output.LayerNorm.weight", [H])
                 let ln2b = try tensor(p + "output.LayerNorm.bias", [H])
-                built.append(ek_layer(
-                    qkv_packed: packed([(qw, H), (kw, H), (vw, H)], k: H),
-                    qkv_bias: concat([qb, kb, vb], H),
-                    attn_out_packed: packed([(ow, H)], k: H), attn_out_bias: ob,
-                    ln1_gamma: ln1g, ln1_beta: ln1b,
-                    ffn_in_packed: packed([(iw, I)], k: H), ffn_in_bias: ib,
-                    ffn_out_packed: packed([(fw, H)], k: I), ffn_out_bias: fb,
-                    ln2_gamma: ln2g, ln2_beta: ln2b))
+                built.append(
+                    ek_layer(
+                        qkv_packed: packed([(qw, H), (kw, H), (vw, H)], k: H),
+                        qkv_bias: concat([qb, kb, vb], H),
+                        attn_out_packed: packed([(ow, H)], k: H), attn_out_bias: ob,
+                        ln1_gamma: ln1g, ln1_beta: ln1b,
+                        ffn_in_packed: packed([(iw, I)], k: H), ffn_in_bias: ib,
+                        ffn_out_packed: packed([(fw, H)], k: I), ffn_out_bias: fb,
+                        ln2_gamma: ln2g, ln2_beta: ln2b))
             }
             for l in 0..<config.numLayers {
-                for w in ["attention.self.query", "attention.self.key", "attention.self.value",
-                          "attention.output.dense", "intermediate.dense", "output.dense"] {
+                for w in [
+                    "attention.self.query", "attention.self.key", "attention.self.value",
+                    "attention.output.dense", "intermediate.dense", "output.dense",
+                ] {
                     weights.dropPages("encoder.layer.\(l).\(w).weight")
                 }
             }
             layers = UnsafeMutablePointer<ek_layer>.allocate(capacity: built.count)
             layers.initialize(from: built, count: built.count)
         } catch {
-            owned.forEach { $0.deallocate() }
-            aligned.forEach { free($0) }
+            for pointer in owned { pointer.deallocate() }
+            for pointer in aligned { free(pointer) }
             throw error
         }
         self.owned = owned
@@ -154,8 +163,8 @@ final class BertEncoder: @unchecked Sendable {
 
     deinit {
         layers.deallocate()
-        owned.forEach { $0.deallocate() }
-        ownedAligned.forEach { free($0) }
+        for pointer in owned { pointer.deallocate() }
+        for pointer in ownedAligned { free(pointer) }
     }
 
     /// Scratch for one `encode` call over `tokens` tokens whose longest sequence has `maxLength`.
@@ -166,7 +175,9 @@ final class BertEncoder: @unchecked Sendable {
 
     /// Last hidden states of the sequences, laid end to end in `output` ([total tokens, hidden]).
     /// Every id must be below `vocabRows` and every sequence at most `maxPositionEmbeddings` long.
-    func encode(_ sequences: ArraySlice<[Int32]>, output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>) {
+    func encode(
+        _ sequences: ArraySlice<[Int32]>, output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+    ) {
         var ids: [Int32] = []
         var offsets: [Int32] = [0]
         for s in sequences {
@@ -177,7 +188,8 @@ final class BertEncoder: @unchecked Sendable {
         var emb = embeddings
         ids.withUnsafeBufferPointer { idp in
             offsets.withUnsafeBufferPointer { op in
-                ek_encode(&cfg, &emb, layers, idp.baseAddress, op.baseAddress, Int32(sequences.count), output, workspace)
+                ek_encode(
+                    &cfg, &emb, layers, idp.baseAddress, op.baseAddress, Int32(sequences.count), output, workspace)
             }
         }
     }

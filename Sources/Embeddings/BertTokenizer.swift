@@ -6,7 +6,7 @@ import Foundation
 struct Vocabulary: Sendable {
     private var pool: [UInt8] = []
     private var entries: [(start: Int32, length: Int32, id: Int32)] = []
-    private var slots: [Int32]   // index into entries, -1 empty
+    private var slots: [Int32]  // index into entries, -1 empty
     private var mask: Int
     private(set) var tokens: [String] = []
     private(set) var maxTokenBytes = 0
@@ -87,8 +87,10 @@ public struct BertTokenizer: Sendable {
     private let specials: [(bytes: [UInt8], id: Int32)]
     static let maxInputCharsPerWord = 100
 
-    public init(vocabularyFile: URL, doLowerCase: Bool = true, stripAccents: Bool? = nil,
-                tokenizeChineseChars: Bool = true, maxLength: Int = 512) throws {
+    public init(
+        vocabularyFile: URL, doLowerCase: Bool = true, stripAccents: Bool? = nil,
+        tokenizeChineseChars: Bool = true, maxLength: Int = 512
+    ) throws {
         guard FileManager.default.fileExists(atPath: vocabularyFile.path) else {
             throw EmbeddingError(.missingFile, "missing vocabulary \(vocabularyFile.path)")
         }
@@ -102,12 +104,15 @@ public struct BertTokenizer: Sendable {
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
         }
         if lines.last == "" { lines.removeLast() }
-        try self.init(tokens: lines, doLowerCase: doLowerCase, stripAccents: stripAccents,
-                      tokenizeChineseChars: tokenizeChineseChars, maxLength: maxLength)
+        try self.init(
+            tokens: lines, doLowerCase: doLowerCase, stripAccents: stripAccents,
+            tokenizeChineseChars: tokenizeChineseChars, maxLength: maxLength)
     }
 
-    public init(tokens: [String], doLowerCase: Bool = true, stripAccents: Bool? = nil,
-                tokenizeChineseChars: Bool = true, maxLength: Int = 512) throws {
+    public init(
+        tokens: [String], doLowerCase: Bool = true, stripAccents: Bool? = nil,
+        tokenizeChineseChars: Bool = true, maxLength: Int = 512
+    ) throws {
         let vocab = Vocabulary(tokens: tokens)
         func required(_ t: String) throws -> Int32 {
             guard let id = vocab.id(t) else {
@@ -155,7 +160,10 @@ public struct BertTokenizer: Sendable {
 
     // MARK: - Special tokens
 
-    private enum Segment { case text(String), special(Int32) }
+    private enum Segment {
+        case text(String)
+        case special(Int32)
+    }
 
     private func splitOnSpecialTokens(_ text: String) -> [Segment] {
         let bytes = Array(text.utf8)
@@ -164,8 +172,10 @@ public struct BertTokenizer: Sendable {
         var start = 0, i = 0
         outer: while i < bytes.count {
             if bytes[i] == UInt8(ascii: "[") {
-                for sp in specials where i + sp.bytes.count <= bytes.count
-                    && bytes[i..<(i + sp.bytes.count)].elementsEqual(sp.bytes) {
+                for sp in specials
+                where i + sp.bytes.count <= bytes.count
+                    && bytes[i..<(i + sp.bytes.count)].elementsEqual(sp.bytes)
+                {
                     if start < i { out.append(.text(String(decoding: bytes[start..<i], as: UTF8.self))) }
                     out.append(.special(sp.id))
                     i += sp.bytes.count
@@ -199,11 +209,14 @@ public struct BertTokenizer: Sendable {
 
     static func isPunctuation(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
-        if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) { return true }
+        if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) {
+            return true
+        }
         if v < 0x80 { return false }
         switch s.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation: return true
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return true
         default: return false
         }
     }
@@ -309,7 +322,8 @@ public struct BertTokenizer: Sendable {
                 while end > start {
                     let len = bounds[end] - from
                     if len <= vocab.maxTokenBytes,
-                       let id = vocab.id(UnsafeBufferPointer(rebasing: buf[from..<(from + len)])) {
+                        let id = vocab.id(UnsafeBufferPointer(rebasing: buf[from..<(from + len)]))
+                    {
                         match = (id, end)
                         return
                     }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,12 +57,15 @@ public enum EmbeddingBenchmark {
     /// Loads the model, embeds `documents` with `threads` threads (one timed pass after a
     /// short warm-up), then times `queries` one at a time on a single thread.
     /// `onVectors` receives the document embeddings (for parity checks) if given.
-    public static func run(modelDirectory: URL, documents: [String], queries: [String], threads: Int = 2,
-                           precision: EmbeddingPrecision = .float32,
-                           onVectors: (([[Float]]) throws -> Void)? = nil) throws -> EmbeddingBenchmarkResult {
+    public static func run(
+        modelDirectory: URL, documents: [String], queries: [String], threads: Int = 2,
+        precision: EmbeddingPrecision = .float32,
+        onVectors: (([[Float]]) throws -> Void)? = nil
+    ) throws -> EmbeddingBenchmarkResult {
         let rss0 = residentMegabytes("VmRSS:")
         let t0 = DispatchTime.now()
-        var encoder: SentenceEncoder? = try SentenceEncoder(modelDirectory: modelDirectory, threads: threads, precision: precision)
+        var encoder: SentenceEncoder? = try SentenceEncoder(
+            modelDirectory: modelDirectory, threads: threads, precision: precision)
         let loadSeconds = seconds(since: t0)
         let loadRSS = residentMegabytes("VmRSS:") - rss0
         let (tokens, embedSeconds) = try timeDocuments(encoder!, documents, onVectors)
@@ -95,8 +99,10 @@ public enum EmbeddingBenchmark {
             precision: usedPrecision.rawValue)
     }
 
-    static func timeDocuments(_ encoder: SentenceEncoder, _ documents: [String],
-                              _ onVectors: (([[Float]]) throws -> Void)?) throws -> (Int, Double) {
+    static func timeDocuments(
+        _ encoder: SentenceEncoder, _ documents: [String],
+        _ onVectors: (([[Float]]) throws -> Void)?
+    ) throws -> (Int, Double) {
         _ = try encoder.embed(Array(documents.prefix(8)))
         let tokens = documents.reduce(0) { $0 + encoder.tokenize($1).count }
         let t1 = DispatchTime.now()
@@ -120,7 +126,8 @@ public enum EmbeddingBenchmark {
     public static func residentMegabytes(_ field: String = "VmHWM:") -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix(field) {
-            let kb = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Double($0) } ?? 0
+            let kb =
+                line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Double($0) } ?? 0
             return kb / 1024
         }
         return 0

@@ -53,9 +53,13 @@ struct ModelConfig: Sendable {
             hiddenAct: act,
             maxSeqLength: 0)
         guard c.hiddenSize > 0, c.numLayers > 0, c.numHeads > 0, c.intermediateSize > 0,
-              c.hiddenSize % c.numHeads == 0, c.maxPositionEmbeddings > 2, c.typeVocabSize > 0,
-              c.hiddenSize <= 8192, c.intermediateSize <= 65536, c.numLayers <= 256 else {
-            throw EmbeddingError(.invalidConfig, "config.json: inconsistent sizes (hidden_size \(c.hiddenSize), heads \(c.numHeads), layers \(c.numLayers))")
+            c.hiddenSize % c.numHeads == 0, c.maxPositionEmbeddings > 2, c.typeVocabSize > 0,
+            c.hiddenSize <= 8192, c.intermediateSize <= 65536, c.numLayers <= 256
+        else {
+            throw EmbeddingError(
+                .invalidConfig,
+                "config.json: inconsistent sizes (hidden_size \(c.hiddenSize), heads \(c.numHeads), layers \(c.numLayers))"
+            )
         }
 
         if let tok = try readJSON(directory, "tokenizer_config.json", required: false) {
@@ -67,7 +71,8 @@ struct ModelConfig: Sendable {
         // truncation setting is deliberately ignored (it says 128 for MiniLM).
         var maxSeq = c.maxPositionEmbeddings
         if let sb = try readJSON(directory, "sentence_bert_config.json", required: false),
-           let m = (sb["max_seq_length"] as? NSNumber)?.intValue {
+            let m = (sb["max_seq_length"] as? NSNumber)?.intValue
+        {
             maxSeq = m
         }
         c.maxSeqLength = min(max(maxSeq, 2), c.maxPositionEmbeddings)
@@ -79,12 +84,17 @@ struct ModelConfig: Sendable {
                 if type.hasSuffix("Pooling") {
                     let path = (module["path"] as? String) ?? "1_Pooling"
                     if let pool = try readJSON(directory.appendingPathComponent(path), "config.json", required: false) {
-                        if (pool["pooling_mode_cls_token"] as? Bool) == true { c.pooling = .cls }
-                        else if (pool["pooling_mode_mean_tokens"] as? Bool) == true { c.pooling = .mean }
-                        else if let mode = pool["pooling_mode"] as? String, mode == "cls" { c.pooling = .cls }
-                        else if (pool["pooling_mode_max_tokens"] as? Bool) == true
-                                    || (pool["pooling_mode_mean_sqrt_len_tokens"] as? Bool) == true {
-                            throw EmbeddingError(.unsupportedModel, "\(path)/config.json: only mean and CLS pooling are supported")
+                        if (pool["pooling_mode_cls_token"] as? Bool) == true {
+                            c.pooling = .cls
+                        } else if (pool["pooling_mode_mean_tokens"] as? Bool) == true {
+                            c.pooling = .mean
+                        } else if let mode = pool["pooling_mode"] as? String, mode == "cls" {
+                            c.pooling = .cls
+                        } else if (pool["pooling_mode_max_tokens"] as? Bool) == true
+                            || (pool["pooling_mode_mean_sqrt_len_tokens"] as? Bool) == true
+                        {
+                            throw EmbeddingError(
+                                .unsupportedModel, "\(path)/config.json: only mean and CLS pooling are supported")
                         }
                     }
                 }

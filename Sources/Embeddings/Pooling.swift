@@ -1,7 +1,9 @@
 /// Sentence-transformers Pooling and Normalize modules over one unpadded sequence.
 enum Pooling {
-    static func pool(_ hidden: UnsafePointer<Float>, rows: Int, dim: Int, mode: PoolingMode,
-                     normalize: Bool, into out: UnsafeMutablePointer<Float>) {
+    static func pool(
+        _ hidden: UnsafePointer<Float>, rows: Int, dim: Int, mode: PoolingMode,
+        normalize: Bool, into out: UnsafeMutablePointer<Float>
+    ) {
         switch mode {
         case .cls:
             out.update(from: hidden, count: dim)

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -20,8 +21,9 @@ final class MappedFile: @unchecked Sendable {
         self.path = path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            throw EmbeddingError(errno == ENOENT ? .missingFile : .unreadableFile,
-                                 "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw EmbeddingError(
+                errno == ENOENT ? .missingFile : .unreadableFile,
+                "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         var st = stat()
@@ -41,9 +43,21 @@ final class MappedFile: @unchecked Sendable {
 }
 
 enum SafeTensorDType: String, Sendable {
-    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
-    case u16 = "U16", u32 = "U32", u64 = "U64", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u8 = "U8"
+    case bool = "BOOL"
+    case u16 = "U16"
+    case u32 = "U32"
+    case u64 = "U64"
+    case f8e4m3 = "F8_E4M3"
+    case f8e5m2 = "F8_E5M2"
 
     var byteSize: Int {
         switch self {
@@ -101,15 +115,21 @@ final class SafeTensorsFile: @unchecked Sendable {
             guard let dtype = SafeTensorDType(rawValue: dtypeName) else {
                 throw EmbeddingError(.unsupportedDType, "\(name): tensor \(key) has unknown dtype \(dtypeName)")
             }
-            guard let shapeAny = entry["shape"] as? [Any], let offsAny = entry["data_offsets"] as? [Any], offsAny.count == 2 else {
+            guard let shapeAny = entry["shape"] as? [Any], let offsAny = entry["data_offsets"] as? [Any],
+                offsAny.count == 2
+            else {
                 throw bad("tensor \(key) lacks shape or data_offsets")
             }
             let shape = try shapeAny.map { v -> Int in
-                guard let i = (v as? NSNumber)?.intValue, i >= 0, i < 1 << 40 else { throw bad("tensor \(key) has an invalid shape") }
+                guard let i = (v as? NSNumber)?.intValue, i >= 0, i < 1 << 40 else {
+                    throw bad("tensor \(key) has an invalid shape")
+                }
                 return i
             }
             let offs = try offsAny.map { v -> Int in
-                guard let i = (v as? NSNumber)?.int64Value, i >= 0, i <= Int64(Int.max / 2) else { throw bad("tensor \(key) has invalid data_offsets") }
+                guard let i = (v as? NSNumber)?.int64Value, i >= 0, i <= Int64(Int.max / 2) else {
+                    throw bad("tensor \(key) has invalid data_offsets")
+                }
                 return Int(i)
             }
             var count = 1
@@ -120,10 +140,13 @@ final class SafeTensorsFile: @unchecked Sendable {
             }
             guard offs[0] <= offs[1] else { throw bad("tensor \(key) has data_offsets \(offs) out of order") }
             guard offs[1] <= dataSize else {
-                throw bad("tensor \(key) ends at byte \(offs[1]) beyond the \(dataSize)-byte data section (truncated file?)")
+                throw bad(
+                    "tensor \(key) ends at byte \(offs[1]) beyond the \(dataSize)-byte data section (truncated file?)")
             }
             guard offs[1] - offs[0] == count * dtype.byteSize else {
-                throw bad("tensor \(key) spans \(offs[1] - offs[0]) bytes but shape \(shape) of \(dtypeName) needs \(count * dtype.byteSize)")
+                throw bad(
+                    "tensor \(key) spans \(offs[1] - offs[0]) bytes but shape \(shape) of \(dtypeName) needs \(count * dtype.byteSize)"
+                )
             }
             tensors[key] = SafeTensorInfo(name: key, dtype: dtype, shape: shape, begin: offs[0], end: offs[1])
         }
@@ -157,12 +180,15 @@ final class SafeTensorsFile: @unchecked Sendable {
 
     /// Returns the tensor as fp32 with the expected shape; F32 data is used in place
     /// (no copy), F16/BF16 are widened into `owned` storage.
-    func floats(_ name: String, shape expected: [Int], owned: inout [UnsafeMutablePointer<Float>]) throws -> UnsafePointer<Float> {
+    func floats(
+        _ name: String, shape expected: [Int], owned: inout [UnsafeMutablePointer<Float>]
+    ) throws -> UnsafePointer<Float> {
         guard let t = info(name) else {
             throw EmbeddingError(.missingTensor, "model.safetensors: missing tensor \(name)")
         }
         guard t.shape == expected else {
-            throw EmbeddingError(.tensorShape, "model.safetensors: tensor \(t.name) has shape \(t.shape), expected \(expected)")
+            throw EmbeddingError(
+                .tensorShape, "model.safetensors: tensor \(t.name) has shape \(t.shape), expected \(expected)")
         }
         let src = file.base + dataOffset + t.begin
         let n = t.elementCount
@@ -186,7 +212,10 @@ final class SafeTensorsFile: @unchecked Sendable {
             }
             return UnsafePointer(dst)
         default:
-            throw EmbeddingError(.unsupportedDType, "model.safetensors: tensor \(t.name) has dtype \(t.dtype.rawValue); only F32, F16 and BF16 are supported")
+            throw EmbeddingError(
+                .unsupportedDType,
+                "model.safetensors: tensor \(t.name) has dtype \(t.dtype.rawValue); only F32, F16 and BF16 are supported"
+            )
         }
     }
 }

@@ -51,7 +51,10 @@ public final class SentenceEncoder: Sendable {
             tokenizeChineseChars: config.tokenizeChineseChars, maxLength: config.maxSeqLength)
         let encoder = try BertEncoder(config: config, weights: weights, bf16: precision == .bfloat16)
         guard tokenizer.vocabularySize <= encoder.vocabRows else {
-            throw EmbeddingError(.invalidVocabulary, "vocab.txt has \(tokenizer.vocabularySize) tokens but the word embedding table has \(encoder.vocabRows) rows")
+            throw EmbeddingError(
+                .invalidVocabulary,
+                "vocab.txt has \(tokenizer.vocabularySize) tokens but the word embedding table has \(encoder.vocabRows) rows"
+            )
         }
         self.encoder = encoder
         self.tokenizer = tokenizer
@@ -123,7 +126,9 @@ public final class SentenceEncoder: Sendable {
         let dim = dimension
         for (i, s) in ids.enumerated() {
             guard s.count >= 1, s.count <= encoder.config.maxPositionEmbeddings else {
-                throw EmbeddingError(.invalidInput, "sequence \(i) has \(s.count) tokens; the model takes 1...\(encoder.config.maxPositionEmbeddings)")
+                throw EmbeddingError(
+                    .invalidInput,
+                    "sequence \(i) has \(s.count) tokens; the model takes 1...\(encoder.config.maxPositionEmbeddings)")
             }
             if let bad = s.first(where: { $0 < 0 || Int($0) >= encoder.vocabRows }) {
                 throw EmbeddingError(.invalidInput, "sequence \(i) has token id \(bad) outside the vocabulary")
@@ -165,7 +170,8 @@ public final class SentenceEncoder: Sendable {
                 for pos in range {
                     let len = sortedIDs[pos].count
                     let dst = out.value.baseAddress! + order[pos] * dim
-                    Pooling.pool(hidden + row * dim, rows: len, dim: dim, mode: pooling, normalize: normalize, into: dst)
+                    Pooling.pool(
+                        hidden + row * dim, rows: len, dim: dim, mode: pooling, normalize: normalize, into: dst)
                     row += len
                 }
             }

@@ -120,7 +120,8 @@ public struct Importer: Sendable {
         // Pass 1: read and check everything; nothing is written.
         let check = try source(path, format: format, phase: .checking, progress: progress)
         let (records, retained) = try await checkRecords(check)
-        progress?(ImportProgress(phase: .checking, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
+        progress?(
+            ImportProgress(phase: .checking, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
         let file = ImportFileIdentity(
             path: URL(fileURLWithPath: path).standardizedFileURL.path, size: check.reader.totalBytes,
             sha256: try Self.sha256(path), settings: options.settings(format: format))
@@ -174,7 +175,8 @@ public struct Importer: Sendable {
         } catch let error as StoreError {
             throw ImportIncomplete(file: path, recordsApplied: applied, records: records, reason: error.message)
         }
-        progress?(ImportProgress(phase: .applying, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
+        progress?(
+            ImportProgress(phase: .applying, bytesRead: check.reader.totalBytes, totalBytes: check.reader.totalBytes))
         return ImportReport(
             file: path, format: format, summary: summary, skipped: check.skipped,
             seconds: Date().timeIntervalSince(started), bytes: check.reader.totalBytes, records: records,
@@ -219,7 +221,8 @@ public struct Importer: Sendable {
             case .paper(let paper):
                 guard !paper.id.isEmpty, !paper.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw ImportError(
-                        file: path, line: source.reader.lineNumber, reason: "paper \(paper.id.debugDescription) has no title")
+                        file: path, line: source.reader.lineNumber,
+                        reason: "paper \(paper.id.debugDescription) has no title")
                 }
                 paperIDs.insert(paper.id)
             case .dailySubmission(let paperID, _, let submitter):
@@ -247,7 +250,8 @@ public struct Importer: Sendable {
             var size = 400 + paper.id.utf8.count + paper.title.utf8.count + paper.abstract.utf8.count
             for author in paper.authors { size += 32 + author.utf8.count }
             for category in paper.categories { size += 32 + category.utf8.count }
-            size += (paper.comments?.utf8.count ?? 0) + (paper.journalRef?.utf8.count ?? 0) + (paper.doi?.utf8.count ?? 0)
+            size +=
+                (paper.comments?.utf8.count ?? 0) + (paper.journalRef?.utf8.count ?? 0) + (paper.doi?.utf8.count ?? 0)
             for link in paper.links { size += 64 + link.url.utf8.count }
             return size
         case .dailySubmission(let paperID, _, let submitter):
@@ -356,7 +360,8 @@ class RecordSource: ImportRecordSource, @unchecked Sendable {
                 pending = try records(forLine: line, number: reader.lineNumber)
             } catch let problem as RecordProblem {
                 guard options.skipInvalid else {
-                    throw ImportError(file: reader.path, line: problem.line ?? reader.lineNumber, reason: problem.reason)
+                    throw ImportError(
+                        file: reader.path, line: problem.line ?? reader.lineNumber, reason: problem.reason)
                 }
                 skipped.append(SkippedRecord(line: problem.line ?? reader.lineNumber, reason: problem.reason))
             }
@@ -400,8 +405,10 @@ extension String {
             switch b {
             case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D: width = 1
             case 0xC2 where i + 1 < bytes.count && bytes[i + 1] == 0xA0: width = 2
-            case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80
-                && (bytes[i + 2] <= 0x8A || bytes[i + 2] == 0xAF): width = 3
+            case 0xE2
+            where i + 2 < bytes.count && bytes[i + 1] == 0x80
+                && (bytes[i + 2] <= 0x8A || bytes[i + 2] == 0xAF):
+                width = 3
             case 0xE3 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80: width = 3
             default: break
             }

@@ -56,7 +56,9 @@ final class KaggleSource: RecordSource, @unchecked Sendable {
 
     func paper(from record: Record) throws -> Paper {
         guard let rawID = record.id, !rawID.isEmpty else { throw RecordProblem("record has no \"id\"") }
-        guard let arxivID = ArxivID.parse(rawID) else { throw RecordProblem("\(rawID.debugDescription) is not an arXiv id") }
+        guard let arxivID = ArxivID.parse(rawID) else {
+            throw RecordProblem("\(rawID.debugDescription) is not an arXiv id")
+        }
         let title = (record.title ?? "").collapsingWhitespace
         guard !title.isEmpty else { throw RecordProblem("record \(rawID) has no title") }
 
@@ -92,7 +94,8 @@ final class KaggleSource: RecordSource, @unchecked Sendable {
                 let last = parts.first ?? ""
                 let first = parts.count > 1 ? parts[1] : ""
                 let suffix = parts.count > 2 ? parts[2] : ""
-                return [first, last, suffix].filter { !$0.isEmpty }.joined(separator: " ").collapsingWhitespace.nilIfEmpty
+                return [first, last, suffix].filter { !$0.isEmpty }.joined(separator: " ").collapsingWhitespace
+                    .nilIfEmpty
             }
         }
         guard let raw else { return [] }

@@ -85,7 +85,8 @@ final class LineReader {
             var code: Int32 = 0
             let message = gzerror(file, &code).map { String(cString: $0) } ?? ""
             if code != Z_OK && code != Z_STREAM_END {
-                throw ImportError(file: path, line: lineNumber + 1, reason: "corrupt or truncated gzip data: \(message)")
+                throw ImportError(
+                    file: path, line: lineNumber + 1, reason: "corrupt or truncated gzip data: \(message)")
             }
             atEOF = true
         }

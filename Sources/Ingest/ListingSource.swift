@@ -35,18 +35,21 @@ final class ListingSource: RecordSource, @unchecked Sendable {
             return []
         }
         pendingTitle = nil
-        let paper = Paper(id: LocalPaperID.make(title: title.text), title: title.text.collapsingWhitespace,
-                          abstract: text.collapsingWhitespace)
+        let paper = Paper(
+            id: LocalPaperID.make(title: title.text), title: title.text.collapsingWhitespace,
+            abstract: text.collapsingWhitespace)
         return [.paper(paper), .dailySubmission(paperID: paper.id, day: day, submitter: options.submitter)]
     }
 
     override func finish() throws -> ImportRecord? {
         if let title = pendingTitle {
-            throw ImportError(file: reader.path, line: title.line,
-                              reason: "title \(title.text.debugDescription) has no abstract (file ends)")
+            throw ImportError(
+                file: reader.path, line: title.line,
+                reason: "title \(title.text.debugDescription) has no abstract (file ends)")
         }
         if day == nil {
-            throw ImportError(file: reader.path, line: nil, reason: "no date line (like \"May 30\") found: not a listing page")
+            throw ImportError(
+                file: reader.path, line: nil, reason: "no date line (like \"May 30\") found: not a listing page")
         }
         return nil
     }
@@ -100,7 +103,9 @@ final class SubmissionsSource: RecordSource, @unchecked Sendable {
         guard let id = PaperIdentifier.canonical(fields[1]) else {
             throw RecordProblem("invalid paper id \(fields[1].debugDescription)")
         }
-        guard User.isValidUsername(fields[2]) else { throw RecordProblem("invalid submitter \(fields[2].debugDescription)") }
+        guard User.isValidUsername(fields[2]) else {
+            throw RecordProblem("invalid submitter \(fields[2].debugDescription)")
+        }
         return [.dailySubmission(paperID: id, day: day, submitter: fields[2])]
     }
 }

@@ -40,7 +40,9 @@ public struct HarvestSchedule: Sendable, Equatable {
     /// The latest scheduled time at or before `date` (within the last 8 days; nil when no weekday is set).
     public func previousRun(atOrBefore date: Date) -> Date? {
         for back in 0...8 {
-            guard let day = calendar.date(byAdding: .day, value: -back, to: date), let run = run(onDayOf: day) else { continue }
+            guard let day = calendar.date(byAdding: .day, value: -back, to: date), let run = run(onDayOf: day) else {
+                continue
+            }
             if run <= date { return run }
         }
         return nil
@@ -49,7 +51,9 @@ public struct HarvestSchedule: Sendable, Equatable {
     /// The first scheduled time after `date`.
     public func nextRun(after date: Date) -> Date? {
         for ahead in 0...8 {
-            guard let day = calendar.date(byAdding: .day, value: ahead, to: date), let run = run(onDayOf: day) else { continue }
+            guard let day = calendar.date(byAdding: .day, value: ahead, to: date), let run = run(onDayOf: day) else {
+                continue
+            }
             if run > date { return run }
         }
         return nil
@@ -81,10 +85,12 @@ public struct HarvestService: Service {
     }
 
     public func run() async throws {
-        logger.info("arXiv harvesting", metadata: [
-            "sets": "\(harvests.map { $0.set ?? "all" })",
-            "next": "\(schedule.nextRun(after: clock()).map { "\($0)" } ?? "never")",
-        ])
+        logger.info(
+            "arXiv harvesting",
+            metadata: [
+                "sets": "\(harvests.map { $0.set ?? "all" })",
+                "next": "\(schedule.nextRun(after: clock()).map { "\($0)" } ?? "never")",
+            ])
         do {
             try await cancelWhenGracefulShutdown { try await self.loop() }
         } catch is CancellationError {}
@@ -108,16 +114,20 @@ public struct HarvestService: Service {
                 let state = try await harvester.store.harvestState(options.key)
                 guard Self.isDue(state, at: date, schedule: schedule) else { continue }
                 let report = try await harvester.run(options)
-                logger.info("harvested arXiv", metadata: [
-                    "set": "\(options.set ?? "all")", "records": "\(report.progress.records)",
-                    "new": "\(report.summary.inserted)", "updated": "\(report.summary.updated)",
-                    "withdrawn": "\(report.progress.withdrawals)", "skipped": "\(report.skipped.count)",
-                ])
+                logger.info(
+                    "harvested arXiv",
+                    metadata: [
+                        "set": "\(options.set ?? "all")", "records": "\(report.progress.records)",
+                        "new": "\(report.summary.inserted)", "updated": "\(report.summary.updated)",
+                        "withdrawn": "\(report.progress.withdrawals)", "skipped": "\(report.skipped.count)",
+                    ])
             } catch is CancellationError {
                 return failed
             } catch {
                 failed = true
-                logger.error("arXiv harvest failed; retrying later", metadata: ["set": "\(options.set ?? "all")", "error": "\(error)"])
+                logger.error(
+                    "arXiv harvest failed; retrying later",
+                    metadata: ["set": "\(options.set ?? "all")", "error": "\(error)"])
             }
         }
         return failed

@@ -112,9 +112,11 @@ public struct Harvester: Sendable {
                 // backfill's start may lie before the last harvested datestamp; records seen again change nothing).
                 restarts += 1
                 let from = state.harvestFrom ?? state.lastDatestamp
-                logger.warning("resumption token rejected; restarting the list", metadata: [
-                    "from": "\(from?.description ?? "the beginning")", "reason": "\(message)",
-                ])
+                logger.warning(
+                    "resumption token rejected; restarting the list",
+                    metadata: [
+                        "from": "\(from?.description ?? "the beginning")", "reason": "\(message)",
+                    ])
                 state.resumptionToken = nil
                 state.seenUpTo = nil
                 request = Self.firstRequest(options, from: from, until: state.harvestUntil)

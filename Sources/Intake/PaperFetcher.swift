@@ -58,7 +58,9 @@ public actor PaperFetcher {
     public func fetch(_ ids: [String]) async -> [(id: String, result: Result<Paper, any Error>)] {
         var results: [(String, Result<Paper, any Error>)] = []
         for raw in ids {
-            do { results.append((raw, .success(try await fetch(raw)))) } catch { results.append((raw, .failure(error))) }
+            do { results.append((raw, .success(try await fetch(raw)))) } catch {
+                results.append((raw, .failure(error)))
+            }
         }
         return results
     }

@@ -9,8 +9,10 @@ public struct IndexDocument: Sendable, Equatable {
     public var day: Int32
     public var hasCode: Bool
 
-    public init(key: String, title: String, abstract: String, authors: [String] = [], categories: [String] = [],
-                day: Int32 = 0, hasCode: Bool = false) {
+    public init(
+        key: String, title: String, abstract: String, authors: [String] = [], categories: [String] = [],
+        day: Int32 = 0, hasCode: Bool = false
+    ) {
         self.key = key
         self.title = title
         self.abstract = abstract
@@ -65,8 +67,10 @@ public struct BM25Parameters: Sendable, Equatable {
     /// Defaults tuned on the SciFact train split (see benchmarks/RESULTS.md, "Lexical search"): BM25F beat a
     /// per-field sum by ~0.015 nDCG@10, and titles weighted 3× beat 1× by ~0.005; k1 1.2-1.5, b 0.6-0.8 and
     /// title weights 3-6 form a plateau within 0.003 of each other.
-    public init(k1: Float = 1.5, b: Float = 0.75, titleWeight: Float = 3.0, abstractWeight: Float = 1.0,
-                authorWeight: Float = 0.5, fieldScoring: FieldScoring = .bm25f) {
+    public init(
+        k1: Float = 1.5, b: Float = 0.75, titleWeight: Float = 3.0, abstractWeight: Float = 1.0,
+        authorWeight: Float = 0.5, fieldScoring: FieldScoring = .bm25f
+    ) {
         self.k1 = k1
         self.b = b
         self.titleWeight = titleWeight

@@ -12,23 +12,29 @@ public enum LexicalBenchmark {
             guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
             return arguments[i + 1]
         }
-        guard let corpusPath = option("--corpus"), let queriesPath = option("--queries"), let indexPath = option("--index"),
-              let corpusData = FileManager.default.contents(atPath: corpusPath),
-              let queryData = FileManager.default.contents(atPath: queriesPath)
+        guard let corpusPath = option("--corpus"), let queriesPath = option("--queries"),
+            let indexPath = option("--index"),
+            let corpusData = FileManager.default.contents(atPath: corpusPath),
+            let queryData = FileManager.default.contents(atPath: queriesPath)
         else {
-            FileHandle.standardError.write(Data("usage: lexical-bench --corpus F --queries F --index DIR [--rounds N] [--exhaustive]\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: lexical-bench --corpus F --queries F --index DIR [--rounds N] [--exhaustive]\n".utf8))
             return 2
         }
         do {
             var documents: [IndexDocument] = []
             for line in corpusData.split(separator: UInt8(ascii: "\n")) {
                 guard let o = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
-                documents.append(IndexDocument(
-                    key: o["key"] as? String ?? "", title: o["title"] as? String ?? "", abstract: o["abstract"] as? String ?? "",
-                    authors: o["authors"] as? [String] ?? [], categories: o["categories"] as? [String] ?? [],
-                    day: Int32(o["day"] as? Int ?? 0), hasCode: o["hasCode"] as? Bool ?? false))
+                documents.append(
+                    IndexDocument(
+                        key: o["key"] as? String ?? "", title: o["title"] as? String ?? "",
+                        abstract: o["abstract"] as? String ?? "",
+                        authors: o["authors"] as? [String] ?? [], categories: o["categories"] as? [String] ?? [],
+                        day: Int32(o["day"] as? Int ?? 0), hasCode: o["hasCode"] as? Bool ?? false))
             }
-            let queries = String(decoding: queryData, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+            let queries = String(decoding: queryData, as: UTF8.self).split(separator: "\n").map(String.init).filter {
+                !$0.isEmpty
+            }
             let directory = URL(fileURLWithPath: indexPath)
             try? FileManager.default.removeItem(at: directory)
 
@@ -43,7 +49,9 @@ public enum LexicalBenchmark {
 
             let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             let size = try files.reduce(0) {
-                $0 + ((try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent($1).path)[.size] as? Int) ?? 0)
+                $0
+                    + ((try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent($1).path)[
+                        .size] as? Int) ?? 0)
             }
             let openStart = DispatchTime.now().uptimeNanoseconds
             let index = try LexicalIndex.open(directory: directory)
@@ -65,9 +73,13 @@ public enum LexicalBenchmark {
             let mean = latencies.reduce(0, +) / Double(max(1, latencies.count))
             let p50 = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
             let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
-            print(String(format: "{\"engine\": \"paperboy%@\", \"docs\": %d, \"build_s\": %.3f, \"build_cpu_s\": %.3f, \"open_s\": %.3f, \"size_bytes\": %d, \"queries\": %d, \"p50_us\": %.1f, \"p99_us\": %.1f, \"mean_us\": %.1f, \"mean_hits\": %.2f}",
-                         exhaustive ? " (exhaustive)" : "", documents.count, buildSeconds, buildCPUSeconds, openSeconds, size, latencies.count,
-                         p50, p99, mean, Double(hits) / Double(max(1, latencies.count))))
+            print(
+                String(
+                    format:
+                        "{\"engine\": \"paperboy%@\", \"docs\": %d, \"build_s\": %.3f, \"build_cpu_s\": %.3f, \"open_s\": %.3f, \"size_bytes\": %d, \"queries\": %d, \"p50_us\": %.1f, \"p99_us\": %.1f, \"mean_us\": %.1f, \"mean_hits\": %.2f}",
+                    exhaustive ? " (exhaustive)" : "", documents.count, buildSeconds, buildCPUSeconds, openSeconds,
+                    size, latencies.count,
+                    p50, p99, mean, Double(hits) / Double(max(1, latencies.count))))
             return 0
         } catch {
             FileHandle.standardError.write(Data("lexical-bench: \(error)\n".utf8))

@@ -146,28 +146,34 @@ public final class LexicalIndex: @unchecked Sendable {
 
     /// Ranks documents for text taken as plain words (no phrases, exclusions or field prefixes); for
     /// natural-language queries such as BEIR claims.
-    public func searchPlainText(_ text: String, filter: SearchFilter = .init(), limit: Int = 10) throws -> [LexicalHit] {
+    public func searchPlainText(_ text: String, filter: SearchFilter = .init(), limit: Int = 10) throws -> [LexicalHit]
+    {
         let parsed = try parser.parsePlainText(text)
         return lock.read { searchLocked(parsed, filter: filter, limit: limit, pruning: true) }
     }
 
     /// Same results as `search`, scoring every matching document; for tests and measurements of pruning.
-    public func searchExhaustive(_ query: String, filter: SearchFilter = .init(), limit: Int = 10) throws -> [LexicalHit] {
+    public func searchExhaustive(
+        _ query: String, filter: SearchFilter = .init(), limit: Int = 10
+    ) throws -> [LexicalHit] {
         let parsed = try parser.parse(query)
         return lock.read { searchLocked(parsed, filter: filter, limit: limit, pruning: false) }
     }
 
     /// Ranks documents for weighted title/abstract terms (already analyzed index terms, e.g. from query expansion):
     /// each term adds `weight ×` its BM25F score. Non-positive weights are ignored.
-    public func searchWeightedTerms(_ terms: [String: Float], filter: SearchFilter = .init(), limit: Int = 10) -> [LexicalHit] {
+    public func searchWeightedTerms(
+        _ terms: [String: Float], filter: SearchFilter = .init(), limit: Int = 10
+    ) -> [LexicalHit] {
         lock.read {
             guard limit > 0, !segments.isEmpty else { return [] }
             let scorer = BM25Scorer(parameters: parameters, stats: stats)
             var plan = QueryPlan()
             for (term, weight) in terms.sorted(by: { $0.key < $1.key }) where weight > 0 {
                 let key = TermSpace.text + term
-                plan.should.append(QueryPlan.WeightedTerm(
-                    key: key, idf: weight * scorer.idf(documentFrequency: documentFrequency(key))))
+                plan.should.append(
+                    QueryPlan.WeightedTerm(
+                        key: key, idf: weight * scorer.idf(documentFrequency: documentFrequency(key))))
             }
             return run(plan, scorer: scorer, filter: filter, limit: limit, pruning: true)
         }
@@ -182,13 +188,17 @@ public final class LexicalIndex: @unchecked Sendable {
         return run(plan, scorer: scorer, filter: filter, limit: limit, pruning: pruning)
     }
 
-    private func run(_ plan: QueryPlan, scorer: BM25Scorer, filter: SearchFilter, limit: Int, pruning: Bool) -> [LexicalHit] {
+    private func run(
+        _ plan: QueryPlan, scorer: BM25Scorer, filter: SearchFilter, limit: Int, pruning: Bool
+    ) -> [LexicalHit] {
         if plan.should.isEmpty && plan.must.isEmpty { return [] }
         let categories = filter.categories.map { Normalizer.normalize($0) }
         var collector = TopKCollector(k: min(limit, 10_000))
         for (i, segment) in segments.enumerated() {
-            SegmentSearch(segment: segment, segmentIndex: i, scorer: scorer, filter: filter, filterCategories: categories,
-                          pruning: pruning).run(plan, into: &collector)
+            SegmentSearch(
+                segment: segment, segmentIndex: i, scorer: scorer, filter: filter, filterCategories: categories,
+                pruning: pruning
+            ).run(plan, into: &collector)
         }
         return collector.sorted().map { LexicalHit(key: segments[$0.segment].keys[Int($0.doc)], score: $0.score) }
     }
@@ -240,7 +250,9 @@ public final class LexicalIndex: @unchecked Sendable {
     private func rebuildLocations() {
         locations.removeAll(keepingCapacity: true)
         for (si, s) in segments.enumerated() {
-            for doc in 0..<s.documentCount where !s.deleted[doc] { locations[s.keys[doc]] = Location(segment: si, doc: doc) }
+            for doc in 0..<s.documentCount where !s.deleted[doc] {
+                locations[s.keys[doc]] = Location(segment: si, doc: doc)
+            }
         }
     }
 
@@ -302,15 +314,18 @@ public final class LexicalIndex: @unchecked Sendable {
                 try DurableFile.write(SegmentFile.encodeDeletes(segment), to: directory.appendingPathComponent(name))
                 segment.deletesFile = name
             }
-            entries.append(Manifest.SegmentEntry(name: segment.name, documentCount: segment.documentCount,
-                                                 deletesFile: segment.deletedCount > 0 ? segment.deletesFile : nil))
+            entries.append(
+                Manifest.SegmentEntry(
+                    name: segment.name, documentCount: segment.documentCount,
+                    deletesFile: segment.deletedCount > 0 ? segment.deletesFile : nil))
         }
         var next = manifest
         next.segments = entries
         next.lastAppliedSequence = sequence
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try DurableFile.write([UInt8](try encoder.encode(next)), to: directory.appendingPathComponent(Manifest.fileName))
+        try DurableFile.write(
+            [UInt8](try encoder.encode(next)), to: directory.appendingPathComponent(Manifest.fileName))
         manifest = next
         removeUnreferencedFiles(directory)
         return serving
@@ -343,9 +358,12 @@ public final class LexicalIndex: @unchecked Sendable {
         var loadedSegments: [Segment] = []
         for entry in loaded.segments {
             let segment = try SegmentFile.open(directory.appendingPathComponent(entry.name + ".seg"), name: entry.name)
-            guard segment.documentCount == entry.documentCount else { throw LexicalIndexError.corrupt("\(entry.name) size") }
+            guard segment.documentCount == entry.documentCount else {
+                throw LexicalIndexError.corrupt("\(entry.name) size")
+            }
             if let deletes = entry.deletesFile {
-                try SegmentFile.applyDeletes(try DurableFile.read(directory.appendingPathComponent(deletes)), to: segment)
+                try SegmentFile.applyDeletes(
+                    try DurableFile.read(directory.appendingPathComponent(deletes)), to: segment)
                 segment.deletesFile = deletes
             }
             loadedSegments.append(segment)

@@ -35,7 +35,9 @@ enum DurableFile {
         }
         close(fd)
         guard ok else { throw LexicalIndexError.io("cannot write \(temp.path): errno \(errno)") }
-        guard rename(temp.path, url.path) == 0 else { throw LexicalIndexError.io("cannot rename to \(url.path): errno \(errno)") }
+        guard rename(temp.path, url.path) == 0 else {
+            throw LexicalIndexError.io("cannot rename to \(url.path): errno \(errno)")
+        }
         syncDirectory(url.deletingLastPathComponent())
     }
 

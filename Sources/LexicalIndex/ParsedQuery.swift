@@ -43,14 +43,17 @@ public struct ParsedQuery: Sendable, Equatable {
 
     /// Analyzed title/abstract terms to highlight in results (excluded words are not highlighted).
     public var highlightTerms: Set<String> {
-        Set(clauses.filter { $0.occurrence != .mustNot && $0.field != .author && $0.field != .category }.flatMap(\.terms))
+        Set(
+            clauses.filter { $0.occurrence != .mustNot && $0.field != .author && $0.field != .category }.flatMap(
+                \.terms))
     }
 
     /// Normalized author-name terms to highlight in author lists.
     public var authorHighlightTerms: Set<String> {
-        Set(clauses.filter { $0.occurrence != .mustNot }.flatMap { c in
-            c.field == .author ? c.terms : (c.authorTerm.map { [$0] } ?? [])
-        })
+        Set(
+            clauses.filter { $0.occurrence != .mustNot }.flatMap { c in
+                c.field == .author ? c.terms : (c.authorTerm.map { [$0] } ?? [])
+            })
     }
 }
 
@@ -82,7 +85,9 @@ public struct QueryParser: Sendable {
     ]
 
     public func parse(_ query: String) throws -> ParsedQuery {
-        guard query.count <= Self.maxQueryCharacters else { throw QueryError.tooLong(maxCharacters: Self.maxQueryCharacters) }
+        guard query.count <= Self.maxQueryCharacters else {
+            throw QueryError.tooLong(maxCharacters: Self.maxQueryCharacters)
+        }
         let chars = Array(query.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
         var clauses: [QueryClause] = []
         var i = 0
@@ -101,7 +106,8 @@ public struct QueryParser: Sendable {
             var j = i
             while j < chars.count, chars[j].isLetter { j += 1 }
             if j < chars.count, chars[j] == ":", j > i,
-               let f = Self.fields[String(chars[i..<j]).lowercased()], j + 1 < chars.count, !chars[j + 1].isWhitespace {
+                let f = Self.fields[String(chars[i..<j]).lowercased()], j + 1 < chars.count, !chars[j + 1].isWhitespace
+            {
                 field = f
                 i = j + 1
             }
@@ -128,7 +134,9 @@ public struct QueryParser: Sendable {
     /// Reads the query as plain words, without operators: for natural-language queries (e.g. benchmark claims,
     /// "more like this" text) where quotes, dashes and colons are punctuation, not syntax.
     public func parsePlainText(_ text: String) throws -> ParsedQuery {
-        guard text.count <= Self.maxQueryCharacters else { throw QueryError.tooLong(maxCharacters: Self.maxQueryCharacters) }
+        guard text.count <= Self.maxQueryCharacters else {
+            throw QueryError.tooLong(maxCharacters: Self.maxQueryCharacters)
+        }
         return ParsedQuery(clauses: makeClauses(text, field: .any, occurrence: .should, quoted: false))
     }
 
@@ -136,30 +144,42 @@ public struct QueryParser: Sendable {
         switch field {
         case .category:
             let terms = analyzer.analyze(text, field: .category).map(\.term)
-            return terms.isEmpty ? [] : [QueryClause(field: .category, occurrence: occurrence, terms: terms, offsets: [0],
-                                                       authorTerm: nil, original: text)]
+            return terms.isEmpty
+                ? []
+                : [
+                    QueryClause(
+                        field: .category, occurrence: occurrence, terms: terms, offsets: [0],
+                        authorTerm: nil, original: text)
+                ]
         case .author:
             let analyzed = analyzer.analyze(text, field: .author).filter { !$0.isCompound }
             return phraseOrNothing(analyzed, field: field, occurrence: occurrence, original: text)
         case .any, .title, .abstract:
             let analyzed = analyzer.analyze(text, field: .text)
             if quoted || field != .any || occurrence == .mustNot {
-                return phraseOrNothing(analyzed.filter { !$0.isCompound }, field: field, occurrence: occurrence, original: text)
+                return phraseOrNothing(
+                    analyzed.filter { !$0.isCompound }, field: field, occurrence: occurrence, original: text)
             }
             // A plain word: each of its terms (parts and joined form of a hyphenated word) is scored on its own.
             let raw = analyzer.tokenizer.tokenize(text)
             return analyzed.map { term in
                 let author = raw.first { $0.utf8Range == term.utf8Range }?.text
-                return QueryClause(field: .any, occurrence: occurrence, terms: [term.term], offsets: [0],
-                                   authorTerm: author, original: text)
+                return QueryClause(
+                    field: .any, occurrence: occurrence, terms: [term.term], offsets: [0],
+                    authorTerm: author, original: text)
             }
         }
     }
 
-    private func phraseOrNothing(_ analyzed: [AnalyzedTerm], field: QueryField, occurrence: Occurrence,
-                                 original: String) -> [QueryClause] {
+    private func phraseOrNothing(
+        _ analyzed: [AnalyzedTerm], field: QueryField, occurrence: Occurrence,
+        original: String
+    ) -> [QueryClause] {
         guard let first = analyzed.first else { return [] }
-        return [QueryClause(field: field, occurrence: occurrence, terms: analyzed.map(\.term),
-                            offsets: analyzed.map { $0.position - first.position }, authorTerm: nil, original: original)]
+        return [
+            QueryClause(
+                field: field, occurrence: occurrence, terms: analyzed.map(\.term),
+                offsets: analyzed.map { $0.position - first.position }, authorTerm: nil, original: original)
+        ]
     }
 }

@@ -28,8 +28,10 @@ struct SegmentSearch {
     private let postings: Postings
     private let postingScorer: PostingScorer
 
-    init(segment: Segment, segmentIndex: Int, scorer: BM25Scorer, filter: SearchFilter, filterCategories: [String],
-         pruning: Bool) {
+    init(
+        segment: Segment, segmentIndex: Int, scorer: BM25Scorer, filter: SearchFilter, filterCategories: [String],
+        pruning: Bool
+    ) {
         self.segment = segment
         self.segmentIndex = segmentIndex
         self.scorer = scorer
@@ -58,8 +60,10 @@ struct SegmentSearch {
             guard let list = segment.terms[t.key] else { continue }
             let bounds = segment.impactBounds(list, scorer: postingScorer)
             guard bounds.maxImpact > 0 else { continue }
-            should.append(ClauseCursor(cursor: PostingCursor(list, in: postings, blockMaxImpacts: bounds.blocks), idf: t.idf,
-                                       upperBound: t.idf * bounds.maxImpact))
+            should.append(
+                ClauseCursor(
+                    cursor: PostingCursor(list, in: postings, blockMaxImpacts: bounds.blocks), idf: t.idf,
+                    upperBound: t.idf * bounds.maxImpact))
         }
         if plan.must.isEmpty {
             maxScore(&should, notClauses: &notClauses, into: &collector)
@@ -82,7 +86,9 @@ struct SegmentSearch {
     // MARK: acceptance
 
     @inline(__always)
-    private func accepts(_ doc: UInt32, notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])]) -> Bool {
+    private func accepts(
+        _ doc: UInt32, notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])]
+    ) -> Bool {
         let d = Int(doc)
         if segment.deleted[d] { return false }
         if let range = filter.dayRange, !range.contains(segment.days[d]) { return false }
@@ -135,11 +141,15 @@ struct SegmentSearch {
             case .any, .author:
                 score += idf * postingScorer.impact(cur.list, posting: cur.posting, doc: UInt32(doc))
             case .title:
-                score += idf * scorer.parameters.titleWeight * postingScorer.fieldImpact(
-                    tf: postings.titleFrequency(cur.posting), norm: postingScorer.norms.title[doc])
+                score +=
+                    idf * scorer.parameters.titleWeight
+                    * postingScorer.fieldImpact(
+                        tf: postings.titleFrequency(cur.posting), norm: postingScorer.norms.title[doc])
             case .abstract:
-                score += idf * scorer.parameters.abstractWeight * postingScorer.fieldImpact(
-                    tf: postings.abstractFrequency(cur.posting), norm: postingScorer.norms.abstract[doc])
+                score +=
+                    idf * scorer.parameters.abstractWeight
+                    * postingScorer.fieldImpact(
+                        tf: postings.abstractFrequency(cur.posting), norm: postingScorer.norms.abstract[doc])
             case .category:
                 break
             }
@@ -150,10 +160,12 @@ struct SegmentSearch {
     // MARK: strategies
 
     /// Required clauses: walk the shortest required list, check the others, add optional scores.
-    private func conjunctive(_ must: inout [(constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
-                             should: inout [ClauseCursor], requireShould: Bool,
-                             notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
-                             into collector: inout TopKCollector) {
+    private func conjunctive(
+        _ must: inout [(constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
+        should: inout [ClauseCursor], requireShould: Bool,
+        notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
+        into collector: inout TopKCollector
+    ) {
         var leadClause = 0, leadTerm = 0, shortest = Int.max
         for (i, m) in must.enumerated() {
             for (j, c) in m.cursors.enumerated() where c.count < shortest {
@@ -180,12 +192,16 @@ struct SegmentSearch {
             for i in should.indices {
                 should[i].cursor.advance(to: doc)
                 if should[i].cursor.doc == doc {
-                    score += Double(should[i].idf * postingScorer.impact(should[i].cursor.list, posting: should[i].cursor.posting, doc: doc))
+                    score += Double(
+                        should[i].idf
+                            * postingScorer.impact(should[i].cursor.list, posting: should[i].cursor.posting, doc: doc))
                     matchedShould = true
                 }
             }
             if requireShould && !matchedShould { continue }
-            if Float(score) > collector.threshold { collector.offer(score: Float(score), segment: segmentIndex, doc: doc) }
+            if Float(score) > collector.threshold {
+                collector.offer(score: Float(score), segment: segmentIndex, doc: doc)
+            }
         }
     }
 
@@ -193,9 +209,11 @@ struct SegmentSearch {
     /// bounds together cannot beat the current k-th score are "non-essential" and only probed for candidates
     /// produced by the essential ones, and probing stops as soon as the remaining bounds cannot lift the
     /// candidate over the threshold. With `pruning == false` every clause stays essential (exhaustive scoring).
-    private func maxScore(_ clauses: inout [ClauseCursor],
-                          notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
-                          into collector: inout TopKCollector) {
+    private func maxScore(
+        _ clauses: inout [ClauseCursor],
+        notClauses: inout [(Constraint: QueryPlan.Constraint, cursors: [PostingCursor])],
+        into collector: inout TopKCollector
+    ) {
         guard !clauses.isEmpty else { return }
         clauses.sort { $0.upperBound < $1.upperBound }
         let m = clauses.count
@@ -237,7 +255,9 @@ struct SegmentSearch {
             // which clauses were visited and pruned results equal exhaustive ones bit for bit.
             var score: Double = 0
             for i in firstEssential..<m where clauses[i].cursor.doc == doc {
-                score += Double(clauses[i].idf * postingScorer.impact(clauses[i].cursor.list, posting: clauses[i].cursor.posting, doc: doc))
+                score += Double(
+                    clauses[i].idf
+                        * postingScorer.impact(clauses[i].cursor.list, posting: clauses[i].cursor.posting, doc: doc))
                 clauses[i].cursor.next()
             }
             let threshold = Double(collector.threshold)
@@ -246,7 +266,10 @@ struct SegmentSearch {
                 if score + Double(prefix[i]) <= threshold { break }
                 clauses[i].cursor.advance(to: doc)
                 if clauses[i].cursor.doc == doc {
-                    score += Double(clauses[i].idf * postingScorer.impact(clauses[i].cursor.list, posting: clauses[i].cursor.posting, doc: doc))
+                    score += Double(
+                        clauses[i].idf
+                            * postingScorer.impact(clauses[i].cursor.list, posting: clauses[i].cursor.posting, doc: doc)
+                    )
                 }
                 i -= 1
             }

@@ -73,7 +73,8 @@ struct PostingScorer {
             let tfTitle = postings.titleFrequency(index), tfAbstract = postings.abstractFrequency(index)
             switch p.fieldScoring {
             case .bm25f:
-                let weighted = p.titleWeight * Float(tfTitle) / norms.title[d]
+                let weighted =
+                    p.titleWeight * Float(tfTitle) / norms.title[d]
                     + p.abstractWeight * Float(tfAbstract) / norms.abstract[d]
                 return weighted * (p.k1 + 1) / (p.k1 + weighted)
             case .perFieldSum:

@@ -67,9 +67,11 @@ final class Postings: @unchecked Sendable {
     let positionBlockStarts: [Int]
     let positions: ByteStore
 
-    init(docs: UnsafeMutableBufferPointer<UInt32>, tf1: UnsafeMutableBufferPointer<UInt8>,
-         tf2: UnsafeMutableBufferPointer<UInt8>, tf1Overflow: [Int: UInt16], tf2Overflow: [Int: UInt16],
-         positionBlockStarts: [Int], positions: ByteStore) {
+    init(
+        docs: UnsafeMutableBufferPointer<UInt32>, tf1: UnsafeMutableBufferPointer<UInt8>,
+        tf2: UnsafeMutableBufferPointer<UInt8>, tf1Overflow: [Int: UInt16], tf2Overflow: [Int: UInt16],
+        positionBlockStarts: [Int], positions: ByteStore
+    ) {
         self.docs = docs
         self.tf1 = tf1
         self.tf2 = tf2
@@ -85,8 +87,12 @@ final class Postings: @unchecked Sendable {
         tf2.deallocate()
     }
 
-    static func allocate(count: Int) -> (UnsafeMutableBufferPointer<UInt32>, UnsafeMutableBufferPointer<UInt8>,
-                                        UnsafeMutableBufferPointer<UInt8>) {
+    static func allocate(
+        count: Int
+    ) -> (
+        UnsafeMutableBufferPointer<UInt32>, UnsafeMutableBufferPointer<UInt8>,
+        UnsafeMutableBufferPointer<UInt8>
+    ) {
         let docs = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(1, count))
         let tf1 = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, count))
         let tf2 = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, count))
@@ -96,7 +102,9 @@ final class Postings: @unchecked Sendable {
 
     /// Stores a term frequency as its byte, recording large ones in `overflow`.
     @inline(__always)
-    static func store(_ tf: UInt16, at index: Int, in bytes: UnsafeMutableBufferPointer<UInt8>, overflow: inout [Int: UInt16]) {
+    static func store(
+        _ tf: UInt16, at index: Int, in bytes: UnsafeMutableBufferPointer<UInt8>, overflow: inout [Int: UInt16]
+    ) {
         if tf < UInt16(tfOverflowMarker) {
             bytes[index] = UInt8(tf)
         } else {
@@ -315,9 +323,11 @@ final class Segment: @unchecked Sendable {
     private(set) var liveAbstractLength = 0
     private(set) var liveAuthorLength = 0
 
-    init(name: String, keys: [String], days: [Int32], hasCode: [Bool], categorySets: [[String]],
-         categorySetOfDocument: [UInt32], titleLengths: [UInt32], abstractLengths: [UInt32], authorLengths: [UInt32],
-         terms: [String: PostingList], postings: Postings) {
+    init(
+        name: String, keys: [String], days: [Int32], hasCode: [Bool], categorySets: [[String]],
+        categorySetOfDocument: [UInt32], titleLengths: [UInt32], abstractLengths: [UInt32], authorLengths: [UInt32],
+        terms: [String: PostingList], postings: Postings
+    ) {
         self.name = name
         self.keys = keys
         self.days = days

@@ -114,13 +114,15 @@ final class SegmentBuilder {
             var normalizedCategories: [String] = []
             for category in document.categories {
                 guard let term = analyzer.analyze(category, field: .category).first?.term,
-                      !normalizedCategories.contains(term) else { continue }
+                    !normalizedCategories.contains(term)
+                else { continue }
                 normalizedCategories.append(term)
                 occurrences.append(UInt64(termID(TermSpace.category + term)) << 32 | UInt64(Self.noPositions))
             }
             Self.appendPostings(occurrences: &occurrences, doc: UInt32(keys.count), to: &log)
-            appendStored(key: document.key, day: document.day, hasCode: document.hasCode, categories: normalizedCategories,
-                         titleLength: titleLength, abstractLength: abstractLength, authorLength: authorLength)
+            appendStored(
+                key: document.key, day: document.day, hasCode: document.hasCode, categories: normalizedCategories,
+                titleLength: titleLength, abstractLength: abstractLength, authorLength: authorLength)
         }
     }
 
@@ -156,8 +158,10 @@ final class SegmentBuilder {
         }
     }
 
-    private func appendStored(key: String, day: Int32, hasCode: Bool, categories: [String], titleLength: UInt32,
-                              abstractLength: UInt32, authorLength: UInt32) {
+    private func appendStored(
+        key: String, day: Int32, hasCode: Bool, categories: [String], titleLength: UInt32,
+        abstractLength: UInt32, authorLength: UInt32
+    ) {
         keys.append(key)
         days.append(day)
         self.hasCode.append(hasCode)
@@ -173,9 +177,10 @@ final class SegmentBuilder {
             var remap = [UInt32](repeating: UInt32.max, count: source.documentCount)
             for doc in 0..<source.documentCount where !source.deleted[doc] {
                 remap[doc] = UInt32(keys.count)
-                appendStored(key: source.keys[doc], day: source.days[doc], hasCode: source.hasCode[doc],
-                             categories: source.categories(doc), titleLength: source.titleLengths[doc],
-                             abstractLength: source.abstractLengths[doc], authorLength: source.authorLengths[doc])
+                appendStored(
+                    key: source.keys[doc], day: source.days[doc], hasCode: source.hasCode[doc],
+                    categories: source.categories(doc), titleLength: source.titleLengths[doc],
+                    abstractLength: source.abstractLengths[doc], authorLength: source.authorLengths[doc])
             }
             let postings = source.postings
             let positionBytes = postings.positions.bytes
@@ -184,8 +189,9 @@ final class SegmentBuilder {
                 var offset = list.positionsStart
                 let end = list.positionsStart + list.positionsLength
                 for g in list.start..<(list.start + list.count) {
-                    let next = Postings.skipVarints(postings.positionCount(list, posting: g), in: positionBytes, from: offset,
-                                                    end: end)
+                    let next = Postings.skipVarints(
+                        postings.positionCount(list, posting: g), in: positionBytes, from: offset,
+                        end: end)
                     defer { offset = next }
                     let newDoc = remap[Int(postings.docs[g])]
                     if newDoc == UInt32.max { continue }
@@ -237,14 +243,17 @@ final class SegmentBuilder {
                 let start = i == 0 ? 0 : logPositionEnd[i - 1]
                 positions.append(contentsOf: logPositions[start..<logPositionEnd[i]])
             }
-            terms[termKeys[t]] = PostingList(start: range.lowerBound, count: range.count, kind: kind,
-                                             positionsStart: positionsStart, positionsLength: positions.count - positionsStart,
-                                             firstBlock: firstBlock)
+            terms[termKeys[t]] = PostingList(
+                start: range.lowerBound, count: range.count, kind: kind,
+                positionsStart: positionsStart, positionsLength: positions.count - positionsStart,
+                firstBlock: firstBlock)
         }
-        let postings = Postings(docs: docs, tf1: tf1, tf2: tf2, tf1Overflow: tf1Overflow, tf2Overflow: tf2Overflow,
-                                positionBlockStarts: blockStarts, positions: ByteStore(copying: positions))
-        return Segment(name: name, keys: keys, days: days, hasCode: hasCode, categorySets: categories.sets,
-                       categorySetOfDocument: categories.setOfDocument, titleLengths: titleLengths,
-                       abstractLengths: abstractLengths, authorLengths: authorLengths, terms: terms, postings: postings)
+        let postings = Postings(
+            docs: docs, tf1: tf1, tf2: tf2, tf1Overflow: tf1Overflow, tf2Overflow: tf2Overflow,
+            positionBlockStarts: blockStarts, positions: ByteStore(copying: positions))
+        return Segment(
+            name: name, keys: keys, days: days, hasCode: hasCode, categorySets: categories.sets,
+            categorySetOfDocument: categories.setOfDocument, titleLengths: titleLengths,
+            abstractLengths: abstractLengths, authorLengths: authorLengths, terms: terms, postings: postings)
     }
 }

@@ -53,7 +53,8 @@ enum SegmentFile {
             var offset = list.positionsStart
             let end = list.positionsStart + list.positionsLength
             for g in range {
-                let next = Postings.skipVarints(p.positionCount(list, posting: g), in: positionBytes, from: offset, end: end)
+                let next = Postings.skipVarints(
+                    p.positionCount(list, posting: g), in: positionBytes, from: offset, end: end)
                 VarInt.append(next - offset, to: &postings)
                 offset = next
             }
@@ -123,7 +124,9 @@ enum SegmentFile {
         let postingsStart = r.offset
         let postingsEnd = postingsStart + postingsLength
         // Every posting takes at least two bytes (document delta and a frequency).
-        guard postingsEnd <= bytes.count - 4, total * 2 <= postingsLength else { throw LexicalIndexError.corrupt("postings length") }
+        guard postingsEnd <= bytes.count - 4, total * 2 <= postingsLength else {
+            throw LexicalIndexError.corrupt("postings length")
+        }
         file.dropResidentPages(0..<postingsStart)
 
         let (docs, tf1, tf2) = Postings.allocate(count: total)
@@ -144,7 +147,8 @@ enum SegmentFile {
         var released = postingsStart
         var counts: [Int] = [], lengths: [Int] = []  // per posting of the current term: positions, position bytes
         for entry in entries {
-            var p = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<postingsEnd]), offset: postingsStart + entry.offset)
+            var p = ByteReader(
+                UnsafeRawBufferPointer(rebasing: bytes[0..<postingsEnd]), offset: postingsStart + entry.offset)
             let df = entry.df
             guard let kind = TermKind(key: entry.term) else { throw LexicalIndexError.corrupt("term space") }
             let start = g
@@ -189,12 +193,14 @@ enum SegmentFile {
                 var varints = 0
                 for o in offset..<end where bytes[o] < 0x80 { varints += 1 }
                 guard varints == counts[i], lengths[i] == 0 || bytes[end - 1] < 0x80 else {
-                    throw LexicalIndexError.corrupt("positions of \(entry.term.dropFirst()) do not match its frequencies")
+                    throw LexicalIndexError.corrupt(
+                        "positions of \(entry.term.dropFirst()) do not match its frequencies")
                 }
                 offset = end
             }
-            terms[entry.term] = PostingList(start: start, count: df, kind: kind, positionsStart: positionsStart,
-                                            positionsLength: positionsLength, firstBlock: firstBlock)
+            terms[entry.term] = PostingList(
+                start: start, count: df, kind: kind, positionsStart: positionsStart,
+                positionsLength: positionsLength, firstBlock: firstBlock)
             g += df
             if p.offset - released >= releaseStride {
                 file.dropResidentPages(released..<p.offset)
@@ -202,11 +208,13 @@ enum SegmentFile {
             }
         }
         built = true
-        let postings = Postings(docs: docs, tf1: tf1, tf2: tf2, tf1Overflow: tf1Overflow, tf2Overflow: tf2Overflow,
-                                positionBlockStarts: blockStarts, positions: file)
-        return Segment(name: name, keys: keys, days: days, hasCode: hasCode, categorySets: categories.sets,
-                       categorySetOfDocument: categories.setOfDocument, titleLengths: titleLengths,
-                       abstractLengths: abstractLengths, authorLengths: authorLengths, terms: terms, postings: postings)
+        let postings = Postings(
+            docs: docs, tf1: tf1, tf2: tf2, tf1Overflow: tf1Overflow, tf2Overflow: tf2Overflow,
+            positionBlockStarts: blockStarts, positions: file)
+        return Segment(
+            name: name, keys: keys, days: days, hasCode: hasCode, categorySets: categories.sets,
+            categorySetOfDocument: categories.setOfDocument, titleLengths: titleLengths,
+            abstractLengths: abstractLengths, authorLengths: authorLengths, terms: terms, postings: postings)
     }
 
     static func encodeDeletes(_ segment: Segment) -> [UInt8] {
@@ -247,12 +255,15 @@ enum SegmentFile {
     }
 
     /// Checks magic and checksum; with a mapped `file`, pages are released as the hash passes them.
-    private static func verifyChecksum(_ bytes: UnsafeRawBufferPointer, magic: [UInt8], releasing file: ByteStore?) throws {
+    private static func verifyChecksum(
+        _ bytes: UnsafeRawBufferPointer, magic: [UInt8], releasing file: ByteStore?
+    ) throws {
         guard bytes.count >= magic.count + 4, Array(bytes[0..<magic.count]) == magic else {
             throw LexicalIndexError.corrupt("bad magic")
         }
         let n = bytes.count
-        let stored = UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8 | UInt32(bytes[n - 2]) << 16 | UInt32(bytes[n - 1]) << 24
+        let stored =
+            UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8 | UInt32(bytes[n - 2]) << 16 | UInt32(bytes[n - 1]) << 24
         var h: UInt32 = 2_166_136_261
         var offset = 0
         while offset < n - 4 {

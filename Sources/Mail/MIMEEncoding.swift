@@ -16,7 +16,8 @@ enum MIMEEncoding {
     /// Unstructured text (Subject): as is when plain ASCII that a reader unfolds back to the same string,
     /// encoded words otherwise.
     static func unstructured(_ text: String) -> String {
-        let plain = HeaderSyntax.isPrintableASCII(text) && !text.contains("=?") && !text.contains("  ")
+        let plain =
+            HeaderSyntax.isPrintableASCII(text) && !text.contains("=?") && !text.contains("  ")
             && !text.hasPrefix(" ") && !text.hasSuffix(" ")
             && !text.split(separator: " ").contains(where: { $0.utf8.count > 60 })
         return plain ? text : encodedWords(text)

@@ -48,7 +48,9 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     static let maxLength = 254
 
     static func validate(_ address: String) throws {
-        func fail(_ why: String) -> MailError { MailError(.invalidAddress, "\"\(address)\" is not a valid address: \(why)") }
+        func fail(_ why: String) -> MailError {
+            MailError(.invalidAddress, "\"\(address)\" is not a valid address: \(why)")
+        }
         guard !address.isEmpty else { throw fail("empty") }
         guard address.utf8.count <= maxLength else { throw fail("longer than \(maxLength) characters") }
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
@@ -67,10 +69,16 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
         for label in labels {
             guard !label.isEmpty else { throw fail("empty domain label") }
             guard label.utf8.count <= 63 else { throw fail("domain label longer than 63 characters") }
-            guard label.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "-" }) else {
+            guard
+                label.unicodeScalars.allSatisfy({
+                    ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "-"
+                })
+            else {
                 throw fail("domain may only contain ASCII letters, digits and hyphens (use the xn-- form for IDNs)")
             }
-            guard !label.hasPrefix("-"), !label.hasSuffix("-") else { throw fail("domain label starts or ends with a hyphen") }
+            guard !label.hasPrefix("-"), !label.hasSuffix("-") else {
+                throw fail("domain label starts or ends with a hyphen")
+            }
         }
         if let last = labels.last, labels.count > 1, last.allSatisfy(\.isNumber) {
             throw fail("top-level domain is numeric")

@@ -90,18 +90,25 @@ public struct MailMessage: Sendable {
         let id = Self.bareMessageID(messageID)
         let halves = id.split(separator: "@", omittingEmptySubsequences: false)
         guard halves.count == 2, !halves[0].isEmpty, !halves[1].isEmpty,
-            id.unicodeScalars.allSatisfy({ (33...126).contains($0.value) && !"<>\"\\()[],;:".unicodeScalars.contains($0) })
+            id.unicodeScalars.allSatisfy({
+                (33...126).contains($0.value) && !"<>\"\\()[],;:".unicodeScalars.contains($0)
+            })
         else {
-            throw MailError(.invalidHeader, "Message-ID \"\(messageID)\" must look like unique-part@domain (printable ASCII, no specials)")
+            throw MailError(
+                .invalidHeader,
+                "Message-ID \"\(messageID)\" must look like unique-part@domain (printable ASCII, no specials)")
         }
         for header in extraHeaders {
             try HeaderSyntax.rejectControls(header.name, in: "header name \"\(header.name)\"")
             try HeaderSyntax.rejectControls(header.value, in: "value of header \(header.name)")
             guard !header.name.isEmpty, header.name.unicodeScalars.allSatisfy(HeaderSyntax.isFieldNameCharacter) else {
-                throw MailError(.invalidHeader, "\"\(header.name)\" is not a valid header name (printable ASCII without spaces or colons)")
+                throw MailError(
+                    .invalidHeader,
+                    "\"\(header.name)\" is not a valid header name (printable ASCII without spaces or colons)")
             }
             guard !Self.reservedHeaders.contains(header.name.lowercased()) else {
-                throw MailError(.invalidHeader, "\(header.name) is set by the message itself and cannot be an extra header")
+                throw MailError(
+                    .invalidHeader, "\(header.name) is set by the message itself and cannot be an extra header")
             }
             guard HeaderSyntax.isPrintableASCII(header.value) else {
                 throw MailError(.invalidHeader, "value of header \(header.name) must be printable ASCII")

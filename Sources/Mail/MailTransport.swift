@@ -41,13 +41,15 @@ public struct FileMailTransport: MailTransport {
             guard rename(temporary.path, destination.path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 try? FileManager.default.removeItem(at: temporary)
-                throw DeliveryError(kind: .transient, replyCode: nil, message: "cannot move mail into \(destination.path): \(reason)")
+                throw DeliveryError(
+                    kind: .transient, replyCode: nil, message: "cannot move mail into \(destination.path): \(reason)")
             }
         } catch let error as DeliveryError {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw DeliveryError(kind: .transient, replyCode: nil, message: "cannot write mail to \(directory.path): \(error)")
+            throw DeliveryError(
+                kind: .transient, replyCode: nil, message: "cannot write mail to \(directory.path): \(error)")
         }
     }
 

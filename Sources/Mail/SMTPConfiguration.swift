@@ -108,10 +108,14 @@ public struct SMTPConfiguration: Sendable, Equatable {
                 }
                 heloName = value
             case ("timeout", _):
-                guard let seconds = Int(value), seconds > 0 else { throw fail("timeout must be a positive number of seconds") }
+                guard let seconds = Int(value), seconds > 0 else {
+                    throw fail("timeout must be a positive number of seconds")
+                }
                 timeout = .seconds(seconds)
             default:
-                throw fail("unknown option \"\(item)\" (known: verify=false, starttls=required|opportunistic|never, helo=NAME, timeout=SECONDS)")
+                throw fail(
+                    "unknown option \"\(item)\" (known: verify=false, starttls=required|opportunistic|never, helo=NAME, timeout=SECONDS)"
+                )
             }
         }
     }

@@ -112,7 +112,8 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
             throw SMTPConnectionFailure.protocolViolation("malformed reply line \"\(line.prefix(80))\"")
         }
         if let pendingCode, pendingCode != code {
-            throw SMTPConnectionFailure.protocolViolation("reply code changed from \(pendingCode) to \(code) within a reply")
+            throw SMTPConnectionFailure.protocolViolation(
+                "reply code changed from \(pendingCode) to \(code) within a reply")
         }
         let separator = utf8.count > 3 ? utf8[3] : UInt8(ascii: " ")
         let text = utf8.count > 4 ? String(decoding: utf8[4...], as: UTF8.self) : ""

@@ -28,7 +28,8 @@ public final class SMTPTransport: MailTransport {
         let rendered = try message.renderedForDelivery()
         do {
             try await deliver(message, rendered: rendered)
-            logger.debug("delivered mail", metadata: ["message-id": "\(message.messageID)", "server": "\(configuration.host)"])
+            logger.debug(
+                "delivered mail", metadata: ["message-id": "\(message.messageID)", "server": "\(configuration.host)"])
         } catch let error as DeliveryError {
             logger.debug("mail not delivered: \(error)", metadata: ["message-id": "\(message.messageID)"])
             throw error
@@ -57,7 +58,8 @@ public final class SMTPTransport: MailTransport {
         guard !configuration.heloName.isEmpty, HeaderSyntax.isPrintableASCII(configuration.heloName),
             !configuration.heloName.contains(" ")
         else {
-            throw DeliveryError(kind: .permanent, replyCode: nil, message: "invalid HELO name \"\(configuration.heloName)\"")
+            throw DeliveryError(
+                kind: .permanent, replyCode: nil, message: "invalid HELO name \"\(configuration.heloName)\"")
         }
         let context: NIOSSLContext?
         switch tlsContext {
@@ -67,7 +69,8 @@ public final class SMTPTransport: MailTransport {
             throw DeliveryError(kind: .permanent, replyCode: nil, message: "cannot set up TLS: \(error)")
         }
         // SNI and certificate names need a host name; for an IP address NIOSSL checks the address instead.
-        let serverHostname = (try? SocketAddress(ipAddress: configuration.host, port: 0)) == nil ? configuration.host : nil
+        let serverHostname =
+            (try? SocketAddress(ipAddress: configuration.host, port: 0)) == nil ? configuration.host : nil
         let implicitTLS = configuration.security == .implicitTLS
         let timeout = configuration.timeout
         let (replies, continuation) = AsyncThrowingStream.makeStream(of: SMTPReply.self)
@@ -96,7 +99,8 @@ public final class SMTPTransport: MailTransport {
         }
         let session = SMTPSession(channel: channel, replies: replies, tlsActive: implicitTLS, logger: logger)
         do {
-            try await converse(session, message: message, rendered: rendered, tlsContext: context, serverHostname: serverHostname)
+            try await converse(
+                session, message: message, rendered: rendered, tlsContext: context, serverHostname: serverHostname)
         } catch let error as DeliveryError {
             // The server is still talking to us: say goodbye properly.
             if error.replyCode != nil { try? await session.send("QUIT") }
@@ -110,7 +114,8 @@ public final class SMTPTransport: MailTransport {
     }
 
     private func converse(
-        _ session: SMTPSession, message: MailMessage, rendered: String, tlsContext: NIOSSLContext?, serverHostname: String?
+        _ session: SMTPSession, message: MailMessage, rendered: String, tlsContext: NIOSSLContext?,
+        serverHostname: String?
     ) async throws {
         let configuration = self.configuration
         try expect(await session.readReply(), 220, "greeting")
@@ -136,9 +141,12 @@ public final class SMTPTransport: MailTransport {
             guard session.tlsActive || Self.isLoopback(session.channel.remoteAddress) else {
                 throw DeliveryError(
                     kind: .permanent, replyCode: nil,
-                    message: "refusing to send credentials to \(configuration.host) without TLS (use smtps:// or a server that offers STARTTLS)")
+                    message:
+                        "refusing to send credentials to \(configuration.host) without TLS (use smtps:// or a server that offers STARTTLS)"
+                )
             }
-            try await authenticate(session, capabilities: capabilities, username: username, password: configuration.password ?? "")
+            try await authenticate(
+                session, capabilities: capabilities, username: username, password: configuration.password ?? "")
         }
 
         var mailFrom = "MAIL FROM:<\(message.from.address)>"
@@ -162,12 +170,15 @@ public final class SMTPTransport: MailTransport {
     }
 
     /// AUTH PLAIN when offered, AUTH LOGIN otherwise.
-    private func authenticate(_ session: SMTPSession, capabilities: SMTPCapabilities, username: String, password: String) async throws {
+    private func authenticate(
+        _ session: SMTPSession, capabilities: SMTPCapabilities, username: String, password: String
+    ) async throws {
         func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
         let mechanisms = capabilities.authMechanisms
         if mechanisms.contains("PLAIN") {
             let token = base64("\0\(username)\0\(password)")
-            try expect(await session.command("AUTH PLAIN \(token)", redacted: "AUTH PLAIN <credentials>"), 235, "AUTH PLAIN")
+            try expect(
+                await session.command("AUTH PLAIN \(token)", redacted: "AUTH PLAIN <credentials>"), 235, "AUTH PLAIN")
         } else if mechanisms.contains("LOGIN") {
             try expect(await session.command("AUTH LOGIN"), 334, "AUTH LOGIN")
             try expect(await session.command(base64(username), redacted: "<user name>"), 334, "AUTH LOGIN user name")
@@ -175,7 +186,8 @@ public final class SMTPTransport: MailTransport {
         } else {
             throw DeliveryError(
                 kind: .permanent, replyCode: nil,
-                message: "\(configuration.host) offers no supported AUTH mechanism (PLAIN, LOGIN); offered: \(mechanisms)")
+                message:
+                    "\(configuration.host) offers no supported AUTH mechanism (PLAIN, LOGIN); offered: \(mechanisms)")
         }
     }
 

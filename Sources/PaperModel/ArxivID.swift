@@ -99,9 +99,9 @@ public struct ArxivID: Hashable, Sendable, Comparable, CustomStringConvertible {
         guard parts.count == 2 else { return nil }
         let yymm = parts[0], number = parts[1]
         guard yymm.count == 4, yymm.allSatisfy(\.isASCIIDigit),
-              number.count == 4 || number.count == 5, number.allSatisfy(\.isASCIIDigit),
-              let month = Int(yymm.suffix(2)), (1...12).contains(month),
-              let year = Int(yymm.prefix(2))
+            number.count == 4 || number.count == 5, number.allSatisfy(\.isASCIIDigit),
+            let month = Int(yymm.suffix(2)), (1...12).contains(month),
+            let year = Int(yymm.prefix(2))
         else { return nil }
         // Four-digit numbers were used until 1412, five-digit ones from 1501.
         let fiveDigitEra = year >= 15
@@ -123,7 +123,7 @@ public struct ArxivID: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
         let number = parts[1]
         guard oldArchives.contains(archive), number.count == 7, number.allSatisfy(\.isASCIIDigit),
-              let month = Int(number.dropFirst(2).prefix(2)), (1...12).contains(month)
+            let month = Int(number.dropFirst(2).prefix(2)), (1...12).contains(month)
         else { return nil }
         return "\(archive)/\(number)"
     }

@@ -50,7 +50,7 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...Day.daysIn(month: month, year: year)).contains(day)
+            (1...Day.daysIn(month: month, year: year)).contains(day)
         else { return nil }
         self.init(unchecked: year, month, day)
     }
@@ -59,8 +59,8 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+            parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
         else { return nil }
         self.init(year: y, month: m, day: d)
     }
@@ -139,8 +139,9 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     public static func isoWeekday(daysSinceEpoch z: Int) -> Int { ((z % 7) + 7 + 3) % 7 + 1 }
 
     public var description: String {
-        String(decoding: Day.digits(year, 4) + [UInt8(ascii: "-")] + Day.digits(month, 2) + [UInt8(ascii: "-")]
-            + Day.digits(day, 2), as: UTF8.self)
+        String(
+            decoding: Day.digits(year, 4) + [UInt8(ascii: "-")] + Day.digits(month, 2) + [UInt8(ascii: "-")]
+                + Day.digits(day, 2), as: UTF8.self)
     }
 
     static func digits(_ value: Int, _ width: Int) -> [UInt8] {

@@ -22,7 +22,6 @@ public struct FeedPeriod: Equatable, Sendable {
         return january4 - (Day.isoWeekday(daysSinceEpoch: january4) - 1)
     }
 
-
     /// ISO weeks in `year`: 52 or 53.
     public static func weeksIn(year: Int) -> Int { (mondayOfWeekOne(year + 1) - mondayOfWeekOne(year)) / 7 }
 
@@ -50,8 +49,8 @@ public struct FeedPeriod: Equatable, Sendable {
     public static func week(_ text: String) -> FeedPeriod? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 3, parts[1].first == "W",
-              parts[0].allSatisfy(\.isASCIIDigit), parts[1].dropFirst().allSatisfy(\.isASCIIDigit),
-              let year = Int(parts[0]), let week = Int(parts[1].dropFirst())
+            parts[0].allSatisfy(\.isASCIIDigit), parts[1].dropFirst().allSatisfy(\.isASCIIDigit),
+            let year = Int(parts[0]), let week = Int(parts[1].dropFirst())
         else { return nil }
         return Self.week(year: year, week: week)
     }
@@ -63,7 +62,7 @@ public struct FeedPeriod: Equatable, Sendable {
 
     public static func month(year: Int, month: Int) -> FeedPeriod? {
         guard let first = Day(year: year, month: month, day: 1),
-              let last = Day(year: year, month: month, day: Day.daysIn(month: month, year: year))
+            let last = Day(year: year, month: month, day: Day.daysIn(month: month, year: year))
         else { return nil }
         return FeedPeriod(
             name: String(decoding: Day.digits(year, 4) + [UInt8(ascii: "-")] + Day.digits(month, 2), as: UTF8.self),
@@ -74,7 +73,7 @@ public struct FeedPeriod: Equatable, Sendable {
     public static func month(_ text: String) -> FeedPeriod? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }), let y = Int(parts[0]), let m = Int(parts[1])
+            parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }), let y = Int(parts[0]), let m = Int(parts[1])
         else { return nil }
         return month(year: y, month: m)
     }

@@ -113,7 +113,7 @@ public enum LinkExtractor {
             }
         }
         guard let components = URLComponents(string: String(url)), let host = components.host, host.contains("."),
-              !host.hasPrefix("."), !host.hasSuffix(".")
+            !host.hasPrefix("."), !host.hasSuffix(".")
         else { return nil }
         var cleaned = String(url)
         if host.lowercased() == "github.com" || host.lowercased() == "www.github.com" {

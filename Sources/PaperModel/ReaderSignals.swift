@@ -27,9 +27,10 @@ public enum ArxivCategory {
     public static func isValid(_ text: String) -> Bool {
         guard (1...40).contains(text.count), let first = text.first, first.isASCII, first.isLetter else { return false }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count <= 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
+        return parts.count <= 2
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
     }
 }
 

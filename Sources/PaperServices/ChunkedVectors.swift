@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import LexicalIndex
 import PaperStore
+import Synchronization
 import VectorIndex
 
 /// The vectors of one segmentation (windows or sentences) of every paper, loaded from the store's embeddings
@@ -37,8 +37,12 @@ final class ChunkedVectors: Sendable {
                 for change in page {
                     let id = change.embedding.paperID
                     let count = change.embedding.vectors.count
-                    for (i, v) in change.embedding.vectors.enumerated() { rows.append((PaperSearchEngine.chunkKey(id, i), v)) }
-                    for i in count..<max(count, progress.counts[id] ?? 0) { stale.append(PaperSearchEngine.chunkKey(id, i)) }
+                    for (i, v) in change.embedding.vectors.enumerated() {
+                        rows.append((PaperSearchEngine.chunkKey(id, i), v))
+                    }
+                    for i in count..<max(count, progress.counts[id] ?? 0) {
+                        stale.append(PaperSearchEngine.chunkKey(id, i))
+                    }
                     progress.counts[id] = count
                 }
             }

@@ -22,7 +22,9 @@ public struct CommunityService: Sendable {
     /// Only a comment's author edits it.
     public func editComment(id: Int64, by user: User, body: String, at date: Date) async throws -> Comment {
         let comment = try await liveComment(id)
-        guard Self.same(comment.author, user.username) else { throw Refusal(description: "only its author can edit a comment") }
+        guard Self.same(comment.author, user.username) else {
+            throw Refusal(description: "only its author can edit a comment")
+        }
         return try await store.editComment(id: id, body: body, at: date)
     }
 
@@ -40,7 +42,9 @@ public struct CommunityService: Sendable {
         guard let collection = try await store.collection(id: collectionID) else {
             throw StoreError(.notFound, "collection \(collectionID) does not exist")
         }
-        guard Self.same(collection.owner, user.username) else { throw Refusal(description: "only its owner can change a collection") }
+        guard Self.same(collection.owner, user.username) else {
+            throw Refusal(description: "only its owner can change a collection")
+        }
         try await store.setCollectionItem(collectionID: collectionID, paperID: paperID, present: present)
     }
 

@@ -22,12 +22,15 @@ public indirect enum FieldedQuery: Equatable, Sendable {
     public static let maxLength = 2_000
 
     public static func parse(_ text: String) throws(SyntaxError) -> FieldedQuery? {
-        guard text.count <= maxLength else { throw SyntaxError(description: "search_query is longer than \(maxLength) characters") }
+        guard text.count <= maxLength else {
+            throw SyntaxError(description: "search_query is longer than \(maxLength) characters")
+        }
         var parser = Parser(tokens: try tokenize(text))
         guard !parser.tokens.isEmpty else { return nil }
         let query = try parser.expression()
         if parser.position < parser.tokens.count {
-            throw SyntaxError(description: "unexpected \(parser.tokens[parser.position].text.debugDescription) in search_query")
+            throw SyntaxError(
+                description: "unexpected \(parser.tokens[parser.position].text.debugDescription) in search_query")
         }
         return query
     }
@@ -52,7 +55,9 @@ public indirect enum FieldedQuery: Equatable, Sendable {
         let chars = Array(text)
         var tokens: [Token] = []
         var i = 0
-        func isSpace(_ c: Character) -> Bool { c.isWhitespace || (c.unicodeScalars.first!.properties.generalCategory == .control) }
+        func isSpace(_ c: Character) -> Bool {
+            c.isWhitespace || (c.unicodeScalars.first!.properties.generalCategory == .control)
+        }
         while i < chars.count {
             let c = chars[i]
             if isSpace(c) { i += 1; continue }
@@ -60,7 +65,9 @@ public indirect enum FieldedQuery: Equatable, Sendable {
             if c == ")" { tokens.append(.close); i += 1; continue }
             // A bare word, or prefix:value.
             var j = i
-            while j < chars.count, !isSpace(chars[j]), chars[j] != "(", chars[j] != ")", chars[j] != ":", chars[j] != "\"" { j += 1 }
+            while j < chars.count, !isSpace(chars[j]), chars[j] != "(", chars[j] != ")", chars[j] != ":",
+                chars[j] != "\""
+            { j += 1 }
             let head = String(chars[i..<j])
             if j == chars.count || chars[j] != ":" {
                 switch head {
@@ -74,7 +81,9 @@ public indirect enum FieldedQuery: Equatable, Sendable {
             var start = i
             if j < chars.count, chars[j] == ":" {
                 guard let f = Field(rawValue: head.lowercased()) else {
-                    throw SyntaxError(description: "unknown field prefix \(head.prefix(20).debugDescription): use ti, au, abs, cat, all or id")
+                    throw SyntaxError(
+                        description:
+                            "unknown field prefix \(head.prefix(20).debugDescription): use ti, au, abs, cat, all or id")
                 }
                 field = f
                 start = j + 1
@@ -119,7 +128,9 @@ public indirect enum FieldedQuery: Equatable, Sendable {
         }
 
         mutating func primary() throws(SyntaxError) -> FieldedQuery {
-            guard position < tokens.count else { throw SyntaxError(description: "search_query ends where a term was expected") }
+            guard position < tokens.count else {
+                throw SyntaxError(description: "search_query ends where a term was expected")
+            }
             let token = tokens[position]
             position += 1
             switch token {

@@ -77,7 +77,8 @@ enum RelevanceFeedback {
             let w = e / total / Double(tokens.count)
             for t in tokens { model[t, default: 0] += w }
         }
-        let strongest = model.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(parameters.terms)
+        let strongest = model.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(
+            parameters.terms)
         let sum = strongest.reduce(0) { $0 + $1.value }
         guard sum > 0 else { return weights }
         for (t, v) in strongest { weights[t, default: 0] += (1 - parameters.originalWeight) * Float(v / sum) }
@@ -116,10 +117,14 @@ enum Fusion {
         return result.sorted { $0.score != $1.score ? $0.score > $1.score : $0.paperID < $1.paperID }
     }
 
-    static func combine(lexical: [String: Float], semantic: [String: Float], parameters: FusionParameters) -> [SearchHit] {
+    static func combine(
+        lexical: [String: Float], semantic: [String: Float], parameters: FusionParameters
+    ) -> [SearchHit] {
         let w = parameters.lexicalWeight
         return combine([lexical, semantic], weights: [w, 1 - w]).map {
-            SearchHit(paperID: $0.paperID, score: $0.score, lexicalScore: lexical[$0.paperID], semanticScore: semantic[$0.paperID])
+            SearchHit(
+                paperID: $0.paperID, score: $0.score, lexicalScore: lexical[$0.paperID],
+                semanticScore: semantic[$0.paperID])
         }
     }
 }

@@ -8,8 +8,9 @@ public enum PaperLinks {
     public static func validated(_ raw: String?, host: String? = nil) -> (ok: Bool, url: String?) {
         let text = (raw ?? "").trimmingCharacters(in: .whitespaces)
         if text.isEmpty { return (true, nil) }
-        guard text.count <= 300, let url = URLComponents(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-              let urlHost = url.host?.lowercased(), !urlHost.isEmpty
+        guard text.count <= 300, let url = URLComponents(string: text),
+            ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+            let urlHost = url.host?.lowercased(), !urlHost.isEmpty
         else { return (false, nil) }
         if let host, urlHost != host && urlHost != "www." + host { return (false, nil) }
         return (true, text)

@@ -95,7 +95,8 @@ public final class PaperSearchEngine: Sendable {
 
     public init(
         store: any PaperStore, directory: URL?, embedder: (any TextEmbedder)?, fusion: FusionParameters = .tuned,
-        chunking: ChunkPolicy = .standard, sentenceChunking: ChunkPolicy? = .sentences, bm25: BM25Parameters = .paperboy,
+        chunking: ChunkPolicy = .standard, sentenceChunking: ChunkPolicy? = .sentences,
+        bm25: BM25Parameters = .paperboy,
         logger: Logger = Logger(label: "paperboy.search")
     ) throws {
         self.chunking = chunking
@@ -124,8 +125,9 @@ public final class PaperSearchEngine: Sendable {
                 .appendingPathComponent(directory.lastPathComponent + ".unreadable")
             try? FileManager.default.removeItem(at: aside)
             try FileManager.default.moveItem(at: directory, to: aside)
-            logger.error("lexical index unreadable, rebuilding it from the store",
-                         metadata: ["reason": "\(reason)", "moved-to": "\(aside.path)"])
+            logger.error(
+                "lexical index unreadable, rebuilding it from the store",
+                metadata: ["reason": "\(reason)", "moved-to": "\(aside.path)"])
             return try LexicalIndex.open(directory: directory, parameters: parameters)
         }
     }
@@ -242,8 +244,10 @@ public final class PaperSearchEngine: Sendable {
     public func search(_ request: SearchRequest) async throws -> SearchResponse {
         let started = ContinuousClock.now
         defer {
-            Metrics.Timer(label: "paperboy_search_duration", dimensions: [("mode", (request.mode ?? defaultMode).rawValue)])
-                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            Metrics.Timer(
+                label: "paperboy_search_duration", dimensions: [("mode", (request.mode ?? defaultMode).rawValue)]
+            )
+            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         }
         let parsed: ParsedQuery
         do {
@@ -286,7 +290,9 @@ public final class PaperSearchEngine: Sendable {
     /// not meaning, and are dropped.
     static func semanticText(_ request: SearchRequest, _ parsed: ParsedQuery) -> String {
         let query = request.query
-        let hasSyntax = !request.plainText && (query.contains("\"") || parsed.clauses.contains { $0.occurrence == .mustNot || $0.field != .any })
+        let hasSyntax =
+            !request.plainText
+            && (query.contains("\"") || parsed.clauses.contains { $0.occurrence == .mustNot || $0.field != .any })
         if !hasSyntax { return query.trimmingCharacters(in: .whitespacesAndNewlines) }
         return parsed.clauses.filter { $0.occurrence != .mustNot && $0.field != .category }
             .map { $0.original.replacingOccurrences(of: "\"", with: "") }
@@ -340,7 +346,8 @@ public final class PaperSearchEngine: Sendable {
         // with their semantic similarity. Plain words let semantic neighbours in too.
         let constrained = !request.plainText && parsed.clauses.contains { $0.occurrence != .should || $0.field != .any }
         if !constrained, let feedback = fusion.feedback, let sentences, sentences.paperCount > 0 {
-            return try await feedbackHybridHits(request, q: q, sentences: sentences, feedback: feedback, depth: depth, limit: limit)
+            return try await feedbackHybridHits(
+                request, q: q, sentences: sentences, feedback: feedback, depth: depth, limit: limit)
         }
         let lexicalHits = try self.lexicalHits(request, limit: depth)
         var semantic: [String: Float] = [:]
@@ -362,24 +369,31 @@ extension PaperSearchEngine {
     /// best-window and best-sentence cosines ranks the papers; the top ones expand the query (RM3) for a second
     /// BM25 pass, fused again with the same two cosine lists.
     func feedbackHybridHits(
-        _ request: SearchRequest, q: [Float], sentences: ChunkedVectors, feedback: FeedbackFusion, depth: Int, limit: Int
+        _ request: SearchRequest, q: [Float], sentences: ChunkedVectors, feedback: FeedbackFusion, depth: Int,
+        limit: Int
     ) async throws -> [SearchHit] {
         let allowed = allowedPredicate(request.filter)
-        let lexical1 = Dictionary(try lexicalHits(request, limit: depth).map { ($0.key, $0.score) }, uniquingKeysWith: max)
+        let lexical1 = Dictionary(
+            try lexicalHits(request, limit: depth).map { ($0.key, $0.score) }, uniquingKeysWith: max)
         let windows = Dictionary(try nearestPapers(q, k: depth, allowed: allowed), uniquingKeysWith: max)
         let sentence = Dictionary(try sentences.nearest(q, k: depth, allowed: allowed), uniquingKeysWith: max)
         let first = Fusion.combine([lexical1, windows, sentence], weights: feedback.firstPass)
         guard !first.isEmpty else { return [] }
         let top = Array(first.prefix(feedback.documents))
-        let papers = Dictionary(try await store.papers(ids: top.map(\.paperID)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let papers = Dictionary(
+            try await store.papers(ids: top.map(\.paperID)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let expanded = RelevanceFeedback.expand(
             query: request.query, documents: top.compactMap { hit in papers[hit.paperID].map { ($0, hit.score) } },
             parameters: feedback)
         let lexical2 = Dictionary(
-            lexical.searchWeightedTerms(expanded, filter: request.filter.lexical, limit: depth).map { ($0.key, $0.score) },
+            lexical.searchWeightedTerms(expanded, filter: request.filter.lexical, limit: depth).map {
+                ($0.key, $0.score)
+            },
             uniquingKeysWith: max)
         let hits = Fusion.combine([lexical2, windows, sentence], weights: feedback.finalPass).prefix(limit).map {
-            SearchHit(paperID: $0.paperID, score: $0.score, lexicalScore: lexical2[$0.paperID], semanticScore: sentence[$0.paperID])
+            SearchHit(
+                paperID: $0.paperID, score: $0.score, lexicalScore: lexical2[$0.paperID],
+                semanticScore: sentence[$0.paperID])
         }
         return Array(hits)
     }

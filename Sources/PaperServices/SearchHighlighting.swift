@@ -21,6 +21,7 @@ public enum SearchHighlighting {
 
     public static func snippet(_ text: String, terms: Set<String>, maxLength: Int) -> SearchSnippet {
         let s = Highlighter.snippet(text, terms: terms, maxLength: maxLength)
-        return SearchSnippet(text: s.text, highlights: s.highlights, truncatedStart: s.truncatedStart, truncatedEnd: s.truncatedEnd)
+        return SearchSnippet(
+            text: s.text, highlights: s.highlights, truncatedStart: s.truncatedStart, truncatedEnd: s.truncatedEnd)
     }
 }

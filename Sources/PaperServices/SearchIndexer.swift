@@ -26,9 +26,12 @@ public struct SearchIndexer: Service {
                     lag.record(max(0, latest - engine.lexical.lastAppliedSequence))
                     if changed > 0 {
                         let status = engine.status
-                        logger.info("search index updated", metadata: [
-                            "changed": "\(changed)", "papers": "\(status.documents)", "vectors": "\(status.vectors)",
-                        ])
+                        logger.info(
+                            "search index updated",
+                            metadata: [
+                                "changed": "\(changed)", "papers": "\(status.documents)",
+                                "vectors": "\(status.vectors)",
+                            ])
                     }
                     try await Task.sleep(for: interval)
                 } catch is CancellationError {

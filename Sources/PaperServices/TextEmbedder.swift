@@ -36,7 +36,9 @@ public struct ChunkPolicy: Sendable, Equatable {
     public var strideWords: Int
     public var maxChunks: Int
 
-    public init(segmentation: Segmentation = .windows, wordsPerChunk: Int = 160, strideWords: Int = 120, maxChunks: Int = 8) {
+    public init(
+        segmentation: Segmentation = .windows, wordsPerChunk: Int = 160, strideWords: Int = 120, maxChunks: Int = 8
+    ) {
         self.segmentation = segmentation
         self.wordsPerChunk = wordsPerChunk
         self.strideWords = strideWords
@@ -69,7 +71,7 @@ public struct ChunkPolicy: Sendable, Equatable {
                 var j = i
                 while j < chars.count, chars[j].isWhitespace { j += 1 }
                 if j < chars.count, let a = chars[j].asciiValue,
-                   (a >= 65 && a <= 90) || (a >= 48 && a <= 57) || a == 40 || a == 91
+                    (a >= 65 && a <= 90) || (a >= 48 && a <= 57) || a == 40 || a == 91
                 {
                     let piece = String(chars[start..<i]).trimmingCharacters(in: .whitespacesAndNewlines)
                     if !piece.isEmpty { result.append(piece) }

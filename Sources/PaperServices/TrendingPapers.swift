@@ -16,7 +16,9 @@ public enum TrendingPapers {
         var entries = try await store.submittedSince(now.addingTimeInterval(-window))
         if entries.isEmpty, let latest = try await store.latestFeedDay(onOrBefore: nil) {
             now = latest.adding(days: 1).startDate
-            entries = try await store.submittedSince(now.addingTimeInterval(-window)).filter { $0.submission.submittedAt < now }
+            entries = try await store.submittedSince(now.addingTimeInterval(-window)).filter {
+                $0.submission.submittedAt < now
+            }
         }
         return (Array(rank(entries, now: now, formula: formula).prefix(limit)), now)
     }

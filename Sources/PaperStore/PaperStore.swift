@@ -174,7 +174,9 @@ public protocol CommunityStore: Sendable {
     func upvoters(paperID: String) async throws -> [String]
     func hasUpvoted(paperID: String, username: String) async throws -> Bool
     func upvotedPapers(by username: String) async throws -> [Paper]
-    func addComment(paperID: String, author: String, parentID: Int64?, body: String, at date: Date) async throws -> Comment
+    func addComment(
+        paperID: String, author: String, parentID: Int64?, body: String, at date: Date
+    ) async throws -> Comment
     func comments(paperID: String) async throws -> [Comment]
     /// The comment `id` (nil when there is none); a deleted comment has `isDeleted` and an empty body.
     func comment(id: Int64) async throws -> Comment?
@@ -224,7 +226,9 @@ public protocol SubscriptionStore: Sendable {
     /// Creates a pending subscription, or returns the existing one for the address (compared case-insensitively).
     /// An unsubscribed or suspended address becomes pending again (it must confirm again); a confirmed one stays
     /// as it is. `username` links the subscription to an account.
-    func subscribe(email: String, username: String?, frequency: DigestFrequency, at date: Date) async throws -> Subscriber
+    func subscribe(
+        email: String, username: String?, frequency: DigestFrequency, at date: Date
+    ) async throws -> Subscriber
     func subscriber(id: Int64) async throws -> Subscriber?
     func subscriber(email: String) async throws -> Subscriber?
     func subscriber(username: String) async throws -> Subscriber?
@@ -434,7 +438,8 @@ public struct ImportJournalEntry: Sendable, Equatable {
     public var startedAt: Date
     public var updatedAt: Date
 
-    public init(file: ImportFileIdentity, recordsApplied: Int, summary: ImportSummary, startedAt: Date, updatedAt: Date) {
+    public init(file: ImportFileIdentity, recordsApplied: Int, summary: ImportSummary, startedAt: Date, updatedAt: Date)
+    {
         self.file = file
         self.recordsApplied = recordsApplied
         self.summary = summary
@@ -518,7 +523,11 @@ enum StoredText {
         guard count >= 1, count <= maximum else {
             throw StoreError(.invalidInput, "\(what) must have 1 to \(grouped(maximum)) characters")
         }
-        guard !trimmed.unicodeScalars.contains(where: { ($0.value < 0x20 && !"\t\n\r".unicodeScalars.contains($0)) || $0.value == 0x7F }) else {
+        guard
+            !trimmed.unicodeScalars.contains(where: {
+                ($0.value < 0x20 && !"\t\n\r".unicodeScalars.contains($0)) || $0.value == 0x7F
+            })
+        else {
             throw StoreError(.invalidInput, "\(what) must not contain control characters")
         }
         return trimmed
@@ -527,7 +536,8 @@ enum StoredText {
     /// 20000 as "20,000".
     static func grouped(_ n: Int) -> String {
         let digits = String(n)
-        return digits.enumerated().map { i, c in (i > 0 && (digits.count - i) % 3 == 0 ? "," : "") + String(c) }.joined()
+        return digits.enumerated().map { i, c in (i > 0 && (digits.count - i) % 3 == 0 ? "," : "") + String(c) }
+            .joined()
     }
 }
 

@@ -58,7 +58,8 @@ extension SQLitePaperStore {
     // MARK: Inside the writing transactions
 
     static func aliasTarget(_ id: String, _ db: Database) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT paper_id FROM paper_alias WHERE local_id = ?"), arguments: [id])
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT paper_id FROM paper_alias WHERE local_id = ?"), arguments: [id])
     }
 
     /// Called at the end of a write with the normalized titles of the papers it inserted or updated (so the

@@ -61,9 +61,10 @@ extension SQLitePaperStore {
     }
 
     static func liveComment(_ id: Int64, _ db: Database) throws -> Comment {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT c.*, u.username FROM comment c JOIN user u ON u.id = c.user_id WHERE c.id = ?",
-            arguments: [id]), (row["deleted_at"] as Date?) == nil
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT c.*, u.username FROM comment c JOIN user u ON u.id = c.user_id WHERE c.id = ?",
+                arguments: [id]), (row["deleted_at"] as Date?) == nil
         else {
             throw StoreError(.notFound, "comment \(id) does not exist")
         }
@@ -100,7 +101,8 @@ extension SQLitePaperStore {
 
     public func setRole(username: String, role: UserRole) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE user SET role = ? WHERE id = ?", arguments: [role.rawValue, try Self.userID(username, db)])
+            try db.execute(
+                sql: "UPDATE user SET role = ? WHERE id = ?", arguments: [role.rawValue, try Self.userID(username, db)])
         }
     }
 
@@ -132,13 +134,14 @@ extension SQLitePaperStore {
 
     public func sessionUser(tokenHash: String, now: Date) async throws -> User? {
         try await read { db in
-            guard let username = try String.fetchOne(
-                db,
-                sql: """
-                    SELECT u.username FROM session s JOIN user u ON u.id = s.user_id
-                    WHERE s.token_hash = ? AND s.expires_at > ?
-                    """,
-                arguments: [tokenHash, now])
+            guard
+                let username = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT u.username FROM session s JOIN user u ON u.id = s.user_id
+                        WHERE s.token_hash = ? AND s.expires_at > ?
+                        """,
+                    arguments: [tokenHash, now])
             else { return nil }
             return try Self.user(username, db)
         }
@@ -194,10 +197,11 @@ extension SQLitePaperStore {
 
     public func accessTokenUser(tokenHash: String, now: Date) async throws -> User? {
         try await write { db in
-            guard let username = try String.fetchOne(
-                db,
-                sql: "SELECT u.username FROM access_token t JOIN user u ON u.id = t.user_id WHERE t.token_hash = ?",
-                arguments: [tokenHash])
+            guard
+                let username = try String.fetchOne(
+                    db,
+                    sql: "SELECT u.username FROM access_token t JOIN user u ON u.id = t.user_id WHERE t.token_hash = ?",
+                    arguments: [tokenHash])
             else { return nil }
             try db.execute(
                 sql: "UPDATE access_token SET last_used_at = ? WHERE token_hash = ?", arguments: [now, tokenHash])
@@ -234,7 +238,8 @@ extension SQLitePaperStore {
             let id = db.lastInsertedRowID
             return try Row.fetchOne(
                 db,
-                sql: "SELECT \(Self.collectionColumns) FROM collection c JOIN user u ON u.id = c.user_id WHERE c.id = ?",
+                sql:
+                    "SELECT \(Self.collectionColumns) FROM collection c JOIN user u ON u.id = c.user_id WHERE c.id = ?",
                 arguments: [id]
             ).map(Self.collection(from:))!
         }
@@ -257,7 +262,8 @@ extension SQLitePaperStore {
         try await read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT \(Self.collectionColumns) FROM collection c JOIN user u ON u.id = c.user_id WHERE c.id = ?",
+                sql:
+                    "SELECT \(Self.collectionColumns) FROM collection c JOIN user u ON u.id = c.user_id WHERE c.id = ?",
                 arguments: [id]
             ).map(Self.collection(from:))
         }
@@ -265,7 +271,9 @@ extension SQLitePaperStore {
 
     public func setCollectionItem(collectionID: Int64, paperID: String, present: Bool) async throws {
         try await write { db in
-            guard try Int64.fetchOne(db, sql: "SELECT user_id FROM collection WHERE id = ?", arguments: [collectionID]) != nil
+            guard
+                try Int64.fetchOne(db, sql: "SELECT user_id FROM collection WHERE id = ?", arguments: [collectionID])
+                    != nil
             else { throw StoreError(.notFound, "collection \(collectionID) does not exist") }
             guard try Self.paperExists(paperID, db) else {
                 throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
@@ -302,7 +310,8 @@ extension SQLitePaperStore {
 
     public func claimAuthorship(paperID: String, username: String, authorName: String) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT authors FROM paper WHERE id = ?", arguments: [paperID]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT authors FROM paper WHERE id = ?", arguments: [paperID])
+            else {
                 throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
             }
             let authors = try Self.decode([String].self, row["authors"], column: "authors")
@@ -339,7 +348,8 @@ extension SQLitePaperStore {
         try await read { db in try Self.claims(db, where: "a.confirmed = 0", []) }
     }
 
-    static func claims(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [AuthorClaim] {
+    static func claims(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [AuthorClaim]
+    {
         try Row.fetchAll(
             db,
             sql: """
@@ -348,8 +358,9 @@ extension SQLitePaperStore {
                 """,
             arguments: arguments
         ).map {
-            AuthorClaim(paperID: $0["paper_id"], username: $0["username"], authorName: $0["author_name"],
-                        confirmed: $0["confirmed"])
+            AuthorClaim(
+                paperID: $0["paper_id"], username: $0["username"], authorName: $0["author_name"],
+                confirmed: $0["confirmed"])
         }
     }
 }

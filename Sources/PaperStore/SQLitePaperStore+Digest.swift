@@ -18,9 +18,13 @@ extension SQLitePaperStore {
             createdAt: row["created_at"], confirmedAt: row["confirmed_at"], bounceCount: row["bounce_count"])
     }
 
-    static func subscriber(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> Subscriber? {
-        try Row.fetchOne(db, sql: "SELECT \(subscriberColumns) FROM subscriber s WHERE \(condition)", arguments: arguments)
-            .map(subscriber(from:))
+    static func subscriber(
+        _ db: Database, where condition: String, _ arguments: StatementArguments
+    ) throws -> Subscriber? {
+        try Row.fetchOne(
+            db, sql: "SELECT \(subscriberColumns) FROM subscriber s WHERE \(condition)", arguments: arguments
+        )
+        .map(subscriber(from:))
     }
 
     static func existingSubscriber(_ id: Int64, _ db: Database) throws -> Subscriber {
@@ -30,10 +34,12 @@ extension SQLitePaperStore {
         return found
     }
 
-    public func subscribe(email: String, username: String?, frequency: DigestFrequency, at date: Date) async throws -> Subscriber {
+    public func subscribe(
+        email: String, username: String?, frequency: DigestFrequency, at date: Date
+    ) async throws -> Subscriber {
         let email = email.trimmingCharacters(in: .whitespaces)
         guard (3...254).contains(email.count), email.contains("@"),
-              !email.contains(where: { $0.isNewline || $0 == "\0" })
+            !email.contains(where: { $0.isNewline || $0 == "\0" })
         else { throw StoreError(.invalidInput, "not an email address: \(email.debugDescription)") }
         return try await write { db in
             let userID = try username.map { try Self.userID($0, db) }
@@ -44,7 +50,8 @@ extension SQLitePaperStore {
                         arguments: [frequency.rawValue, existing.id])
                 }
                 if let userID, existing.username == nil {
-                    try db.execute(sql: "UPDATE subscriber SET user_id = ? WHERE id = ?", arguments: [userID, existing.id])
+                    try db.execute(
+                        sql: "UPDATE subscriber SET user_id = ? WHERE id = ?", arguments: [userID, existing.id])
                 }
                 existing = try Self.existingSubscriber(existing.id, db)
                 return existing
@@ -64,7 +71,9 @@ extension SQLitePaperStore {
     }
 
     public func subscriber(email: String) async throws -> Subscriber? {
-        try await read { db in try Self.subscriber(db, where: "s.email = ?", [email.trimmingCharacters(in: .whitespaces)]) }
+        try await read { db in
+            try Self.subscriber(db, where: "s.email = ?", [email.trimmingCharacters(in: .whitespaces)])
+        }
     }
 
     public func subscriber(username: String) async throws -> Subscriber? {
@@ -166,7 +175,8 @@ extension SQLitePaperStore {
         try await read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                sql:
+                    "SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
                 arguments: [now, limit]
             ).map(Self.outboxMessage(from:))
         }
@@ -175,8 +185,10 @@ extension SQLitePaperStore {
     public func outboxMessages(state: OutboxState?) async throws -> [OutboxMessage] {
         try await read { db in
             if let state {
-                return try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id", arguments: [state.rawValue])
-                    .map(Self.outboxMessage(from:))
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id", arguments: [state.rawValue]
+                )
+                .map(Self.outboxMessage(from:))
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id").map(Self.outboxMessage(from:))
         }
@@ -214,7 +226,9 @@ extension SQLitePaperStore {
         let fresh = generate()
         return try await write { db in
             // Two first callers race: the first insert wins and both return it.
-            try db.execute(sql: "INSERT INTO secret (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING", arguments: [name, fresh])
+            try db.execute(
+                sql: "INSERT INTO secret (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+                arguments: [name, fresh])
             return try Data.fetchOne(db, sql: "SELECT value FROM secret WHERE name = ?", arguments: [name])!
         }
     }
@@ -222,7 +236,9 @@ extension SQLitePaperStore {
     // MARK: Settings
 
     public func setting(named name: String) async throws -> String? {
-        try await read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name]) }
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name])
+        }
     }
 
     public func setSetting(named name: String, value: String) async throws {

@@ -20,7 +20,9 @@ extension SQLitePaperStore {
         }
     }
 
-    public func applyHarvestPage(papers: [Paper], withdrawn: [String], state: HarvestState) async throws -> ImportSummary {
+    public func applyHarvestPage(
+        papers: [Paper], withdrawn: [String], state: HarvestState
+    ) async throws -> ImportSummary {
         try await write { db in
             var summary = ImportSummary()
             var titles: Set<String> = []
@@ -75,7 +77,8 @@ extension SQLitePaperStore {
 
     public func withdrawal(paperID: String) async throws -> Date? {
         try await read { db in
-            try Date.fetchOne(db, sql: "SELECT withdrawn_at FROM paper_withdrawal WHERE paper_id = ?", arguments: [paperID])
+            try Date.fetchOne(
+                db, sql: "SELECT withdrawn_at FROM paper_withdrawal WHERE paper_id = ?", arguments: [paperID])
         }
     }
 

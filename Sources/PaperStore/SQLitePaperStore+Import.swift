@@ -33,7 +33,8 @@ extension SQLitePaperStore {
                 // A fresh import of this path: entries of earlier versions of the file (or other settings) can
                 // never be continued, so they go.
                 try db.execute(sql: "DELETE FROM import_journal WHERE path = ?", arguments: [file.path])
-                entry = ImportJournalEntry(file: file, recordsApplied: 0, summary: ImportSummary(), startedAt: now, updatedAt: now)
+                entry = ImportJournalEntry(
+                    file: file, recordsApplied: 0, summary: ImportSummary(), startedAt: now, updatedAt: now)
             }
             // The batch's time budget is measured on the monotonic clock (a duration, not a time of day).
             let monotonic = ContinuousClock()
@@ -71,11 +72,14 @@ extension SQLitePaperStore {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = Array(ids[start..<min(ids.count, start + 500)])
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                found.formUnion(try String.fetchAll(
-                    db, sql: "SELECT id FROM paper WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
+                found.formUnion(
+                    try String.fetchAll(
+                        db, sql: "SELECT id FROM paper WHERE id IN (\(marks))", arguments: StatementArguments(chunk)))
                 // A listing id that became an arXiv paper: records naming it apply to that paper.
-                found.formUnion(try String.fetchAll(
-                    db, sql: "SELECT local_id FROM paper_alias WHERE local_id IN (\(marks))", arguments: StatementArguments(chunk)))
+                found.formUnion(
+                    try String.fetchAll(
+                        db, sql: "SELECT local_id FROM paper_alias WHERE local_id IN (\(marks))",
+                        arguments: StatementArguments(chunk)))
             }
             return found
         }
@@ -156,6 +160,8 @@ extension SQLitePaperStore {
         let fd = Foundation.open(path, O_RDONLY)
         guard fd >= 0 else { throw StoreError(.storage, "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError(.storage, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else {
+            throw StoreError(.storage, "cannot sync \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -11,7 +11,8 @@ extension SQLitePaperStore {
             }
             if rejected {
                 try db.execute(
-                    sql: "INSERT INTO paper_rejection (user_id, paper_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    sql:
+                        "INSERT INTO paper_rejection (user_id, paper_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     arguments: [userID, paperID, date])
             } else {
                 try db.execute(
@@ -37,7 +38,8 @@ extension SQLitePaperStore {
                         """,
                     arguments: [userID, key, display, date])
             } else {
-                try db.execute(sql: "DELETE FROM author_follow WHERE user_id = ? AND author_key = ?", arguments: [userID, key])
+                try db.execute(
+                    sql: "DELETE FROM author_follow WHERE user_id = ? AND author_key = ?", arguments: [userID, key])
             }
         }
     }
@@ -45,16 +47,20 @@ extension SQLitePaperStore {
     public func setCategoryFollow(username: String, category: String, following: Bool, at date: Date) async throws {
         let category = category.trimmingCharacters(in: .whitespaces)
         guard ArxivCategory.isValid(category) else {
-            throw StoreError(.invalidInput, "\(category.prefix(40).debugDescription) is not an arXiv category (e.g. cs.CL)")
+            throw StoreError(
+                .invalidInput, "\(category.prefix(40).debugDescription) is not an arXiv category (e.g. cs.CL)")
         }
         try await write { db in
             let userID = try Self.userID(username, db)
             if following {
                 try db.execute(
-                    sql: "INSERT INTO category_follow (user_id, category, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    sql:
+                        "INSERT INTO category_follow (user_id, category, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     arguments: [userID, category, date])
             } else {
-                try db.execute(sql: "DELETE FROM category_follow WHERE user_id = ? AND category = ?", arguments: [userID, category])
+                try db.execute(
+                    sql: "DELETE FROM category_follow WHERE user_id = ? AND category = ?",
+                    arguments: [userID, category])
             }
         }
     }
@@ -65,17 +71,23 @@ extension SQLitePaperStore {
             func ids(_ sql: String) throws -> [String] { try String.fetchAll(db, sql: sql, arguments: [userID]) }
             return ReaderSignals(
                 upvoted: try ids("SELECT paper_id FROM upvote WHERE user_id = ? ORDER BY created_at DESC, paper_id"),
-                collected: try ids("""
+                collected: try ids(
+                    """
                     SELECT DISTINCT i.paper_id FROM collection_item i JOIN collection c ON c.id = i.collection_id
                     WHERE c.user_id = ? ORDER BY i.paper_id
                     """),
-                authored: try ids("SELECT paper_id FROM author_claim WHERE user_id = ? AND confirmed = 1 ORDER BY paper_id"),
-                rejected: try ids("SELECT paper_id FROM paper_rejection WHERE user_id = ? ORDER BY created_at DESC, paper_id"),
+                authored: try ids(
+                    "SELECT paper_id FROM author_claim WHERE user_id = ? AND confirmed = 1 ORDER BY paper_id"),
+                rejected: try ids(
+                    "SELECT paper_id FROM paper_rejection WHERE user_id = ? ORDER BY created_at DESC, paper_id"),
                 followedAuthors: try Row.fetchAll(
-                    db, sql: "SELECT author_key, display_name FROM author_follow WHERE user_id = ? ORDER BY created_at, author_key",
+                    db,
+                    sql:
+                        "SELECT author_key, display_name FROM author_follow WHERE user_id = ? ORDER BY created_at, author_key",
                     arguments: [userID]
                 ).map { FollowedAuthor(key: $0["author_key"], name: $0["display_name"]) },
-                followedCategories: try ids("SELECT category FROM category_follow WHERE user_id = ? ORDER BY created_at, category"))
+                followedCategories: try ids(
+                    "SELECT category FROM category_follow WHERE user_id = ? ORDER BY created_at, category"))
         }
     }
 
@@ -93,10 +105,12 @@ extension SQLitePaperStore {
 
     public func recommendationFeedUser(tokenHash: String) async throws -> User? {
         try await read { db in
-            guard let username = try String.fetchOne(
-                db,
-                sql: "SELECT u.username FROM recommendation_feed_token t JOIN user u ON u.id = t.user_id WHERE t.token_hash = ?",
-                arguments: [tokenHash])
+            guard
+                let username = try String.fetchOne(
+                    db,
+                    sql:
+                        "SELECT u.username FROM recommendation_feed_token t JOIN user u ON u.id = t.user_id WHERE t.token_hash = ?",
+                    arguments: [tokenHash])
             else { return nil }
             return try Self.user(username, db)
         }

@@ -97,7 +97,9 @@ public struct SQLitePaperStore: PaperStore {
             // SQLite limits host parameters per statement; chunk.
             for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min(ids.count, $0 + 500)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM paper WHERE id IN (\(marks))", arguments: StatementArguments(chunk)) {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT * FROM paper WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
+                {
                     let paper = try Self.paper(from: row)
                     byID[paper.id] = paper
                 }
@@ -149,10 +151,13 @@ public struct SQLitePaperStore: PaperStore {
         guard !paperIDs.isEmpty else { return [:] }
         return try await read { db in
             var counts: [String: Int] = [:]
-            for chunk in stride(from: 0, to: paperIDs.count, by: 500).map({ Array(paperIDs[$0..<min(paperIDs.count, $0 + 500)]) }) {
+            for chunk in stride(from: 0, to: paperIDs.count, by: 500).map({
+                Array(paperIDs[$0..<min(paperIDs.count, $0 + 500)])
+            }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 for row in try Row.fetchAll(
-                    db, sql: "SELECT paper_id, COUNT(*) AS n FROM upvote WHERE paper_id IN (\(marks)) GROUP BY paper_id",
+                    db,
+                    sql: "SELECT paper_id, COUNT(*) AS n FROM upvote WHERE paper_id IN (\(marks)) GROUP BY paper_id",
                     arguments: StatementArguments(chunk))
                 {
                     counts[row["paper_id"]] = row["n"]
@@ -230,7 +235,9 @@ public struct SQLitePaperStore: PaperStore {
             ).map { PaperChange(sequence: $0["change_seq"], paper: try Self.paper(from: $0)) }
             // Deleted papers (listing papers that became arXiv papers) have their own rows in the sequence.
             let deleted = try Row.fetchAll(
-                db, sql: "SELECT paper_id, title, change_seq FROM paper_deletion WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
+                db,
+                sql:
+                    "SELECT paper_id, title, change_seq FROM paper_deletion WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
                 arguments: [sequence, limit]
             ).map {
                 PaperChange(
@@ -257,7 +264,8 @@ public struct SQLitePaperStore: PaperStore {
     public func feed(from: Day, through: Day, limit: Int, offset: Int) async throws -> [FeedEntry] {
         try await read { db in
             try Self.feedEntries(
-                db, where: "s.day BETWEEN ? AND ?", [from.description, through.description], limit: limit, offset: offset)
+                db, where: "s.day BETWEEN ? AND ?", [from.description, through.description], limit: limit,
+                offset: offset)
         }
     }
 
@@ -342,7 +350,8 @@ public struct SQLitePaperStore: PaperStore {
             if let existing = try Self.submission(paperID, db) {
                 throw StoreError(
                     .alreadySubmitted,
-                    "paper \(paperID) is already on the daily feed of \(existing.day), submitted by \(existing.submitter)")
+                    "paper \(paperID) is already on the daily feed of \(existing.day), submitted by \(existing.submitter)"
+                )
             }
             try db.execute(
                 sql: """
@@ -358,32 +367,43 @@ public struct SQLitePaperStore: PaperStore {
 
     public func embeddingProgress(model: String) async throws -> Int64 {
         try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT last_sequence FROM embedding_progress WHERE model = ?", arguments: [model]) ?? 0
+            try Int64.fetchOne(
+                db, sql: "SELECT last_sequence FROM embedding_progress WHERE model = ?", arguments: [model]) ?? 0
         }
     }
 
-    public func saveEmbeddings(_ embeddings: [PaperEmbedding], model: String, throughSequence sequence: Int64) async throws {
+    public func saveEmbeddings(
+        _ embeddings: [PaperEmbedding], model: String, throughSequence sequence: Int64
+    ) async throws {
         try await write { db in
             // Vectors of another model go; other segmentations of this model (`model+tag`) stay.
             let identity = String(model.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)[0])
-            let otherModel = "(CASE WHEN instr(model, '+') > 0 THEN substr(model, 1, instr(model, '+') - 1) ELSE model END) <> ?"
+            let otherModel =
+                "(CASE WHEN instr(model, '+') > 0 THEN substr(model, 1, instr(model, '+') - 1) ELSE model END) <> ?"
             try db.execute(sql: "DELETE FROM paper_embedding WHERE \(otherModel)", arguments: [identity])
             try db.execute(sql: "DELETE FROM embedding_progress WHERE \(otherModel)", arguments: [identity])
             for embedding in embeddings {
                 let dimension = embedding.vectors.first?.count ?? 0
-                guard dimension > 0, embedding.vectors.allSatisfy({ $0.count == dimension && $0.allSatisfy(\.isFinite) })
+                guard dimension > 0,
+                    embedding.vectors.allSatisfy({ $0.count == dimension && $0.allSatisfy(\.isFinite) })
                 else {
                     throw StoreError(.invalidInput, "embedding of \(embedding.paperID) is empty or not finite")
                 }
-                let seq = try Int64.fetchOne(db, sql: "SELECT change_seq FROM paper WHERE id = ?", arguments: [embedding.paperID])
-                guard let seq else { throw StoreError(.paperNotFound, "paper \(embedding.paperID) is not in the store") }
+                let seq = try Int64.fetchOne(
+                    db, sql: "SELECT change_seq FROM paper WHERE id = ?", arguments: [embedding.paperID])
+                guard let seq else {
+                    throw StoreError(.paperNotFound, "paper \(embedding.paperID) is not in the store")
+                }
                 try db.execute(
                     sql: """
                         INSERT INTO paper_embedding (model, paper_id, vector, chunks, change_seq) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT(model, paper_id) DO UPDATE SET vector = excluded.vector, chunks = excluded.chunks,
                           change_seq = excluded.change_seq
                         """,
-                    arguments: [model, embedding.paperID, Self.blob(embedding.vectors.flatMap { $0 }), embedding.vectors.count, seq])
+                    arguments: [
+                        model, embedding.paperID, Self.blob(embedding.vectors.flatMap { $0 }), embedding.vectors.count,
+                        seq,
+                    ])
             }
             try db.execute(
                 sql: """
@@ -406,7 +426,8 @@ public struct SQLitePaperStore: PaperStore {
             ).map {
                 EmbeddingChange(
                     sequence: $0["change_seq"],
-                    embedding: PaperEmbedding(paperID: $0["paper_id"], vectors: Self.chunked(Self.floats($0["vector"]), $0["chunks"])))
+                    embedding: PaperEmbedding(
+                        paperID: $0["paper_id"], vectors: Self.chunked(Self.floats($0["vector"]), $0["chunks"])))
             }
         }
     }
@@ -438,7 +459,8 @@ public struct SQLitePaperStore: PaperStore {
     ) async throws -> User {
         guard User.isValidUsername(username) else {
             throw StoreError(
-                .invalidUsername, "username must be 1-39 letters, digits, '-' or '_' (got \(username.debugDescription))")
+                .invalidUsername, "username must be 1-39 letters, digits, '-' or '_' (got \(username.debugDescription))"
+            )
         }
         return try await write { db in
             if try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username]) != nil {
@@ -446,7 +468,8 @@ public struct SQLitePaperStore: PaperStore {
             }
             let now = clock.now()
             try db.execute(
-                sql: "INSERT INTO user (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO user (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [username, displayName, role.rawValue, passwordHash, now])
             // Read back what was stored, so callers see the same (millisecond) timestamp as later reads.
             return try Self.user(username, db)!
@@ -479,7 +502,8 @@ public struct SQLitePaperStore: PaperStore {
                 try db.execute(
                     sql: "DELETE FROM upvote WHERE user_id = ? AND paper_id = ?", arguments: [userID, paperID])
             }
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID])
+                ?? 0
         }
     }
 
@@ -498,7 +522,8 @@ public struct SQLitePaperStore: PaperStore {
                     sql: "INSERT INTO upvote (user_id, paper_id, created_at) VALUES (?, ?, ?)",
                     arguments: [userID, paperID, clock.now()])
             }
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
+            let count =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM upvote WHERE paper_id = ?", arguments: [paperID]) ?? 0
             return (upvoted, count)
         }
     }
@@ -577,7 +602,9 @@ public struct SQLitePaperStore: PaperStore {
     /// callers may retry; anything else is `storage`.
     static func storeError(_ error: DatabaseError) -> StoreError {
         if isBusy(error) {
-            return StoreError(.busy, "the store is busy (another write held the lock too long): \(error.message ?? error.description)")
+            return StoreError(
+                .busy, "the store is busy (another write held the lock too long): \(error.message ?? error.description)"
+            )
         }
         return StoreError(.storage, "database error: \(error.message ?? error.description)")
     }
@@ -600,7 +627,8 @@ public struct SQLitePaperStore: PaperStore {
     }
 
     static func userID(_ username: String, _ db: Database) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username]) else {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [username])
+        else {
             throw StoreError(.userNotFound, "no user named \(username)")
         }
         return id
@@ -649,7 +677,9 @@ public struct SQLitePaperStore: PaperStore {
             return
         }
         // Cached statements: an import runs these once per record.
-        if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM paper WHERE id = ?"), arguments: [paper.id]) {
+        if let existing = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM paper WHERE id = ?"), arguments: [paper.id])
+        {
             let current = try Self.paper(from: existing)
             if current.version > paper.version || current == paper {
                 summary.unchanged += 1
@@ -674,7 +704,8 @@ public struct SQLitePaperStore: PaperStore {
                       updated_at, comments, journal_ref, doi, links, change_seq, id, created_at, title_key)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: columnValues(paper) + [sequence, paper.id, now, LocalPaperID.normalizedTitle(paper.title)])
+            ).execute(
+                arguments: columnValues(paper) + [sequence, paper.id, now, LocalPaperID.normalizedTitle(paper.title)])
             summary.inserted += 1
             stored.insert(LocalPaperID.normalizedTitle(paper.title))
         }

@@ -1,11 +1,11 @@
 import Digests
 import Foundation
 import Hummingbird
-import PaperSupport
 import Intake
 import Logging
 import PaperServices
 import PaperStore
+import PaperSupport
 
 /// Everything the web layer needs from the composition root.
 public struct WebConfiguration: Sendable {
@@ -68,7 +68,9 @@ struct SiteStatusProvider: Sendable {
             paperCount: paperCount, searchMode: searchMode(), viewer: context.viewer?.username,
             csrf: context.csrfToken)
         // The footer's subscribe form is one click for people whose account already has a digest address.
-        if let viewer = context.viewer { info.subscriberEmail = try await store.subscriber(username: viewer.username)?.email }
+        if let viewer = context.viewer {
+            info.subscriberEmail = try await store.subscriber(username: viewer.username)?.email
+        }
         return info
     }
 
@@ -95,14 +97,16 @@ public func buildRouter(
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let pages = ErrorPages(renderer: renderer, site: site)
-    let services = WebServices(store: store, search: search, subscriptions: subscriptions, fetcher: fetcher, configuration: configuration)
+    let services = WebServices(
+        store: store, search: search, subscriptions: subscriptions, fetcher: fetcher, configuration: configuration)
     let router = Router(context: PaperboyRequestContext.self)
     router.add(middleware: RequestLogMiddleware(level: configuration.requestLogLevel))
     router.add(middleware: EdgeMiddleware(configuration: configuration, pages: pages))
     router.add(middleware: MetricsMiddleware())
 
     // Reads of the APIs and feeds share one per-IP budget, whichever product they go to.
-    let reads = Throttle<String>(.perMinute(configuration.apiLimits.readsPerMinute), clock: WallClock(now: configuration.clock))
+    let reads = Throttle<String>(
+        .perMinute(configuration.apiLimits.readsPerMinute), clock: WallClock(now: configuration.clock))
     func programmatic(_ path: RouterPath, _ audience: ErrorAudience) -> RouterGroup<PaperboyRequestContext> {
         router.group(path)
             .add(middleware: APIEdgeMiddleware(limiter: reads, audience: audience, configuration: configuration))
@@ -118,10 +122,14 @@ public func buildRouter(
     try OpenAPIController().addRoutes(to: programmatic("", .api))
 
     let siteGroup = router.group()
-        .add(middleware: SessionMiddleware(store: store, secureCookies: configuration.secureCookies, clock: configuration.clock))
+        .add(
+            middleware: SessionMiddleware(
+                store: store, secureCookies: configuration.secureCookies, clock: configuration.clock)
+        )
         .add(middleware: ErrorPageMiddleware(pages: pages))
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: siteGroup)
-    PagesController(store: store, search: search, renderer: renderer, site: site, imports: services.imports).addRoutes(to: siteGroup)
+    PagesController(store: store, search: search, renderer: renderer, site: site, imports: services.imports).addRoutes(
+        to: siteGroup)
     if let imports = services.imports { ImportController(imports: imports).addRoutes(to: siteGroup) }
     NewPapersController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
@@ -136,11 +144,16 @@ public func buildRouter(
         throw WebError(.notFound, heading: "Page not found", "There is nothing at \(request.uri.path).")
     }
 
-    HubAPIController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("api", .hub))
-    ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("api", .arxiv))
-    FeedsController(store: store, search: search, configuration: configuration).addRoutes(to: programmatic("feeds", .api))
+    HubAPIController(store: store, search: search, configuration: configuration).addRoutes(
+        to: programmatic("api", .hub))
+    ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(
+        to: programmatic("api", .arxiv))
+    FeedsController(store: store, search: search, configuration: configuration).addRoutes(
+        to: programmatic("feeds", .api))
     WriteAPIController(
-        store: store, limiter: Throttle(.perMinute(configuration.apiLimits.writesPerMinute), clock: WallClock(now: configuration.clock)),
+        store: store,
+        limiter: Throttle(
+            .perMinute(configuration.apiLimits.writesPerMinute), clock: WallClock(now: configuration.clock)),
         imports: services.imports, configuration: configuration
     ).addRoutes(to: programmatic("api", .api))
     return router
@@ -168,7 +181,9 @@ public func buildApplication(
     let idle = configuration.idleTimeout.components
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+        server: .http1(
+            configuration: .init(
+                idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Paperboy"),
         logger: logger)
 }

@@ -48,12 +48,16 @@ public struct BEIRDataset: Sendable {
             $0.hasPrefix("queries") && $0.hasSuffix(".jsonl")
         }
         let qrelsDir = directory.appendingPathComponent("qrels")
-        let qrelsURL = try pick(qrelsFile, qrelsDir.appendingPathComponent("test.tsv"), qrelsDir) { $0.hasSuffix(".tsv") }
+        let qrelsURL = try pick(qrelsFile, qrelsDir.appendingPathComponent("test.tsv"), qrelsDir) {
+            $0.hasSuffix(".tsv")
+        }
         let corpusURL = directory.appendingPathComponent("corpus.jsonl")
 
         var corpus: [Document] = []
         try forEachJSONLine(corpusURL) { obj in
-            corpus.append(Document(id: Self.id(obj["_id"]), title: obj["title"] as? String ?? "", text: obj["text"] as? String ?? ""))
+            corpus.append(
+                Document(
+                    id: Self.id(obj["_id"]), title: obj["title"] as? String ?? "", text: obj["text"] as? String ?? ""))
         }
         let qrels = try Qrels.load(qrelsURL)
         var queries: [(id: String, text: String)] = []

@@ -18,7 +18,9 @@ public struct Qrels: Sendable, Equatable {
         for raw in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
             lineNumber += 1
             let fields = raw.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard fields.count >= 3 else { throw BEIRDataset.LoadError.badLine(file: url.lastPathComponent, line: lineNumber) }
+            guard fields.count >= 3 else {
+                throw BEIRDataset.LoadError.badLine(file: url.lastPathComponent, line: lineNumber)
+            }
             guard let score = Int(fields[2]) else {
                 if lineNumber == 1 { continue }
                 throw BEIRDataset.LoadError.badLine(file: url.lastPathComponent, line: lineNumber)

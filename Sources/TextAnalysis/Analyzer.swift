@@ -32,7 +32,8 @@ public struct Analyzer: Sendable {
         switch field {
         case .category:
             let value = Normalizer.normalize(text.trimmingCharacters())
-            return value.isEmpty ? [] : [AnalyzedTerm(term: value, position: 0, isCompound: false, utf8Range: 0..<text.utf8.count)]
+            return value.isEmpty
+                ? [] : [AnalyzedTerm(term: value, position: 0, isCompound: false, utf8Range: 0..<text.utf8.count)]
         case .author:
             return tokenizer.tokenize(text).map {
                 AnalyzedTerm(term: $0.text, position: $0.position, isCompound: $0.isCompound, utf8Range: $0.utf8Range)
@@ -41,8 +42,10 @@ public struct Analyzer: Sendable {
             var result: [AnalyzedTerm] = []
             for token in tokenizer.tokenize(text) {
                 if let term = textTerm(token.text) {
-                    result.append(AnalyzedTerm(term: term, position: token.position, isCompound: token.isCompound,
-                                               utf8Range: token.utf8Range))
+                    result.append(
+                        AnalyzedTerm(
+                            term: term, position: token.position, isCompound: token.isCompound,
+                            utf8Range: token.utf8Range))
                 }
             }
             return result

@@ -11,8 +11,10 @@ public struct Snippet: Sendable, Equatable {
 /// Finds where analyzed query terms occur in original text, for highlighted result snippets.
 public enum Highlighter {
     /// Ranges of `text` whose analyzed term is one of `terms` (terms as produced by `Analyzer` for `field`).
-    public static func matchRanges(in text: String, terms: Set<String>, field: AnalyzedField = .text,
-                                   analyzer: Analyzer = .standard) -> [Range<String.Index>] {
+    public static func matchRanges(
+        in text: String, terms: Set<String>, field: AnalyzedField = .text,
+        analyzer: Analyzer = .standard
+    ) -> [Range<String.Index>] {
         guard !terms.isEmpty else { return [] }
         var utf8Ranges: [Range<Int>] = []
         for analyzed in analyzer.analyze(text, field: field) where terms.contains(analyzed.term) {
@@ -36,24 +38,30 @@ public enum Highlighter {
     }
 
     /// Ranges of `text` matching the words of a plain query string (analyzed as title/abstract text).
-    public static func matchRanges(in text: String, query: String, analyzer: Analyzer = .standard) -> [Range<String.Index>] {
+    public static func matchRanges(
+        in text: String, query: String, analyzer: Analyzer = .standard
+    ) -> [Range<String.Index>] {
         matchRanges(in: text, terms: Set(analyzer.analyze(query).map(\.term)), analyzer: analyzer)
     }
 
     /// An excerpt of at most `maxLength` characters around the densest cluster of matches (or the start of
     /// the text when nothing matches), cut at word boundaries where possible.
-    public static func snippet(_ text: String, query: String, maxLength: Int, analyzer: Analyzer = .standard) -> Snippet {
+    public static func snippet(_ text: String, query: String, maxLength: Int, analyzer: Analyzer = .standard) -> Snippet
+    {
         snippet(text, terms: Set(analyzer.analyze(query).map(\.term)), maxLength: maxLength, analyzer: analyzer)
     }
 
-    public static func snippet(_ text: String, terms: Set<String>, maxLength: Int, analyzer: Analyzer = .standard) -> Snippet {
+    public static func snippet(
+        _ text: String, terms: Set<String>, maxLength: Int, analyzer: Analyzer = .standard
+    ) -> Snippet {
         let limit = max(0, maxLength)
         let matches = matchRanges(in: text, terms: terms, analyzer: analyzer)
         let chars = Array(text.indices)
         let count = chars.count
         if count <= limit {
-            return Snippet(text: text, highlights: rebase(matches, from: text, into: text, start: text.startIndex),
-                           truncatedStart: false, truncatedEnd: false)
+            return Snippet(
+                text: text, highlights: rebase(matches, from: text, into: text, start: text.startIndex),
+                truncatedStart: false, truncatedEnd: false)
         }
         // Character offset of each match start; pick the window start that covers the most matches.
         let offsets = matches.map { text.distance(from: text.startIndex, to: $0.lowerBound) }
@@ -81,16 +89,20 @@ public enum Highlighter {
         let endIndex = upper < count ? chars[upper] : text.endIndex
         let excerpt = String(text[startIndex..<endIndex])
         let inside = matches.filter { $0.lowerBound >= startIndex && $0.upperBound <= endIndex }
-        return Snippet(text: excerpt, highlights: rebase(inside, from: text, into: excerpt, start: startIndex),
-                       truncatedStart: lower > 0, truncatedEnd: upper < count)
+        return Snippet(
+            text: excerpt, highlights: rebase(inside, from: text, into: excerpt, start: startIndex),
+            truncatedStart: lower > 0, truncatedEnd: upper < count)
     }
 
-    private static func rebase(_ ranges: [Range<String.Index>], from text: String, into excerpt: String,
-                               start: String.Index) -> [Range<String.Index>] {
+    private static func rebase(
+        _ ranges: [Range<String.Index>], from text: String, into excerpt: String,
+        start: String.Index
+    ) -> [Range<String.Index>] {
         ranges.map { r in
             let lo = text.utf8.distance(from: start, to: r.lowerBound)
             let hi = text.utf8.distance(from: start, to: r.upperBound)
-            return excerpt.utf8.index(excerpt.utf8.startIndex, offsetBy: lo)..<excerpt.utf8.index(excerpt.utf8.startIndex, offsetBy: hi)
+            return excerpt.utf8.index(
+                excerpt.utf8.startIndex, offsetBy: lo)..<excerpt.utf8.index(excerpt.utf8.startIndex, offsetBy: hi)
         }
     }
 }

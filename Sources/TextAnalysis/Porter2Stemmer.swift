@@ -48,16 +48,22 @@ private struct AmongEntry: Sendable {
     init(_ s: String, _ result: Int) { self.s = Array(s.utf8); self.result = result }
 }
 
-private let r1Prefixes: [AmongEntry] = ["arsen", "commun", "emerg", "gener", "inter", "later", "organ", "past", "univers"]
-    .map { AmongEntry($0, -1) }
+private let r1Prefixes: [AmongEntry] = [
+    "arsen", "commun", "emerg", "gener", "inter", "later", "organ", "past", "univers",
+]
+.map { AmongEntry($0, -1) }
 private let step1aApostrophe: [AmongEntry] = [.init("'", 1), .init("'s'", 1), .init("'s", 1)]
-private let step1a: [AmongEntry] = [.init("ied", 2), .init("s", 3), .init("ies", 2), .init("sses", 1), .init("ss", -1), .init("us", -1)]
+private let step1a: [AmongEntry] = [
+    .init("ied", 2), .init("s", 3), .init("ies", 2), .init("sses", 1), .init("ss", -1), .init("us", -1),
+]
 private let step1bPrefixExceptions: [AmongEntry] = [.init("succ", 1), .init("proc", 1), .init("exc", 1)]
 private let step1bIngExceptions: [AmongEntry] = [
-    .init("even", 2), .init("cann", 2), .init("inn", 2), .init("earr", 2), .init("herr", 2), .init("out", 2), .init("y", 1),
+    .init("even", 2), .init("cann", 2), .init("inn", 2), .init("earr", 2), .init("herr", 2), .init("out", 2),
+    .init("y", 1),
 ]
 private let step1b: [AmongEntry] = [
-    .init("", -1), .init("ed", 2), .init("eed", 1), .init("ing", 3), .init("edly", 2), .init("eedly", 1), .init("ingly", 2),
+    .init("", -1), .init("ed", 2), .init("eed", 1), .init("ing", 3), .init("edly", 2), .init("eedly", 1),
+    .init("ingly", 2),
 ]
 private let step1bAfter: [AmongEntry] = [
     .init("", 3), .init("bb", 2), .init("dd", 2), .init("ff", 2), .init("gg", 2), .init("bl", 1), .init("mm", 2),
@@ -66,7 +72,8 @@ private let step1bAfter: [AmongEntry] = [
 private let step2: [AmongEntry] = [
     .init("anci", 3), .init("enci", 2), .init("ogi", 14), .init("li", 16), .init("bli", 12), .init("abli", 4),
     .init("alli", 8), .init("fulli", 9), .init("lessli", 15), .init("ousli", 10), .init("entli", 5), .init("aliti", 8),
-    .init("biliti", 12), .init("iviti", 11), .init("tional", 1), .init("ational", 7), .init("alism", 8), .init("ation", 7),
+    .init("biliti", 12), .init("iviti", 11), .init("tional", 1), .init("ational", 7), .init("alism", 8),
+    .init("ation", 7),
     .init("ization", 6), .init("izer", 6), .init("ator", 7), .init("iveness", 11), .init("fulness", 9),
     .init("ousness", 10), .init("ogist", 13),
 ]
@@ -79,9 +86,11 @@ private let step3: [AmongEntry] = [
     .init("ational", 2), .init("ful", 5), .init("ness", 5),
 ]
 private let step3Replacements: [Int: String] = [1: "tion", 2: "ate", 3: "al", 4: "ic"]
-private let step4: [AmongEntry] = [
-    "ic", "ance", "ence", "able", "ible", "ate", "ive", "ize", "iti", "al", "ism", "er", "ous", "ant", "ent", "ment", "ement",
-].map { AmongEntry($0, 1) } + [AmongEntry("ion", 2)]
+private let step4: [AmongEntry] =
+    [
+        "ic", "ance", "ence", "able", "ible", "ate", "ive", "ize", "iti", "al", "ism", "er", "ous", "ant", "ent",
+        "ment", "ement",
+    ].map { AmongEntry($0, 1) } + [AmongEntry("ion", 2)]
 private let step5: [AmongEntry] = [.init("e", 1), .init("l", 2)]
 private let exceptions: [AmongEntry] = [
     .init("andes", -1), .init("atlas", -1), .init("bias", -1), .init("cosmos", -1), .init("early", 6),
@@ -412,7 +421,7 @@ private struct SnowballMachine {
     mutating func step1cRule() {
         ket = cursor
         guard cursor > limitBackward,
-              current[cursor - 1] == UInt8(ascii: "y") || current[cursor - 1] == UInt8(ascii: "Y")
+            current[cursor - 1] == UInt8(ascii: "y") || current[cursor - 1] == UInt8(ascii: "Y")
         else { return }
         cursor -= 1
         bra = cursor
@@ -464,7 +473,7 @@ private struct SnowballMachine {
             sliceDel()
         } else {
             guard cursor > limitBackward,
-                  current[cursor - 1] == UInt8(ascii: "s") || current[cursor - 1] == UInt8(ascii: "t")
+                current[cursor - 1] == UInt8(ascii: "s") || current[cursor - 1] == UInt8(ascii: "t")
             else { return }
             cursor -= 1
             sliceDel()

@@ -92,8 +92,10 @@ public struct Tokenizer: Sendable {
         return tokens
     }
 
-    private func emit(_ pieces: [(range: Range<Int>, connectorBefore: CharClass)], bytes: [UInt8],
-                      into tokens: inout [Token], position: inout Int) {
+    private func emit(
+        _ pieces: [(range: Range<Int>, connectorBefore: CharClass)], bytes: [UInt8],
+        into tokens: inout [Token], position: inout Int
+    ) {
         // Group pieces into hyphen-separated parts; dots inside a part either join an abbreviation or split.
         var parts: [Range<Int>] = []
         var partTexts: [String] = []
@@ -124,8 +126,10 @@ public struct Tokenizer: Sendable {
         if hyphenated, parts.count >= 2, parts.count <= 4 {
             let joined = partTexts.joined()
             if joined.utf8.count <= maxTokenBytes {
-                tokens.append(Token(text: joined, utf8Range: parts.first!.lowerBound..<parts.last!.upperBound,
-                                    position: firstPosition, isCompound: true))
+                tokens.append(
+                    Token(
+                        text: joined, utf8Range: parts.first!.lowerBound..<parts.last!.upperBound,
+                        position: firstPosition, isCompound: true))
             }
         }
         position += parts.count
@@ -158,10 +162,15 @@ public struct Tokenizer: Sendable {
         // Decode one UTF-8 scalar.
         let length: Int
         var value: UInt32
-        if b & 0xE0 == 0xC0 { length = 2; value = UInt32(b & 0x1F) }
-        else if b & 0xF0 == 0xE0 { length = 3; value = UInt32(b & 0x0F) }
-        else if b & 0xF8 == 0xF0 { length = 4; value = UInt32(b & 0x07) }
-        else { return (.separator, 1) }
+        if b & 0xE0 == 0xC0 {
+            length = 2; value = UInt32(b & 0x1F)
+        } else if b & 0xF0 == 0xE0 {
+            length = 3; value = UInt32(b & 0x0F)
+        } else if b & 0xF8 == 0xF0 {
+            length = 4; value = UInt32(b & 0x07)
+        } else {
+            return (.separator, 1)
+        }
         guard i + length <= bytes.count else { return (.separator, bytes.count - i) }
         for k in 1..<length { value = (value << 6) | UInt32(bytes[i + k] & 0x3F) }
         guard let scalar = Unicode.Scalar(value) else { return (.separator, length) }

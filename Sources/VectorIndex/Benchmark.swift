@@ -10,7 +10,8 @@ public enum VectorBenchmark {
         let n = min(rows ?? available, available)
         return data.withUnsafeBytes { raw in
             [Float](unsafeUninitializedCapacity: n * dim) { buf, count in
-                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * dim * 4)]))
+                UnsafeMutableRawBufferPointer(buf).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * dim * 4)]))
                 count = n * dim
             }
         }
@@ -75,13 +76,14 @@ public enum VectorBenchmark {
     }
 
     static func json(_ fields: [(String, Any)]) -> String {
-        "{" + fields.map { k, v in
-            switch v {
-            case let s as String: "\"\(k)\": \"\(s)\""
-            case let d as Double: "\"\(k)\": \(d.isFinite ? String(format: "%.4f", d) : "null")"
-            default: "\"\(k)\": \(v)"
-            }
-        }.joined(separator: ", ") + "}"
+        "{"
+            + fields.map { k, v in
+                switch v {
+                case let s as String: "\"\(k)\": \"\(s)\""
+                case let d as Double: "\"\(k)\": \(d.isFinite ? String(format: "%.4f", d) : "null")"
+                default: "\"\(k)\": \(v)"
+                }
+            }.joined(separator: ", ") + "}"
     }
 
     /// Usage:
@@ -90,7 +92,8 @@ public enum VectorBenchmark {
     /// Prints one JSON object per measurement on stdout.
     public static func main(_ args: [String]) -> Int32 {
         guard let mode = args.first else {
-            FileHandle.standardError.write("usage: vector-bench exact|hnsw --base F --queries F --dim D ...\n".data(using: .utf8)!)
+            FileHandle.standardError.write(
+                "usage: vector-bench exact|hnsw --base F --queries F --dim D ...\n".data(using: .utf8)!)
             return 2
         }
         let o = Options(args.dropFirst())
@@ -120,19 +123,27 @@ public enum VectorBenchmark {
                     results.append(r)
                 }
                 lat.sort()
-                print(json([("mode", "exact"), ("storage", storage.rawValue), ("n", n), ("dim", dim), ("queries", queries.count),
-                            ("threads", threads), ("p50_ms", percentile(lat, 50)), ("p99_ms", percentile(lat, 99)),
-                            ("mean_ms", lat.reduce(0, +) / Double(lat.count)),
-                            ("recall_at_k", truth.map { recall(results, $0, k: k) } ?? .nan),
-                            ("load_s", loadSeconds), ("rss_mb", residentMegabytes())]))
+                print(
+                    json([
+                        ("mode", "exact"), ("storage", storage.rawValue), ("n", n), ("dim", dim),
+                        ("queries", queries.count),
+                        ("threads", threads), ("p50_ms", percentile(lat, 50)), ("p99_ms", percentile(lat, 99)),
+                        ("mean_ms", lat.reduce(0, +) / Double(lat.count)),
+                        ("recall_at_k", truth.map { recall(results, $0, k: k) } ?? .nan),
+                        ("load_s", loadSeconds), ("rss_mb", residentMegabytes()),
+                    ]))
             case "hnsw":
-                let params = HNSWParameters(m: o.int("m", 16), efConstruction: o.int("efc", 200), efSearch: 64,
-                                            seed: UInt64(o.int("seed", 42)))
+                let params = HNSWParameters(
+                    m: o.int("m", 16), efConstruction: o.int("efc", 200), efSearch: 64,
+                    seed: UInt64(o.int("seed", 42)))
                 let b0 = now()
                 index.buildApproximate(parameters: params)
                 let buildSeconds = now() - b0
-                print(json([("mode", "hnsw-build"), ("storage", storage.rawValue), ("n", n), ("m", params.m),
-                            ("efc", params.efConstruction), ("build_s", buildSeconds), ("rss_mb", residentMegabytes())]))
+                print(
+                    json([
+                        ("mode", "hnsw-build"), ("storage", storage.rawValue), ("n", n), ("m", params.m),
+                        ("efc", params.efConstruction), ("build_s", buildSeconds), ("rss_mb", residentMegabytes()),
+                    ]))
                 fflush(nil)
                 if let path = o.string("save") {
                     let url = URL(fileURLWithPath: path)
@@ -142,7 +153,11 @@ public enum VectorBenchmark {
                     _ = try VectorIndex.load(from: url)
                     let s2 = now()
                     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
-                    print(json([("mode", "persist"), ("save_s", s1 - s0), ("load_s", s2 - s1), ("file_mb", Double(size) / 1e6)]))
+                    print(
+                        json([
+                            ("mode", "persist"), ("save_s", s1 - s0), ("load_s", s2 - s1),
+                            ("file_mb", Double(size) / 1e6),
+                        ]))
                 }
                 for ef in o.ints("ef", [16, 32, 64, 128]) {
                     for q in queries.prefix(5) { _ = try index.searchApproximate(q, k: k, ef: ef) }
@@ -155,10 +170,14 @@ public enum VectorBenchmark {
                         results.append(r)
                     }
                     lat.sort()
-                    print(json([("mode", "hnsw-search"), ("storage", storage.rawValue), ("n", n), ("ef", ef),
-                                ("queries", queries.count), ("p50_ms", percentile(lat, 50)), ("p99_ms", percentile(lat, 99)),
-                                ("mean_ms", lat.reduce(0, +) / Double(lat.count)),
-                                ("recall_at_k", truth.map { recall(results, $0, k: k) } ?? .nan)]))
+                    print(
+                        json([
+                            ("mode", "hnsw-search"), ("storage", storage.rawValue), ("n", n), ("ef", ef),
+                            ("queries", queries.count), ("p50_ms", percentile(lat, 50)),
+                            ("p99_ms", percentile(lat, 99)),
+                            ("mean_ms", lat.reduce(0, +) / Double(lat.count)),
+                            ("recall_at_k", truth.map { recall(results, $0, k: k) } ?? .nan),
+                        ]))
                     fflush(nil)
                 }
             default:

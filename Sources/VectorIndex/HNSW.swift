@@ -34,7 +34,11 @@ struct RowScorer {
 
     @inline(__always) func prefetch(_ node: Int32) {
         // The first lines are enough to get the hardware prefetcher going.
-        if let floats { cvk_prefetch(floats + Int(node) * dim, 128) } else { cvk_prefetch(codes! + Int(node) * dim, 128) }
+        if let floats {
+            cvk_prefetch(floats + Int(node) * dim, 128)
+        } else {
+            cvk_prefetch(codes! + Int(node) * dim, 128)
+        }
     }
 }
 
@@ -47,13 +51,17 @@ extension VectorIndex {
         case .float32:
             let base = UnsafePointer(floats!.base)
             if let queryRow {
-                return body(RowScorer(dim: dim, floats: base, codes: nil, scales: nil, sums: nil,
-                                      queryFloats: base + Int(queryRow) * dim, queryBiased: nil, queryScale: 1))
+                return body(
+                    RowScorer(
+                        dim: dim, floats: base, codes: nil, scales: nil, sums: nil,
+                        queryFloats: base + Int(queryRow) * dim, queryBiased: nil, queryScale: 1))
             }
             guard case let .float32(q)? = query else { fatalError("query/storage mismatch") }
             return q.withUnsafeBufferPointer {
-                body(RowScorer(dim: dim, floats: base, codes: nil, scales: nil, sums: nil,
-                               queryFloats: $0.baseAddress, queryBiased: nil, queryScale: 1))
+                body(
+                    RowScorer(
+                        dim: dim, floats: base, codes: nil, scales: nil, sums: nil,
+                        queryFloats: $0.baseAddress, queryBiased: nil, queryScale: 1))
             }
         case .int8:
             let base = UnsafePointer(codes!.base)
@@ -71,8 +79,10 @@ extension VectorIndex {
             return scales.withUnsafeBufferPointer { sc in
                 codeSums.withUnsafeBufferPointer { sums in
                     biased.withUnsafeBufferPointer { qb in
-                        body(RowScorer(dim: dim, floats: nil, codes: base, scales: sc.baseAddress, sums: sums.baseAddress,
-                                       queryFloats: nil, queryBiased: qb.baseAddress, queryScale: qScale))
+                        body(
+                            RowScorer(
+                                dim: dim, floats: nil, codes: base, scales: sc.baseAddress, sums: sums.baseAddress,
+                                queryFloats: nil, queryBiased: qb.baseAddress, queryScale: qScale))
                     }
                 }
             }
@@ -100,8 +110,10 @@ extension VectorIndex {
     /// Approximate top-k via HNSW; falls back to exact search if no graph was built.
     /// `ef` nil uses the build's `efSearch`. Filtering happens on the ef-wide
     /// candidate list, so very selective filters should use exact `search`.
-    public func searchApproximate(_ query: [Float], k: Int, ef: Int? = nil,
-                                  allowed: (@Sendable (String) -> Bool)? = nil) throws -> [VectorHit] {
+    public func searchApproximate(
+        _ query: [Float], k: Int, ef: Int? = nil,
+        allowed: (@Sendable (String) -> Bool)? = nil
+    ) throws -> [VectorHit] {
         try validate(query, key: "<query>")
         guard k > 0 else { return [] }
         let exactFallback: Bool = lock.read { graph == nil }
@@ -245,8 +257,9 @@ final class HNSWGraph: @unchecked Sendable {
             }
             var entries = [(score: epScore, id: ep)]
             for lc in stride(from: min(level, maxLevel), through: 0, by: -1) {
-                let found = searchLayer(scorer: scorer, entries: entries, ef: parameters.efConstruction,
-                                        level: lc, visited: buildVisited)
+                let found = searchLayer(
+                    scorer: scorer, entries: entries, ef: parameters.efConstruction,
+                    level: lc, visited: buildVisited)
                 let chosen = selectNeighbours(found, limit: m, scorer: scorer)
                 setNeighbours(node, lc, chosen.map(\.id))
                 let cap = lc == 0 ? m0 : m
@@ -277,8 +290,10 @@ final class HNSWGraph: @unchecked Sendable {
 
     /// Keeps a candidate only if it is closer to the base than to every neighbour
     /// already kept, which spreads links across directions (paper's Algorithm 4).
-    private func selectNeighbours(_ candidates: [(score: Float, id: Int32)], limit: Int,
-                                  scorer: RowScorer) -> [(score: Float, id: Int32)] {
+    private func selectNeighbours(
+        _ candidates: [(score: Float, id: Int32)], limit: Int,
+        scorer: RowScorer
+    ) -> [(score: Float, id: Int32)] {
         let sorted = candidates.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
         if sorted.count <= limit { return sorted }
         var kept: [(score: Float, id: Int32)] = []
@@ -315,8 +330,10 @@ final class HNSWGraph: @unchecked Sendable {
     }
 
     /// Beam search on one layer; returns up to ef (score, id) pairs, unordered.
-    func searchLayer(scorer: RowScorer, entries: [(score: Float, id: Int32)], ef: Int, level: Int,
-                     visited: VisitedSet) -> [(score: Float, id: Int32)] {
+    func searchLayer(
+        scorer: RowScorer, entries: [(score: Float, id: Int32)], ef: Int, level: Int,
+        visited: VisitedSet
+    ) -> [(score: Float, id: Int32)] {
         visited.reset(capacity: nodeCount)
         let gen = visited.generation
         var candidates = ScoreHeap(maxHeap: true)

@@ -37,8 +37,10 @@ final class ChecksummingWriter {
         crc = cvk_crc32c(crc, raw.baseAddress, raw.count)
         if raw.count >= flushAt {
             try flush()
-            try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress!),
-                                              count: raw.count, deallocator: .none))
+            try handle.write(
+                contentsOf: Data(
+                    bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress!),
+                    count: raw.count, deallocator: .none))
             return
         }
         buffer.append(contentsOf: raw)
@@ -99,14 +101,17 @@ extension VectorIndex {
     public func save(to url: URL, modelIdentity: String, sequence: Int64) throws {
         let fm = FileManager.default
         let dir = url.deletingLastPathComponent()
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let temp = dir.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         guard fm.createFile(atPath: temp.path, contents: nil) else {
             throw VectorIndexError.io("cannot create \(temp.path)")
         }
         do {
             let handle = try FileHandle(forWritingTo: temp)
             defer { try? handle.close() }
-            try lock.read { try writeLocked(ChecksummingWriter(handle: handle), modelIdentity: modelIdentity, sequence: sequence) }
+            try lock.read {
+                try writeLocked(ChecksummingWriter(handle: handle), modelIdentity: modelIdentity, sequence: sequence)
+            }
             try handle.synchronize()
             try handle.close()
             guard rename(temp.path, url.path) == 0 else {
@@ -178,7 +183,9 @@ extension VectorIndex {
         return try data.withUnsafeBytes { raw in try parse(raw, path: url.path) }
     }
 
-    static func parse(_ raw: UnsafeRawBufferPointer, path: String) throws -> (VectorIndex, modelIdentity: String, sequence: Int64) {
+    static func parse(
+        _ raw: UnsafeRawBufferPointer, path: String
+    ) throws -> (VectorIndex, modelIdentity: String, sequence: Int64) {
         guard raw.count >= 12, Array(raw[0..<8]) == IndexFile.magic else { throw VectorIndexError.notAnIndexFile(path) }
         var r = CheckedReader(data: UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 4)]), offset: 8)
         let version = try r.value(UInt32.self, "header")
@@ -257,15 +264,17 @@ extension VectorIndex {
             g.maxLevel = maxLevel
             g.levels = try r.array(UInt8.self, count: rows, "graph levels")
             guard g.levels.allSatisfy({ Int($0) <= HNSWGraph.maxAllowedLevel }),
-                  rows == 0 || Int(g.levels.max()!) == maxLevel else {
+                rows == 0 || Int(g.levels.max()!) == maxLevel
+            else {
                 throw VectorIndexError.corrupted("graph levels")
             }
             let width = g.m0 + 1
             let l0 = try r.take(rows * width * 4, "graph layer 0")
             g.level0.reserve(rows: rows, used: 0)
             UnsafeMutableRawPointer(g.level0.base).copyMemory(from: l0.baseAddress!, byteCount: l0.count)
-            try validateLinks(UnsafeBufferPointer(start: g.level0.base, count: rows * width), width: width,
-                              capacity: g.m0, rows: rows, what: "layer 0")
+            try validateLinks(
+                UnsafeBufferPointer(start: g.level0.base, count: rows * width), width: width,
+                capacity: g.m0, rows: rows, what: "layer 0")
             g.upper = []
             for node in 0..<rows {
                 let level = Int(g.levels[node])
@@ -285,8 +294,10 @@ extension VectorIndex {
         return (index, identity, sequence)
     }
 
-    private static func validateLinks(_ links: UnsafeBufferPointer<Int32>, width: Int, capacity: Int, rows: Int,
-                                      what: String) throws {
+    private static func validateLinks(
+        _ links: UnsafeBufferPointer<Int32>, width: Int, capacity: Int, rows: Int,
+        what: String
+    ) throws {
         var o = 0
         while o < links.count {
             let c = Int(links[o])

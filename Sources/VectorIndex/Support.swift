@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -83,14 +84,18 @@ final class RowBuffer<Element> {
     private static func allocate(count: Int) -> UnsafeMutablePointer<Element> {
         var raw: UnsafeMutableRawPointer?
         let bytes = max(64, count * MemoryLayout<Element>.stride)
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("VectorIndex: out of memory (\(bytes) bytes)") }
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            fatalError("VectorIndex: out of memory (\(bytes) bytes)")
+        }
         return raw.bindMemory(to: Element.self, capacity: count)
     }
 
     func reserve(rows: Int, used: Int) {
         guard rows > capacityRows else { return }
         var newCapacity = capacityRows
-        while newCapacity < rows { newCapacity = newCapacity < 1 << 20 ? newCapacity * 2 : newCapacity + newCapacity / 2 }
+        while newCapacity < rows {
+            newCapacity = newCapacity < 1 << 20 ? newCapacity * 2 : newCapacity + newCapacity / 2
+        }
         let fresh = RowBuffer.allocate(count: newCapacity * rowWidth)
         fresh.update(from: base, count: used * rowWidth)
         free(base)

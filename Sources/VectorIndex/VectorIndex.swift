@@ -225,16 +225,20 @@ public final class VectorIndex: @unchecked Sendable {
     /// Exact top-k by inner product, best first; equal scores are ordered by key.
     /// `allowed` is consulted only for rows that would enter the current top-k,
     /// so a selective filter costs little. `threads` nil = automatic.
-    public func search(_ query: [Float], k: Int, allowed: (@Sendable (String) -> Bool)? = nil,
-                       threads: Int? = nil) throws -> [VectorHit] {
+    public func search(
+        _ query: [Float], k: Int, allowed: (@Sendable (String) -> Bool)? = nil,
+        threads: Int? = nil
+    ) throws -> [VectorHit] {
         try validate(query, key: "<query>")
         guard k > 0 else { return [] }
         return lock.read {
             let n = rowCount
             guard n > 0 else { return [] }
             let prepared = PreparedQuery(query, storage: storage)
-            let wanted = threads ?? (n >= VectorIndex.parallelScanThreshold
-                ? ProcessInfo.processInfo.activeProcessorCount : 1)
+            let wanted =
+                threads
+                ?? (n >= VectorIndex.parallelScanThreshold
+                    ? ProcessInfo.processInfo.activeProcessorCount : 1)
             let parts = max(1, min(wanted, n / 16_384, 64))
             if parts == 1 {
                 return hits(scan(prepared, k: k, rows: 0..<n, allowed: allowed).sorted(keys: keys))
@@ -345,7 +349,9 @@ enum PreparedQuery {
 
 enum Quantizer {
     /// Symmetric per-vector quantization to [-127, 127]; returns the scale and the code sum.
-    static func quantize(_ v: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Int8>) -> (scale: Float, sum: Int32) {
+    static func quantize(
+        _ v: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Int8>
+    ) -> (scale: Float, sum: Int32) {
         var maxAbs: Float = 0
         for x in v { maxAbs = max(maxAbs, abs(x)) }
         guard maxAbs > 0 else {

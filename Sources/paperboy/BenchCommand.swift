@@ -46,8 +46,10 @@ struct BenchEmbed: AsyncParsableCommand {
         latencies.sort()
         print(String(format: "texts: %d, threads: %d", texts.count, model.threads))
         print(String(format: "throughput: %.1f docs/s (%.1f s)", Double(texts.count) / seconds, seconds))
-        print(String(format: "query latency (12 words): p50 %.2f ms, p99 %.2f ms", latencies[latencies.count / 2],
-                     latencies[min(latencies.count - 1, latencies.count * 99 / 100)]))
+        print(
+            String(
+                format: "query latency (12 words): p50 %.2f ms, p99 %.2f ms", latencies[latencies.count / 2],
+                latencies[min(latencies.count - 1, latencies.count * 99 / 100)]))
         print(String(format: "model load: %.3f s", loadSeconds))
         print("peak RSS: \(MemoryUsage.peakResidentMegabytes()) MB")
     }

@@ -16,7 +16,11 @@ struct DigestCommand: AsyncParsableCommand {
 
 /// Where mail goes: an SMTP server, else `.eml` files in `<data-dir>/mail/`.
 struct MailOptions: ParsableArguments {
-    @Option(name: .customLong("smtp-url"), help: "SMTP server: smtp[s]://user:pass@host:port[?verify=false] (default: $PAPERBOY_SMTP_URL; none: mail is written to <data-dir>/mail/).")
+    @Option(
+        name: .customLong("smtp-url"),
+        help:
+            "SMTP server: smtp[s]://user:pass@host:port[?verify=false] (default: $PAPERBOY_SMTP_URL; none: mail is written to <data-dir>/mail/)."
+    )
     var smtpURL: String?
 
     @Option(name: .customLong("mail-from"), help: "The From address of Paperboy's mail.")
@@ -34,7 +38,8 @@ struct MailOptions: ParsableArguments {
             do {
                 _ = try SMTPConfiguration(url: url)
             } catch {
-                throw ValidationError("--smtp-url must look like smtp://user:pass@host:587 or smtps://host:465: \(error)")
+                throw ValidationError(
+                    "--smtp-url must look like smtp://user:pass@host:587 or smtps://host:465: \(error)")
             }
         }
     }
@@ -48,7 +53,9 @@ struct MailOptions: ParsableArguments {
             return (SMTPTransport(configuration: configuration, logger: logger), "SMTP \(configuration)")
         }
         let directory = dataDirectory.appendingPathComponent("mail", isDirectory: true)
-        return (FileMailTransport(directory: directory), "no --smtp-url: mail is written as .eml files to \(directory.path)")
+        return (
+            FileMailTransport(directory: directory), "no --smtp-url: mail is written as .eml files to \(directory.path)"
+        )
     }
 }
 
@@ -73,7 +80,8 @@ struct DigestKit {
         let batch = DigestBatch(
             store: store, selector: DigestSelector(store: store, search: search), renderer: renderer, tokens: tokens,
             sender: sender, logger: logger)
-        let subscriptions = SubscriptionService(store: store, transport: transport, from: from, tokens: tokens, logger: logger)
+        let subscriptions = SubscriptionService(
+            store: store, transport: transport, from: from, tokens: tokens, logger: logger)
         return DigestKit(store: store, batch: batch, subscriptions: subscriptions, transportDescription: description)
     }
 }
@@ -83,10 +91,18 @@ struct PeriodOptions: ParsableArguments {
     @Option(help: "daily or weekly.")
     var period: String = "daily"
 
-    @Option(name: .customLong("as-of"), help: "The period ending on (daily) or containing (weekly) this day, YYYY-MM-DD. Default: the latest day with a daily feed.")
+    @Option(
+        name: .customLong("as-of"),
+        help:
+            "The period ending on (daily) or containing (weekly) this day, YYYY-MM-DD. Default: the latest day with a daily feed."
+    )
     var asOf: String?
 
-    @Option(name: .customLong("public-url"), help: "The address of the web app, for links in the mail. Default: PAPERBOY_PUBLIC_URL, else the address `paperboy serve` last ran at on this data folder.")
+    @Option(
+        name: .customLong("public-url"),
+        help:
+            "The address of the web app, for links in the mail. Default: PAPERBOY_PUBLIC_URL, else the address `paperboy serve` last ran at on this data folder."
+    )
     var publicURL: String? = ProcessInfo.processInfo.environment["PAPERBOY_PUBLIC_URL"]
 
     static let fallbackPublicURL = "http://127.0.0.1:8080"
@@ -95,8 +111,10 @@ struct PeriodOptions: ParsableArguments {
     func resolvedPublicURL(_ store: any PaperStore) async throws -> String {
         if let publicURL { return publicURL }
         if let recorded = try await store.setting(named: StoreSetting.publicURL) { return recorded }
-        FileHandle.standardError.write(Data(
-            "note: links in mail point at \(Self.fallbackPublicURL): pass --public-url (serve has not run on this data folder)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "note: links in mail point at \(Self.fallbackPublicURL): pass --public-url (serve has not run on this data folder)\n"
+                    .utf8))
         return Self.fallbackPublicURL
     }
 
@@ -125,13 +143,18 @@ struct PeriodOptions: ParsableArguments {
 struct DigestSendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Record and deliver the period's digest to every confirmed subscriber (once: reruns send only what is missing).")
+        abstract:
+            "Record and deliver the period's digest to every confirmed subscriber (once: reruns send only what is missing)."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var periodOptions: PeriodOptions
     @OptionGroup var mail: MailOptions
 
-    @Option(help: "Send the period's digest to this one address only (a subscriber gets theirs, once; any other address a preview copy).")
+    @Option(
+        help:
+            "Send the period's digest to this one address only (a subscriber gets theirs, once; any other address a preview copy)."
+    )
     var to: String?
 
     @Flag(name: .customLong("dry-run"), help: "Show what would be sent; record and send nothing.")
@@ -164,7 +187,8 @@ struct DigestSendCommand: AsyncParsableCommand {
             publicURL: try await periodOptions.resolvedPublicURL(store),
             messagesPerSecond: rate, logger: logger)
         let frequency = period.frequency
-        FileHandle.standardError.write(Data("\(frequency.rawValue) digest of \(period.label) (\(period.key)); \(kit.transportDescription)\n".utf8))
+        FileHandle.standardError.write(
+            Data("\(frequency.rawValue) digest of \(period.label) (\(period.key)); \(kit.transportDescription)\n".utf8))
 
         var only: Subscriber?
         if let to {
@@ -201,11 +225,15 @@ struct DigestSendCommand: AsyncParsableCommand {
             if only == nil { subscribers = try await store.subscribers(status: .confirmed, frequency: frequency) }
             var pending = 0
             for subscriber in subscribers
-            where try await store.outboxMessage(key: DigestBatch.key(subscriberID: subscriber.id, period: period)) == nil {
+            where try await store.outboxMessage(key: DigestBatch.key(subscriberID: subscriber.id, period: period))
+                == nil
+            {
                 pending += 1
                 FileHandle.standardError.write(Data("would send to \(subscriber.email)\n".utf8))
             }
-            print("Dry run: \(papers.top.count) top papers; \(pending) of \(subscribers.count) confirmed \(frequency.rawValue) subscribers would get the digest.")
+            print(
+                "Dry run: \(papers.top.count) top papers; \(pending) of \(subscribers.count) confirmed \(frequency.rawValue) subscribers would get the digest."
+            )
             return
         }
 
@@ -214,8 +242,10 @@ struct DigestSendCommand: AsyncParsableCommand {
             print("No papers in \(period.label): nothing sent.")
             return
         }
-        FileHandle.standardError.write(Data(
-            "\(enqueued.subscribers) confirmed subscribers: \(enqueued.recorded) digests recorded, \(enqueued.alreadyRecorded) recorded before\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "\(enqueued.subscribers) confirmed subscribers: \(enqueued.recorded) digests recorded, \(enqueued.alreadyRecorded) recorded before\n"
+                    .utf8))
         let counter = Counter()
         let lastError = LastError()
         let report: DigestSender.Report
@@ -226,11 +256,15 @@ struct DigestSendCommand: AsyncParsableCommand {
                 case .sent: FileHandle.standardError.write(Data("[\(n)] sent to \(message.recipient)\n".utf8))
                 case .retryLater(let reason, let at):
                     lastError.set(reason)
-                    FileHandle.standardError.write(Data("[\(n)] deferred \(message.recipient): \(reason) (retry after \(at.formatted(.iso8601)))\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "[\(n)] deferred \(message.recipient): \(reason) (retry after \(at.formatted(.iso8601)))\n"
+                                .utf8))
                 case .failed(let reason):
                     lastError.set(reason)
                     FileHandle.standardError.write(Data("[\(n)] FAILED \(message.recipient): \(reason)\n".utf8))
-                case .skipped(let reason): FileHandle.standardError.write(Data("[\(n)] skipped \(message.recipient): \(reason)\n".utf8))
+                case .skipped(let reason):
+                    FileHandle.standardError.write(Data("[\(n)] skipped \(message.recipient): \(reason)\n".utf8))
                 }
             }
         } catch let error as DigestError {
@@ -238,7 +272,9 @@ struct DigestSendCommand: AsyncParsableCommand {
         }
         print("Sent \(report.sent), failed \(report.failed), queued for retry \(report.retrying).")
         if report.sent == 0, report.retrying > 0, let reason = lastError.value {
-            throw CommandFailure("the SMTP server could not be reached or refused the mail (\(reason)); \(report.retrying) digests stay queued and go out on the next run")
+            throw CommandFailure(
+                "the SMTP server could not be reached or refused the mail (\(reason)); \(report.retrying) digests stay queued and go out on the next run"
+            )
         }
         if report.failed > 0 || report.retrying > 0 {
             throw CommandFailure("\(report.failed) failed, \(report.retrying) queued for retry; see above")
@@ -246,7 +282,9 @@ struct DigestSendCommand: AsyncParsableCommand {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? DeliveryError { return error.replyCode.map { "\($0) \(error.message)" } ?? error.message }
+        if let error = error as? DeliveryError {
+            return error.replyCode.map { "\($0) \(error.message)" } ?? error.message
+        }
         return "\(error)"
     }
 }
@@ -290,15 +328,20 @@ struct DigestPreviewCommand: AsyncParsableCommand {
             throw CommandFailure("no daily feed yet: nothing to preview")
         }
         let from: MailAddress
-        do { from = try MailAddress.parse(mailFrom) } catch { throw CommandFailure("--mail-from is not a usable address: \(error)") }
+        do { from = try MailAddress.parse(mailFrom) } catch {
+            throw CommandFailure("--mail-from is not a usable address: \(error)")
+        }
         let tokens = try await SubscriptionTokens.load(from: store)
-        let renderer = try await DigestRenderer(from: from, links: DigestLinks(baseURL: try await periodOptions.resolvedPublicURL(store)))
+        let renderer = try await DigestRenderer(
+            from: from, links: DigestLinks(baseURL: try await periodOptions.resolvedPublicURL(store)))
         let batch = DigestBatch(
             store: store, selector: DigestSelector(store: store, search: nil), renderer: renderer, tokens: tokens,
             sender: DigestSender(store: store, transport: DryRunMailTransport(), logger: logger), logger: logger)
         var subscriber: Subscriber?
         if let email {
-            guard let found = try await store.subscriber(email: email) else { throw CommandFailure("no subscriber \(email)") }
+            guard let found = try await store.subscriber(email: email) else {
+                throw CommandFailure("no subscriber \(email)")
+            }
             subscriber = found
         }
         let to = try subscriber.map { try MailAddress($0.email) } ?? MailAddress("reader@example.org")

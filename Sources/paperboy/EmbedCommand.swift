@@ -60,15 +60,21 @@ struct EmbedCommand: AsyncParsableCommand {
             throw error
         }
         let seconds = Date().timeIntervalSince(started)
-        FileHandle.standardError.write(Data(String(
-            format: "embedded %d texts (%d x %d float32) in %.1f s, %.1f texts/s -> %@\n", texts.count, texts.count,
-            encoder.dimension, seconds, Double(texts.count) / max(seconds, 1e-9), output).utf8))
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "embedded %d texts (%d x %d float32) in %.1f s, %.1f texts/s -> %@\n", texts.count,
+                    texts.count,
+                    encoder.dimension, seconds, Double(texts.count) / max(seconds, 1e-9), output
+                ).utf8))
     }
 }
 
 /// Where the embedding model comes from: --model, $PAPERBOY_MODEL_DIR, or ./models/all-MiniLM-L6-v2.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .customLong("model"), help: "sentence-transformers model folder (default: $PAPERBOY_MODEL_DIR or ./models/all-MiniLM-L6-v2).")
+    @Option(
+        name: .customLong("model"),
+        help: "sentence-transformers model folder (default: $PAPERBOY_MODEL_DIR or ./models/all-MiniLM-L6-v2).")
     var directory: String?
 
     @Option(help: "Threads for inference.")
@@ -82,12 +88,15 @@ struct ModelOptions: ParsableArguments {
             return URL(fileURLWithPath: path, isDirectory: true)
         }
         let fallback = URL(fileURLWithPath: Self.defaultDirectory, isDirectory: true)
-        return FileManager.default.fileExists(atPath: fallback.appendingPathComponent("config.json").path) ? fallback : nil
+        return FileManager.default.fileExists(atPath: fallback.appendingPathComponent("config.json").path)
+            ? fallback : nil
     }
 
     func load() throws -> SentenceEncoder {
         guard let url = resolvedDirectory else {
-            throw CommandFailure("no model: pass --model DIR or set PAPERBOY_MODEL_DIR (scripts/fetch-model.sh fetches all-MiniLM-L6-v2)")
+            throw CommandFailure(
+                "no model: pass --model DIR or set PAPERBOY_MODEL_DIR (scripts/fetch-model.sh fetches all-MiniLM-L6-v2)"
+            )
         }
         do {
             return try SentenceEncoder(modelDirectory: url, threads: max(1, threads))
@@ -102,7 +111,9 @@ enum TextsFile {
     static func read(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
         var texts: [String] = []
-        for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in String(decoding: data, as: UTF8.self).split(
+            separator: "\n", omittingEmptySubsequences: false
+        ).enumerated() {
             if line.allSatisfy(\.isWhitespace) { continue }
             let value = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
             if let text = value as? String {

@@ -47,10 +47,14 @@ struct EvalBEIR: AsyncParsableCommand {
     @Option(help: "Hybrid: candidates taken from each list.")
     var candidates: Int?
 
-    @Option(help: "Hybrid: feedback fusion settings to try, e.g. 'first=0.4,0.2,0.4;final=0.6,0.1,0.3;docs=5;terms=20;original=0.6' (for tuning on a training split).")
+    @Option(
+        help:
+            "Hybrid: feedback fusion settings to try, e.g. 'first=0.4,0.2,0.4;final=0.6,0.1,0.3;docs=5;terms=20;original=0.6' (for tuning on a training split)."
+    )
     var feedback: String?
 
-    @Flag(help: "Hybrid: fuse only BM25 and window vectors (no sentence vectors, no relevance feedback), for comparison.")
+    @Flag(
+        help: "Hybrid: fuse only BM25 and window vectors (no sentence vectors, no relevance feedback), for comparison.")
     var noFeedback = false
 
     @Flag(help: "Hybrid: also evaluate lexical weights 0.1...0.9 (for tuning on a training split).")
@@ -73,7 +77,8 @@ struct EvalBEIR: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot load the BEIR folder \(directory): \(error)")
         }
-        let work = workDir.map { URL(fileURLWithPath: $0) }
+        let work =
+            workDir.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-eval-\(UUID().uuidString)")
         defer { if workDir == nil { try? FileManager.default.removeItem(at: work) } }
         let store = try SQLitePaperStore.open(directory: work)
@@ -81,12 +86,14 @@ struct EvalBEIR: AsyncParsableCommand {
         // placeholder, which scores only for queries that contain "untitled".
         let untitled = dataset.corpus.filter { $0.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count
         if untitled > 0 {
-            FileHandle.standardError.write(Data("note: \(untitled) documents have no title; stored as \(Self.untitled.debugDescription)\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: \(untitled) documents have no title; stored as \(Self.untitled.debugDescription)\n".utf8))
         }
-        try await store.upsert(dataset.corpus.map {
-            let title = $0.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? Self.untitled : $0.title
-            return Paper(id: $0.id, title: title, abstract: $0.text, links: [])
-        })
+        try await store.upsert(
+            dataset.corpus.map {
+                let title = $0.title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? Self.untitled : $0.title
+                return Paper(id: $0.id, title: title, abstract: $0.text, links: [])
+            })
 
         let needsModel = mode != .lexical
         let encoder = needsModel && model.resolvedDirectory != nil ? try model.load() : nil
@@ -95,8 +102,7 @@ struct EvalBEIR: AsyncParsableCommand {
         }
         if let encoder {
             for (label, policy) in [("embedding corpus", ChunkPolicy.standard), ("embedding sentences", .sentences)]
-                where policy == .standard || !noFeedback
-            {
+            where policy == .standard || !noFeedback {
                 let bar = ProgressBar(label: label, unit: .count)
                 let indexer = EmbeddingIndexer(
                     store: store, embedder: encoder, chunking: policy, batchSize: 64, logger: logger,
@@ -111,7 +117,8 @@ struct EvalBEIR: AsyncParsableCommand {
         if noFeedback { fusion.feedback = nil }
         if let feedback { fusion.feedback = try Self.parseFeedback(feedback) }
         let engine = try PaperSearchEngine(
-            store: store, directory: work.appendingPathComponent("index"), embedder: encoder, fusion: fusion, logger: logger)
+            store: store, directory: work.appendingPathComponent("index"), embedder: encoder, fusion: fusion,
+            logger: logger)
         try await engine.catchUp()
 
         let modes = mode.map { [$0] } ?? (encoder == nil ? [.lexical] : SearchMode.allCases)
@@ -123,25 +130,34 @@ struct EvalBEIR: AsyncParsableCommand {
             for w in stride(from: Float(0.1), through: 0.9, by: 0.1) {
                 let variant = try PaperSearchEngine(
                     store: store, directory: work.appendingPathComponent("index"), embedder: encoder,
-                    fusion: FusionParameters(lexicalWeight: w, candidates: fusion.candidates, feedback: nil), logger: logger)
+                    fusion: FusionParameters(lexicalWeight: w, candidates: fusion.candidates, feedback: nil),
+                    logger: logger)
                 try await variant.catchUp()
                 rows.append((String(format: "hybrid w=%.1f", w), try await evaluate(variant, dataset, mode: .hybrid)))
             }
         }
         if json {
-            let object = rows.map { ["mode": $0.0, "ndcg@10": $0.1.ndcgAt10, "recall@100": $0.1.recallAt100, "mrr@10": $0.1.mrrAt10,
-                                     "queries": $0.1.perQuery.count, "seconds": $0.1.seconds] as [String: Any] }
+            let object = rows.map {
+                [
+                    "mode": $0.0, "ndcg@10": $0.1.ndcgAt10, "recall@100": $0.1.recallAt100, "mrr@10": $0.1.mrrAt10,
+                    "queries": $0.1.perQuery.count, "seconds": $0.1.seconds,
+                ] as [String: Any]
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("corpus: \(dataset.corpus.count) documents, \(dataset.queries.count) queries"
-                + (encoder.map { ", model \($0.identity)" } ?? ", no model"))
+            print(
+                "corpus: \(dataset.corpus.count) documents, \(dataset.queries.count) queries"
+                    + (encoder.map { ", model \($0.identity)" } ?? ", no model"))
             print("mode            nDCG@10  Recall@100  MRR@10   ms/query")
             for (name, report) in rows {
                 let perQuery = report.seconds * 1000 / Double(max(1, report.perQuery.count))
                 let label = name.padding(toLength: 15, withPad: " ", startingAt: 0)
-                print(label + String(format: " %.4f   %.4f      %.4f   %.2f", report.ndcgAt10, report.recallAt100,
-                                     report.mrrAt10, perQuery))
+                print(
+                    label
+                        + String(
+                            format: " %.4f   %.4f      %.4f   %.2f", report.ndcgAt10, report.recallAt100,
+                            report.mrrAt10, perQuery))
             }
         }
     }
@@ -169,7 +185,8 @@ struct EvalBEIR: AsyncParsableCommand {
         var ranked: [String: [String]] = [:]
         for query in dataset.queries {
             // A query the engine rejects (say, too long) retrieves nothing, as it would for a user.
-            let response = try? await engine.search(SearchRequest(query: query.text, mode: mode, limit: 100, plainText: true))
+            let response = try? await engine.search(
+                SearchRequest(query: query.text, mode: mode, limit: 100, plainText: true))
             ranked[query.text] = response?.hits.map(\.paperID) ?? []
         }
         let seconds = Date().timeIntervalSince(started)

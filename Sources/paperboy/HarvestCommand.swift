@@ -16,7 +16,10 @@ struct ArxivOptions: ParsableArguments {
     @Option(help: "Seconds between requests to arXiv (arXiv asks for 3).")
     var delay: Double = 3
 
-    @Option(help: "Attempts per request before giving up: 5xx answers, resets, timeouts and malformed pages are retried with exponential backoff (5 s, doubling, at most 2 min).")
+    @Option(
+        help:
+            "Attempts per request before giving up: 5xx answers, resets, timeouts and malformed pages are retried with exponential backoff (5 s, doubling, at most 2 min)."
+    )
     var attempts = 5
 
     @Option(help: "A contact address for the User-Agent, as arXiv asks of harvesters.")
@@ -24,7 +27,8 @@ struct ArxivOptions: ParsableArguments {
 
     func validate() throws {
         for (flag, url) in [("--oai-url", oaiURL), ("--api-url", apiURL)] {
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw ValidationError("\(flag) must be an http(s) address, got \(url.debugDescription)")
             }
         }
@@ -33,20 +37,26 @@ struct ArxivOptions: ParsableArguments {
     }
 
     func makeService() -> LiveArxivService {
-        LiveArxivService(configuration: ArxivClientConfiguration(
-            oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: contact, politeness: PolitenessPolicy(delay: delay, maxAttempts: attempts)))
+        LiveArxivService(
+            configuration: ArxivClientConfiguration(
+                oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: contact,
+                politeness: PolitenessPolicy(delay: delay, maxAttempts: attempts)))
     }
 }
 
 struct HarvestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "harvest",
-        abstract: "Take in arXiv's records over OAI-PMH, page by page; without --from, continue where the last harvest ended.")
+        abstract:
+            "Take in arXiv's records over OAI-PMH, page by page; without --from, continue where the last harvest ended."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var arxiv: ArxivOptions
 
-    @Option(name: .customLong("set"), help: "An OAI set (cs, stat, math, physics:hep-th); repeat for several. Default: all of arXiv.")
+    @Option(
+        name: .customLong("set"),
+        help: "An OAI set (cs, stat, math, physics:hep-th); repeat for several. Default: all of arXiv.")
     var sets: [String] = []
 
     @Option(help: "First datestamp, YYYY-MM-DD (default: where the last harvest ended; the first time, 7 days ago).")
@@ -59,8 +69,12 @@ struct HarvestCommand: AsyncParsableCommand {
     var metadataPrefix = "arXiv"
 
     func validate() throws {
-        if let from, Day(from) == nil { throw ValidationError("--from must be YYYY-MM-DD, got \(from.debugDescription)") }
-        if let until, Day(until) == nil { throw ValidationError("--until must be YYYY-MM-DD, got \(until.debugDescription)") }
+        if let from, Day(from) == nil {
+            throw ValidationError("--from must be YYYY-MM-DD, got \(from.debugDescription)")
+        }
+        if let until, Day(until) == nil {
+            throw ValidationError("--until must be YYYY-MM-DD, got \(until.debugDescription)")
+        }
         if let from, let until, let a = Day(from), let b = Day(until), a > b {
             throw ValidationError("--from \(from) is after --until \(until)")
         }
@@ -87,7 +101,8 @@ struct HarvestCommand: AsyncParsableCommand {
             do {
                 let report = try await harvester.run(options) { progress in
                     // Records on a TTY; the list's size when the server says it.
-                    let total = progress.completeListSize.map(Int64.init) ?? Int64(progress.records + progress.withdrawals)
+                    let total =
+                        progress.completeListSize.map(Int64.init) ?? Int64(progress.records + progress.withdrawals)
                     bar.update(done: Int64(progress.records + progress.withdrawals), total: max(total, 1))
                 }
                 bar.finish()
@@ -107,8 +122,10 @@ struct HarvestCommand: AsyncParsableCommand {
             } catch {
                 bar.finish()
                 failed = true
-                FileHandle.standardError.write(Data(
-                    "Error: harvesting \(set ?? "arXiv") failed: \(error)\n  What was applied stays applied; run the same command to continue.\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "Error: harvesting \(set ?? "arXiv") failed: \(error)\n  What was applied stays applied; run the same command to continue.\n"
+                            .utf8))
             }
         }
         try? await service.shutdown()

@@ -37,7 +37,9 @@ struct ImportCommand: AsyncParsableCommand {
     var skipInvalid = false
 
     func validate() throws {
-        if let date, Day(date) == nil { throw ValidationError("--date must be YYYY-MM-DD, got \(date.debugDescription)") }
+        if let date, Day(date) == nil {
+            throw ValidationError("--date must be YYYY-MM-DD, got \(date.debugDescription)")
+        }
         guard User.isValidUsername(submitter) else {
             throw ValidationError("--submitter must be 1-39 letters, digits, '-' or '_'")
         }

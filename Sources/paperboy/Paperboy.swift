@@ -12,7 +12,11 @@ struct Paperboy: AsyncParsableCommand {
             Start with `paperboy serve`: an empty data folder gets the demo corpus.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, ImportCommand.self, StatsCommand.self, SearchCommand.self, ReindexCommand.self, EvalCommand.self, EmbedCommand.self, BenchCommand.self, UserCommand.self, DigestCommand.self, BackupCommand.self, HarvestCommand.self, FetchCommand.self, ResolveCommand.self]
+        subcommands: [
+            ServeCommand.self, ImportCommand.self, StatsCommand.self, SearchCommand.self, ReindexCommand.self,
+            EvalCommand.self, EmbedCommand.self, BenchCommand.self, UserCommand.self, DigestCommand.self,
+            BackupCommand.self, HarvestCommand.self, FetchCommand.self, ResolveCommand.self,
+        ]
     )
 }
 

@@ -8,7 +8,9 @@ import PaperStore
 struct ResolveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
-        abstract: "Look up every unresolved listing paper on arXiv by title; when exactly one result has the same title, store it and resolve the listing paper to it.")
+        abstract:
+            "Look up every unresolved listing paper on arXiv by title; when exactly one result has the same title, store it and resolve the listing paper to it."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var arxiv: ArxivOptions
@@ -36,10 +38,14 @@ struct ResolveCommand: AsyncParsableCommand {
                 // One result per arXiv id (a page may list a paper once per version).
                 let ids = Set(matches.map(\.paper.id))
                 guard ids.count == 1, let match = matches.first else {
-                    if ids.isEmpty { unmatched += 1 } else {
+                    if ids.isEmpty {
+                        unmatched += 1
+                    } else {
                         ambiguous += 1
-                        FileHandle.standardError.write(Data(
-                            "\(local.id): \(ids.count) arXiv papers have the title \(local.title.debugDescription): \(ids.sorted().joined(separator: ", "))\n".utf8))
+                        FileHandle.standardError.write(
+                            Data(
+                                "\(local.id): \(ids.count) arXiv papers have the title \(local.title.debugDescription): \(ids.sorted().joined(separator: ", "))\n"
+                                    .utf8))
                     }
                     continue
                 }
@@ -58,7 +64,9 @@ struct ResolveCommand: AsyncParsableCommand {
             }
         }
         bar.finish()
-        print("\(papers.count) listing papers: \(resolved) resolved, \(unmatched) not found, \(ambiguous) ambiguous, \(failed) failed")
+        print(
+            "\(papers.count) listing papers: \(resolved) resolved, \(unmatched) not found, \(ambiguous) ambiguous, \(failed) failed"
+        )
         try? await service.shutdown()
         if failed > 0 { throw ExitCode.failure }
     }

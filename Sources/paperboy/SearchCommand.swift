@@ -12,7 +12,8 @@ func openSearchEngine(
 ) async throws -> PaperSearchEngine {
     let encoder = needModel && model.resolvedDirectory != nil ? try model.load() : nil
     let engine = try PaperSearchEngine(
-        store: store, directory: dataDirectory.appendingPathComponent("index/lexical"), embedder: encoder, logger: logger)
+        store: store, directory: dataDirectory.appendingPathComponent("index/lexical"), embedder: encoder,
+        logger: logger)
     try await engine.catchUp()
     return engine
 }
@@ -62,8 +63,10 @@ struct SearchCommand: AsyncParsableCommand {
             let object: [String: Any] = [
                 "mode": response.mode.rawValue,
                 "results": zip(response.hits, papers).map { hit, paper in
-                    ["id": paper.id, "title": paper.title, "score": Double(hit.score), "authors": paper.authors,
-                     "published": paper.publishedAt.map { Day($0).description } ?? NSNull()] as [String: Any]
+                    [
+                        "id": paper.id, "title": paper.title, "score": Double(hit.score), "authors": paper.authors,
+                        "published": paper.publishedAt.map { Day($0).description } ?? NSNull(),
+                    ] as [String: Any]
                 },
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

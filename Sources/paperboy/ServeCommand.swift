@@ -26,34 +26,57 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
-    @Option(help: "The public address of this server (https://papers.example.org), for links in feeds and mail. Default: each request's Host.")
+    @Option(
+        help:
+            "The public address of this server (https://papers.example.org), for links in feeds and mail. Default: each request's Host."
+    )
     var publicURL: String?
 
-    @Option(help: "API and feed requests allowed per client IP address per minute (writes also count against their token's limit).")
+    @Option(
+        help:
+            "API and feed requests allowed per client IP address per minute (writes also count against their token's limit)."
+    )
     var apiReadsPerMinute = APILimits().readsPerMinute
 
     @Option(help: "Write API requests allowed per access token per minute.")
     var apiWritesPerMinute = APILimits().writesPerMinute
 
-    @Flag(help: "Embed papers in word windows only, without per-sentence vectors: about 5x less vector memory for large corpora, at some cost in hybrid search quality (benchmarks/RESULTS.md).")
+    @Flag(
+        help:
+            "Embed papers in word windows only, without per-sentence vectors: about 5x less vector memory for large corpora, at some cost in hybrid search quality (benchmarks/RESULTS.md)."
+    )
     var noSentenceVectors = false
 
     @Flag(name: .customLong("no-demo"), help: "Do not import the demo corpus into an empty data folder.")
     var noDemo = false
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay without request activity (also while sending a request's head) before it is closed.")
+    @Option(
+        name: .customLong("idle-timeout"),
+        help:
+            "Seconds a connection may stay without request activity (also while sending a request's head) before it is closed."
+    )
     var idleTimeout: Double = 30
 
-    @Flag(name: .customLong("metrics-from-any-address"), help: "Serve /metrics to every client, not only to this machine.")
+    @Flag(
+        name: .customLong("metrics-from-any-address"), help: "Serve /metrics to every client, not only to this machine."
+    )
     var metricsFromAnyAddress = false
 
-    @Option(name: .customLong("harvest-set"), help: "Harvest this arXiv OAI set (cs, stat, math, physics:hep-th) after each daily announcement; repeat for several. Default: no harvesting.")
+    @Option(
+        name: .customLong("harvest-set"),
+        help:
+            "Harvest this arXiv OAI set (cs, stat, math, physics:hep-th) after each daily announcement; repeat for several. Default: no harvesting."
+    )
     var harvestSets: [String] = []
 
-    @Option(name: .customLong("harvest-time"), help: "When to harvest, HH:MM in --harvest-time-zone, on announcement days (Sunday to Thursday).")
+    @Option(
+        name: .customLong("harvest-time"),
+        help: "When to harvest, HH:MM in --harvest-time-zone, on announcement days (Sunday to Thursday).")
     var harvestTime = "20:30"
 
-    @Option(name: .customLong("harvest-time-zone"), help: "Time zone of --harvest-time (arXiv announces at 20:00 US Eastern).")
+    @Option(
+        name: .customLong("harvest-time-zone"),
+        help: "Time zone of --harvest-time (arXiv announces at 20:00 US Eastern).")
     var harvestTimeZone = "America/New_York"
 
     @Option(name: .customLong("oai-url"), help: "arXiv's OAI-PMH endpoint (a mirror, or a test server).")
@@ -62,7 +85,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-url"), help: "arXiv's query API, for papers imported on demand.")
     var apiURL = ArxivClientConfiguration.defaultQueryBaseURL
 
-    @Flag(name: .customLong("arxiv-imports"), help: "Let signed-in members and access tokens import arXiv papers that are not stored yet (the paper page's Import from arXiv button, /submit, POST /api/papers/index), at most 30 per account per hour.")
+    @Flag(
+        name: .customLong("arxiv-imports"),
+        help:
+            "Let signed-in members and access tokens import arXiv papers that are not stored yet (the paper page's Import from arXiv button, /submit, POST /api/papers/index), at most 30 per account per hour."
+    )
     var arxivImports = false
 
     @Option(name: .customLong("arxiv-delay"), help: "Seconds between requests to arXiv (arXiv asks for 3).")
@@ -80,27 +107,39 @@ struct ServeCommand: AsyncParsableCommand {
     var digestTimeZone = "UTC"
 
     func validate() throws {
-        guard apiReadsPerMinute > 0, apiWritesPerMinute > 0 else { throw ValidationError("rate limits must be positive") }
+        guard apiReadsPerMinute > 0, apiWritesPerMinute > 0 else {
+            throw ValidationError("rate limits must be positive")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0-65535, got \(port)") }
         if let publicURL {
             guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
-                  url.query == nil
+                url.query == nil
             else { throw ValidationError("--public-url must be an http(s) address like https://papers.example.org") }
         }
-        guard idleTimeout >= 0.1, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be 0.1 to 86400 seconds") }
+        guard idleTimeout >= 0.1, idleTimeout <= 86_400 else {
+            throw ValidationError("--idle-timeout must be 0.1 to 86400 seconds")
+        }
         guard harvestSchedule != nil else {
-            throw ValidationError("--harvest-time must be HH:MM and --harvest-time-zone a known zone, got \(harvestTime) \(harvestTimeZone)")
+            throw ValidationError(
+                "--harvest-time must be HH:MM and --harvest-time-zone a known zone, got \(harvestTime) \(harvestTimeZone)"
+            )
         }
         for set in harvestSets where set.isEmpty || set.contains(where: { $0.isWhitespace }) {
-            throw ValidationError("--harvest-set must be an OAI set such as cs or physics:hep-th, got \(set.debugDescription)")
+            throw ValidationError(
+                "--harvest-set must be an OAI set such as cs or physics:hep-th, got \(set.debugDescription)")
         }
-        guard arxivDelay >= 0, arxivDelay <= 3600 else { throw ValidationError("--arxiv-delay must be 0 to 3600 seconds") }
+        guard arxivDelay >= 0, arxivDelay <= 3600 else {
+            throw ValidationError("--arxiv-delay must be 0 to 3600 seconds")
+        }
         for url in [oaiURL, apiURL] {
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw ValidationError("--oai-url and --api-url must be http(s) addresses, got \(url.debugDescription)")
             }
         }
-        guard (0...23).contains(digestHour) else { throw ValidationError("--digest-hour must be 0-23, got \(digestHour)") }
+        guard (0...23).contains(digestHour) else {
+            throw ValidationError("--digest-hour must be 0-23, got \(digestHour)")
+        }
         guard TimeZone(identifier: digestTimeZone) != nil else {
             throw ValidationError("unknown --digest-time-zone \(digestTimeZone.debugDescription)")
         }
@@ -147,23 +186,33 @@ struct ServeCommand: AsyncParsableCommand {
         let digests = try await DigestKit.make(
             store: store, search: engine, mail: mail, dataDirectory: directory, publicURL: servedAt, logger: logger)
         logger.info("digest mail: \(digests.transportDescription)")
-        services.append(DigestScheduler(
-            schedule: DigestSchedule(hour: digestHour, timeZone: TimeZone(identifier: digestTimeZone)!), batch: digests.batch,
-            logger: logger))
-        let arxiv = LiveArxivService(configuration: ArxivClientConfiguration(
-            oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: arxivContact, politeness: PolitenessPolicy(delay: arxivDelay)),
+        services.append(
+            DigestScheduler(
+                schedule: DigestSchedule(hour: digestHour, timeZone: TimeZone(identifier: digestTimeZone)!),
+                batch: digests.batch,
+                logger: logger))
+        let arxiv = LiveArxivService(
+            configuration: ArxivClientConfiguration(
+                oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: arxivContact,
+                politeness: PolitenessPolicy(delay: arxivDelay)),
             logger: logger)
         if !harvestSets.isEmpty, let schedule = harvestSchedule {
-            services.append(HarvestService(
-                harvester: Harvester(store: store, service: arxiv, logger: logger),
-                harvests: harvestSets.map { HarvestOptions(endpoint: oaiURL, set: $0) }, schedule: schedule, logger: logger))
+            services.append(
+                HarvestService(
+                    harvester: Harvester(store: store, service: arxiv, logger: logger),
+                    harvests: harvestSets.map { HarvestOptions(endpoint: oaiURL, set: $0) }, schedule: schedule,
+                    logger: logger))
         }
         // Imports answer a person waiting on a page: one quick retry, no long waits for arXiv's Retry-After (the
         // harvester's client keeps its patient policy).
-        let imports = arxivImports ? LiveArxivService(configuration: ArxivClientConfiguration(
-            oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: arxivContact,
-            politeness: PolitenessPolicy(delay: arxivDelay, maxAttempts: 2, initialBackoff: 2, maxRetryAfter: 5)),
-            logger: logger) : nil
+        let imports =
+            arxivImports
+            ? LiveArxivService(
+                configuration: ArxivClientConfiguration(
+                    oaiBaseURL: oaiURL, queryBaseURL: apiURL, contact: arxivContact,
+                    politeness: PolitenessPolicy(delay: arxivDelay, maxAttempts: 2, initialBackoff: 2, maxRetryAfter: 5)
+                ),
+                logger: logger) : nil
         var configuration = WebConfiguration(host: host, port: port, publicURL: publicURL, searchStatus: searchStatus)
         configuration.requestLogLevel = .info
         configuration.apiLimits = APILimits(readsPerMinute: apiReadsPerMinute, writesPerMinute: apiWritesPerMinute)
@@ -193,22 +242,25 @@ struct ServeCommand: AsyncParsableCommand {
     var harvestSchedule: HarvestSchedule? {
         let parts = harvestTime.split(separator: ":")
         guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0...23).contains(hour),
-              (0...59).contains(minute), let zone = TimeZone(identifier: harvestTimeZone)
+            (0...59).contains(minute), let zone = TimeZone(identifier: harvestTimeZone)
         else { return nil }
-        return HarvestSchedule(hour: hour, minute: minute, timeZone: zone, weekdays: HarvestSchedule.arxivAnnouncement.weekdays)
+        return HarvestSchedule(
+            hour: hour, minute: minute, timeZone: zone, weekdays: HarvestSchedule.arxivAnnouncement.weekdays)
     }
 
     /// The embedding model, or nil (lexical-only) with the reason in the log.
     func loadEncoder(logger: Logger) -> SentenceEncoder? {
         guard let directory = model.resolvedDirectory else {
             logger.notice(
-                "no embedding model (--model, PAPERBOY_MODEL_DIR or ./\(ModelOptions.defaultDirectory)): search runs lexical-only")
+                "no embedding model (--model, PAPERBOY_MODEL_DIR or ./\(ModelOptions.defaultDirectory)): search runs lexical-only"
+            )
             return nil
         }
         do {
             // One inference thread: the other core keeps serving requests while papers are embedded.
             let encoder = try SentenceEncoder(modelDirectory: directory, threads: 1)
-            logger.info("embedding model loaded", metadata: ["model": "\(encoder.identity)", "dir": "\(directory.path)"])
+            logger.info(
+                "embedding model loaded", metadata: ["model": "\(encoder.identity)", "dir": "\(directory.path)"])
             return encoder
         } catch {
             logger.error("cannot load the embedding model; search runs lexical-only", metadata: ["error": "\(error)"])

@@ -41,10 +41,11 @@ struct StatsCommand: AsyncParsableCommand {
             print("latest daily feed: \(latestDay?.description ?? "none")")
             for h in harvests {
                 let set = h.key.set.isEmpty ? "all" : h.key.set
-                print("harvest \(set) (\(h.key.metadataPrefix)): \(h.recordsHarvested) records, up to \(h.lastDatestamp?.description ?? "-")"
-                    + (h.resumptionToken != nil ? ", a list in flight" : "")
-                    + (h.lastSuccessAt.map { ", last success \(ISO8601DateFormatter().string(from: $0))" } ?? "")
-                    + (h.lastError.map { ", last error: \($0)" } ?? ""))
+                print(
+                    "harvest \(set) (\(h.key.metadataPrefix)): \(h.recordsHarvested) records, up to \(h.lastDatestamp?.description ?? "-")"
+                        + (h.resumptionToken != nil ? ", a list in flight" : "")
+                        + (h.lastSuccessAt.map { ", last success \(ISO8601DateFormatter().string(from: $0))" } ?? "")
+                        + (h.lastError.map { ", last error: \($0)" } ?? ""))
             }
         }
     }

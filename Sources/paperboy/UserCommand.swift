@@ -27,7 +27,9 @@ struct CreateUser: AsyncParsableCommand {
     var curator = false
 
     func validate() throws {
-        guard User.isValidUsername(username) else { throw ValidationError("username must be 1-39 letters, digits, '-' or '_'") }
+        guard User.isValidUsername(username) else {
+            throw ValidationError("username must be 1-39 letters, digits, '-' or '_'")
+        }
         guard !(admin && curator) else { throw ValidationError("choose --admin or --curator, not both") }
     }
 
@@ -38,7 +40,9 @@ struct CreateUser: AsyncParsableCommand {
         } else {
             password = readLine(strippingNewline: true) ?? ""
         }
-        guard password.count >= 8, password.count <= 72 else { throw CommandFailure("a password has 8 to 72 characters") }
+        guard password.count >= 8, password.count <= 72 else {
+            throw CommandFailure("a password has 8 to 72 characters")
+        }
         let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
         let role: UserRole = admin ? .admin : curator ? .curator : .member
         do {
@@ -69,7 +73,8 @@ struct CreateToken: AsyncParsableCommand {
         let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
         let secret = AccessTokenSecret.generate()
         do {
-            _ = try await store.createAccessToken(username: username, name: name, tokenHash: AccessTokenSecret.hash(secret))
+            _ = try await store.createAccessToken(
+                username: username, name: name, tokenHash: AccessTokenSecret.hash(secret))
         } catch let error as StoreError {
             throw CommandFailure(error.message)
         }

@@ -2,6 +2,7 @@ import ArxivTestServer
 import Foundation
 import PaperModel
 import Testing
+
 @testable import ArxivClient
 
 /// The live client against a fake arXiv on loopback: paging, politeness and faults. One test at a time, so the
@@ -34,10 +35,11 @@ struct LiveClientTests {
                 let received = server.received
                 #expect(received.count == 2)
                 #expect(received[0].path == "/oai")
-                #expect(received[0].query == [
-                    "verb": "ListRecords", "metadataPrefix": "arXiv", "from": "2018-06-01", "until": "2018-06-17",
-                    "set": "physics:hep-ph",
-                ])
+                #expect(
+                    received[0].query == [
+                        "verb": "ListRecords", "metadataPrefix": "arXiv", "from": "2018-06-01", "until": "2018-06-17",
+                        "set": "physics:hep-ph",
+                    ])
                 #expect(received[1].query == ["verb": "ListRecords", "resumptionToken": "2752941|1001"])
                 let agent = try #require(received[0].headers["user-agent"])
                 #expect(agent.hasPrefix("Paperboy/") && agent.contains("mailto:ops@paperboy.test"))
@@ -95,7 +97,9 @@ struct LiveClientTests {
                 : .body(Data("<html><body>Not Found</body></html>".utf8), status: 404, contentType: "text/html")
         }) { server in
             try await withClient(makeClient(server)) { client in
-                await #expect(throws: OAIError.badArgument("Illegal set")) { try await client.listRecords(OAIListRecords(set: "bad")) }
+                await #expect(throws: OAIError.badArgument("Illegal set")) {
+                    try await client.listRecords(OAIListRecords(set: "bad"))
+                }
                 do {
                     _ = try await client.listRecords(OAIListRecords(set: "cs"))
                     Issue.record("a 404 was accepted")
@@ -160,7 +164,9 @@ struct LiveClientTests {
         let page0 = try Fixtures.oai0()
         let clock = ManualClock()
         try await withFakeServer({ _, index in
-            index == 0 ? .body(Data("busy".utf8), status: 503, contentType: "text/plain", headers: [("Retry-After", "7")]) : .body(page0)
+            index == 0
+                ? .body(Data("busy".utf8), status: 503, contentType: "text/plain", headers: [("Retry-After", "7")])
+                : .body(page0)
         }) { server in
             try await withClient(makeClient(server, delay: 3, clock: clock)) { client in
                 let page = try await client.listRecords(OAIListRecords())
@@ -180,7 +186,9 @@ struct LiveClientTests {
         let clock = ManualClock()  // 2026-12-01T12:00:00Z
         try await withFakeServer({ _, index in
             index == 0
-                ? .body(Data(), status: 503, contentType: "text/plain", headers: [("Retry-After", "Tue, 01 Dec 2026 12:00:42 GMT")])
+                ? .body(
+                    Data(), status: 503, contentType: "text/plain",
+                    headers: [("Retry-After", "Tue, 01 Dec 2026 12:00:42 GMT")])
                 : .body(page0)
         }) { server in
             try await withClient(makeClient(server, clock: clock)) { client in
@@ -195,8 +203,10 @@ struct LiveClientTests {
     @Test("other 5xx are retried with exponential backoff, capped, and the attempts are bounded")
     func bounded5xx() async throws {
         let clock = ManualClock()
-        try await withFakeServer({ _, _ in .body(Data("oops".utf8), status: 500, contentType: "text/plain") }) { server in
-            try await withClient(makeClient(server, maxAttempts: 5, initialBackoff: 1, maxBackoff: 3, clock: clock)) { client in
+        try await withFakeServer({ _, _ in .body(Data("oops".utf8), status: 500, contentType: "text/plain") }) {
+            server in
+            try await withClient(makeClient(server, maxAttempts: 5, initialBackoff: 1, maxBackoff: 3, clock: clock)) {
+                client in
                 await #expect(throws: ArxivClientError.retriesExhausted(attempts: 5, last: "HTTP 500")) {
                     try await client.listRecords(OAIListRecords())
                 }
@@ -331,9 +341,12 @@ struct LiveClientTests {
                 #expect(old.first?.paper.version == 1)
                 let unknown = try await client.lookup(ids: ["0000.0000"])
                 #expect(unknown.isEmpty)
-                await #expect(throws: ArxivAPIError(
-                    id: "https://arxiv.org/api/errors#incorrect_id_format_for_abc", message: "incorrect id format for abc",
-                    httpStatus: 400)) { try await client.lookup(ids: ["abc"]) }
+                await #expect(
+                    throws: ArxivAPIError(
+                        id: "https://arxiv.org/api/errors#incorrect_id_format_for_abc",
+                        message: "incorrect id format for abc",
+                        httpStatus: 400)
+                ) { try await client.lookup(ids: ["abc"]) }
                 let found = try await client.search(title: "quantum criticality", maxResults: 5)
                 #expect(!found.entries.isEmpty)
                 let received = server.received

@@ -1,6 +1,7 @@
 import Foundation
 import PaperModel
 import Testing
+
 @testable import ArxivClient
 
 @Suite("OAI-PMH pages", .enabled(if: Fixtures.available, Fixtures.missing))
@@ -12,7 +13,8 @@ struct OAIPageParserTests {
         #expect(Set(page.records.map(\.paper.id)).count == 1000)
         #expect(page.skipped.isEmpty)
         #expect(page.deletions.isEmpty)
-        #expect(page.resumptionToken == OAIResumptionToken(value: "2752941|1001", completeListSize: 1_405_437, cursor: 0))
+        #expect(
+            page.resumptionToken == OAIResumptionToken(value: "2752941|1001", completeListSize: 1_405_437, cursor: 0))
         #expect(page.nextToken == "2752941|1001")
         #expect(!page.isFinal)
         #expect(page.responseDate == "2018-06-17T22:12:27Z")
@@ -41,7 +43,9 @@ struct OAIPageParserTests {
         #expect(record.metadataPrefix == .arXiv)
         let paper = record.paper
         #expect(paper.title == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies")
-        #expect(paper.abstract.hasPrefix("A fully differential calculation in perturbative quantum chromodynamics is presented"))
+        #expect(
+            paper.abstract.hasPrefix(
+                "A fully differential calculation in perturbative quantum chromodynamics is presented"))
         #expect(!paper.abstract.contains("\n") && !paper.abstract.hasSuffix(" "))
         #expect(paper.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"])
         #expect(paper.categories == ["hep-ph"])
@@ -63,21 +67,25 @@ struct OAIPageParserTests {
     func links() throws {
         let page = try OAIPageParser.parse(try Fixtures.oai0())
         for record in page.records {
-            #expect(record.paper.links == LinkExtractor.links(in: [record.paper.abstract, record.paper.comments ?? ""]))
+            #expect(
+                record.paper.links == LinkExtractor.links(in: [record.paper.abstract, record.paper.comments ?? ""]))
         }
         #expect(page.records.contains { !$0.paper.links.isEmpty })
     }
 
     @Test("the smaller OAI fixtures: namespaced <arXiv>, indented headers, GetRecord")
     func smallFixtures() throws {
-        let hepTh = try OAIPageParser.parse(try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-physics-hep-th.xml"))
+        let hepTh = try OAIPageParser.parse(
+            try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-physics-hep-th.xml"))
         #expect(hepTh.records.count == 3)
         #expect(hepTh.records[0].paper.id == "1412.8323")
         #expect(hepTh.records[0].paper.categories.first == "quant-ph")
         #expect(hepTh.isFinal)
-        let hepEx = try OAIPageParser.parse(try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-physics-hep-ex.xml"))
+        let hepEx = try OAIPageParser.parse(
+            try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-physics-hep-ex.xml"))
         #expect(hepEx.records.map(\.paper.id).prefix(3) == ["1706.05371", "1706.09418", "1707.00874"])
-        let single = try OAIPageParser.parse(try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-single.xml"))
+        let single = try OAIPageParser.parse(
+            try Fixtures.data("oai/functional__arxiv__fixtures__http_server__records__arxiv-single.xml"))
         #expect(single.records.count == 1)
         #expect(single.records[0].setSpecs == ["math", "physics:hep-th", "physics:math-ph", "physics:nlin"])
         #expect(single.records[0].paper.journalRef == "Lett. Math. Phys. 108 (2018), no. 2, 359-376")
@@ -87,8 +95,10 @@ struct OAIPageParserTests {
     func malformedRecord() throws {
         var data = try Fixtures.replacing("<id>0704.0002</id>", with: "<id>not-an-id</id>", in: try Fixtures.oai0())
         data = try Fixtures.replacing(
-            "<title>Sparsity-certifying Graph Decompositions</title>", with: "<title>  </title>", in: data)  // same record
-        data = try Fixtures.replacing("<datestamp>2008-11-26</datestamp>", with: "<datestamp>yesterday</datestamp>", in: data)
+            // same record
+            "<title>Sparsity-certifying Graph Decompositions</title>", with: "<title>  </title>", in: data)
+        data = try Fixtures.replacing(
+            "<datestamp>2008-11-26</datestamp>", with: "<datestamp>yesterday</datestamp>", in: data)
         let page = try OAIPageParser.parse(data)
         #expect(page.records.count == 998)
         #expect(page.skipped.map(\.identifier) == ["oai:arXiv.org:0704.0001", "oai:arXiv.org:0704.0002"])
@@ -117,10 +127,18 @@ struct OAIMadeTests {
     func errors() throws {
         let empty = try OAIPageParser.parse(Made.error("noRecordsMatch"))
         #expect(empty.records.isEmpty && empty.deletions.isEmpty && empty.isFinal)
-        #expect(throws: OAIError.badResumptionToken("expired")) { try OAIPageParser.parse(Made.error("badResumptionToken", "expired")) }
-        #expect(throws: OAIError.badArgument("bad from")) { try OAIPageParser.parse(Made.error("badArgument", "bad from")) }
-        #expect(throws: OAIError.cannotDisseminateFormat("x")) { try OAIPageParser.parse(Made.error("cannotDisseminateFormat", "x")) }
-        #expect(throws: OAIError.other(code: "weird", message: "y")) { try OAIPageParser.parse(Made.error("weird", "y")) }
+        #expect(throws: OAIError.badResumptionToken("expired")) {
+            try OAIPageParser.parse(Made.error("badResumptionToken", "expired"))
+        }
+        #expect(throws: OAIError.badArgument("bad from")) {
+            try OAIPageParser.parse(Made.error("badArgument", "bad from"))
+        }
+        #expect(throws: OAIError.cannotDisseminateFormat("x")) {
+            try OAIPageParser.parse(Made.error("cannotDisseminateFormat", "x"))
+        }
+        #expect(throws: OAIError.other(code: "weird", message: "y")) {
+            try OAIPageParser.parse(Made.error("weird", "y"))
+        }
     }
 
     @Test("deleted headers surface as deletions with the paper id")
@@ -128,10 +146,15 @@ struct OAIMadeTests {
         let page = try OAIPageParser.parse(
             Made.listRecords(Made.deleted("2101.00001") + Made.deleted("hep-th/9901001", datestamp: "2026-12-01")))
         #expect(page.records.isEmpty)
-        #expect(page.deletions == [
-            OAIDeletion(identifier: "oai:arXiv.org:2101.00001", paperID: "2101.00001", datestamp: Day("2026-11-30"), setSpecs: ["cs"]),
-            OAIDeletion(identifier: "oai:arXiv.org:hep-th/9901001", paperID: "hep-th/9901001", datestamp: Day("2026-12-01"), setSpecs: ["cs"]),
-        ])
+        #expect(
+            page.deletions == [
+                OAIDeletion(
+                    identifier: "oai:arXiv.org:2101.00001", paperID: "2101.00001", datestamp: Day("2026-11-30"),
+                    setSpecs: ["cs"]),
+                OAIDeletion(
+                    identifier: "oai:arXiv.org:hep-th/9901001", paperID: "hep-th/9901001", datestamp: Day("2026-12-01"),
+                    setSpecs: ["cs"]),
+            ])
         #expect(page.latestDatestamp == Day("2026-12-01"))
     }
 
@@ -139,10 +162,12 @@ struct OAIMadeTests {
     func raw() throws {
         let page = try OAIPageParser.parse(
             Made.listRecords(
-                Made.raw(id: "2101.00002", versions: [
-                    ("v2", "Tue, 24 Jul 2007 20:10:27 GMT"), ("v1", "Mon, 2 Apr 2007 19:18:42 GMT"),
-                    ("v3", "Wed, 1 Aug 2007 08:00:00 GMT"),
-                ])
+                Made.raw(
+                    id: "2101.00002",
+                    versions: [
+                        ("v2", "Tue, 24 Jul 2007 20:10:27 GMT"), ("v1", "Mon, 2 Apr 2007 19:18:42 GMT"),
+                        ("v3", "Wed, 1 Aug 2007 08:00:00 GMT"),
+                    ])
                     + Made.raw(id: "2101.00003", versions: [("vX", "Mon, 2 Apr 2007 19:18:42 GMT")])
                     + Made.raw(id: "2101.00004", versions: [("v1", "Mon, 2 Apr 2007 19:18:42 GMT")]),
                 token: #"<resumptionToken cursor="0" completeListSize="3"></resumptionToken>"#))
@@ -183,14 +208,19 @@ struct OAIMadeTests {
 
     @Test("request arguments: a harvest's first page, then the token alone")
     func requestItems() throws {
-        let first = OAIListRecords(metadataPrefix: .arXivRaw, from: Day("2026-11-01"), until: Day("2026-11-30"), set: "physics:hep-th")
-        #expect(first.queryItems.map { "\($0.name)=\($0.value)" } == [
-            "verb=ListRecords", "metadataPrefix=arXivRaw", "from=2026-11-01", "until=2026-11-30", "set=physics:hep-th",
-        ])
-        #expect(OAIListRecords.resuming("2752941|1001").queryItems.map { "\($0.name)=\($0.value)" } == [
-            "verb=ListRecords", "resumptionToken=2752941|1001",
-        ])
-        let url = try LiveArxivService.url("https://oaipmh.arxiv.org/oai", OAIListRecords.resuming("a|b+c d").queryItems)
+        let first = OAIListRecords(
+            metadataPrefix: .arXivRaw, from: Day("2026-11-01"), until: Day("2026-11-30"), set: "physics:hep-th")
+        #expect(
+            first.queryItems.map { "\($0.name)=\($0.value)" } == [
+                "verb=ListRecords", "metadataPrefix=arXivRaw", "from=2026-11-01", "until=2026-11-30",
+                "set=physics:hep-th",
+            ])
+        #expect(
+            OAIListRecords.resuming("2752941|1001").queryItems.map { "\($0.name)=\($0.value)" } == [
+                "verb=ListRecords", "resumptionToken=2752941|1001",
+            ])
+        let url = try LiveArxivService.url(
+            "https://oaipmh.arxiv.org/oai", OAIListRecords.resuming("a|b+c d").queryItems)
         #expect(url == "https://oaipmh.arxiv.org/oai?verb=ListRecords&resumptionToken=a%7Cb%2Bc%20d")
         #expect(throws: ArxivClientError.self) { try LiveArxivService.url("ftp://x/oai", []) }
     }
@@ -212,7 +242,8 @@ struct AtomFeedParserTests {
         let paper = entry.paper
         #expect(paper.id == "1111.2011")
         #expect(paper.version == 2)
-        #expect(paper.title == "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit")
+        #expect(
+            paper.title == "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit")
         #expect(paper.authors == ["James M. Murray", "Adrian Del Maestro", "Zlatko Tesanovic"])
         #expect(paper.categories == ["cond-mat.str-el", "cond-mat.stat-mech"])
         #expect(paper.publishedAt == Date(timeIntervalSince1970: 1_320_778_116))
@@ -225,7 +256,9 @@ struct AtomFeedParserTests {
 
     @Test("an old-style id: version 1, no update, four authors")
     func oldStyle() throws {
-        let entry = try #require(try AtomFeedParser.parse(try Fixtures.atom("id_astro-ph_0601001_s0_m100_3150dca9dc76.body.xml")).entries.first)
+        let entry = try #require(
+            try AtomFeedParser.parse(try Fixtures.atom("id_astro-ph_0601001_s0_m100_3150dca9dc76.body.xml")).entries
+                .first)
         #expect(entry.paper.id == "astro-ph/0601001")
         #expect(entry.paper.version == 1)
         #expect(entry.paper.authors.count == 4)
@@ -239,9 +272,10 @@ struct AtomFeedParserTests {
     func emptyAndError() throws {
         let empty = try AtomFeedParser.parse(try Fixtures.atom("id_0000.0000_s0_m100_8b51d9633a68.body.xml"))
         #expect(empty.entries.isEmpty && empty.totalResults == 0)
-        #expect(throws: ArxivAPIError(
-            id: "https://arxiv.org/api/errors#incorrect_id_format_for_abc", message: "incorrect id format for abc",
-            httpStatus: 400)
+        #expect(
+            throws: ArxivAPIError(
+                id: "https://arxiv.org/api/errors#incorrect_id_format_for_abc", message: "incorrect id format for abc",
+                httpStatus: 400)
         ) { try AtomFeedParser.parse(try Fixtures.atom("id_abc_s0_m100_b79c8dcf6bc3.body.xml"), httpStatus: 400) }
     }
 
@@ -259,8 +293,10 @@ struct AtomFeedParserTests {
 
     @Test("query arguments: ids normalized, titles as ti: terms")
     func queryItems() {
-        let lookup = ArxivQuery(idList: ["2210.14199", " arXiv:2210.14199v2", "https://arxiv.org/abs/hep-th/9901001", "abc"], maxResults: 4)
+        let lookup = ArxivQuery(
+            idList: ["2210.14199", " arXiv:2210.14199v2", "https://arxiv.org/abs/hep-th/9901001", "abc"], maxResults: 4)
         #expect(lookup.normalizedIDs == ["2210.14199", "2210.14199v2", "hep-th/9901001", "abc"])
-        #expect(ArxivQuery.titleQuery(#"Quantum "criticality" (large)"#) == "ti:Quantum AND ti:criticality AND ti:large")
+        #expect(
+            ArxivQuery.titleQuery(#"Quantum "criticality" (large)"#) == "ti:Quantum AND ti:criticality AND ti:large")
     }
 }

@@ -1,6 +1,7 @@
 import ArxivTestServer
 import Foundation
 import Testing
+
 @testable import ArxivClient
 
 /// The recorded arXiv responses in `<repo>/../shared/data/arxiv/fixtures`.
@@ -40,12 +41,16 @@ enum Made {
         """
 
     static func error(_ code: String, _ message: String = "an error") -> Data {
-        Data((head + #"<request verb="ListRecords">http://fake/oai</request><error code="\#(code)">\#(message)</error></OAI-PMH>"#).utf8)
+        Data(
+            (head
+                + #"<request verb="ListRecords">http://fake/oai</request><error code="\#(code)">\#(message)</error></OAI-PMH>"#)
+                .utf8)
     }
 
     static func listRecords(_ records: String, token: String = "") -> Data {
-        Data((head + #"<request verb="ListRecords">http://fake/oai</request><ListRecords>"# + records + token
-            + "</ListRecords></OAI-PMH>").utf8)
+        Data(
+            (head + #"<request verb="ListRecords">http://fake/oai</request><ListRecords>"# + records + token
+                + "</ListRecords></OAI-PMH>").utf8)
     }
 
     static func deleted(_ id: String, datestamp: String = "2026-11-30") -> String {
@@ -56,9 +61,13 @@ enum Made {
     }
 
     /// An arXivRaw record in the format arXiv documents (http://arxiv.org/OAI/arXivRaw.xsd).
-    static func raw(id: String, versions: [(String, String)], title: String = "A Raw Record", datestamp: String = "2026-11-29") -> String {
-        let versionXML = versions.map { #"<version version="\#($0.0)"><date>\#($0.1)</date><size>12kb</size><source_type>D</source_type></version>"# }
-            .joined()
+    static func raw(
+        id: String, versions: [(String, String)], title: String = "A Raw Record", datestamp: String = "2026-11-29"
+    ) -> String {
+        let versionXML = versions.map {
+            #"<version version="\#($0.0)"><date>\#($0.1)</date><size>12kb</size><source_type>D</source_type></version>"#
+        }
+        .joined()
         return """
             <record><header><identifier>oai:arXiv.org:\(id)</identifier><datestamp>\(datestamp)</datestamp>\
             <setSpec>cs</setSpec></header><metadata>\
@@ -71,7 +80,8 @@ enum Made {
             """
     }
 
-    static let htmlErrorPage = Data("""
+    static let htmlErrorPage = Data(
+        """
         <!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1>\
         <p>The server is temporarily unable to service your request.</body></html>
         """.utf8)
@@ -133,12 +143,14 @@ func withFakeServer<T>(
 
 /// A live client against `server` with test-sized politeness.
 func makeClient(
-    _ server: FakeArxivServer, delay: Double = 0, maxAttempts: Int = 4, initialBackoff: Double = 1, maxBackoff: Double = 3,
+    _ server: FakeArxivServer, delay: Double = 0, maxAttempts: Int = 4, initialBackoff: Double = 1,
+    maxBackoff: Double = 3,
     readTimeout: Double = 120, clock: any ArxivClock = ManualClock()
 ) -> LiveArxivService {
     LiveArxivService(
         configuration: ArxivClientConfiguration(
-            oaiBaseURL: server.baseURL + "/oai", queryBaseURL: server.baseURL + "/api/query", contact: "ops@paperboy.test",
+            oaiBaseURL: server.baseURL + "/oai", queryBaseURL: server.baseURL + "/api/query",
+            contact: "ops@paperboy.test",
             politeness: PolitenessPolicy(
                 delay: delay, maxAttempts: maxAttempts, initialBackoff: initialBackoff, maxBackoff: maxBackoff),
             // Generous unless a test is about timeouts: the whole suite runs in parallel on 2 cores, and a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ArxivClient
 
 @Suite("Parse throughput", .enabled(if: Fixtures.available, Fixtures.missing))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ArxivClient
 
 /// Collects events as `start name a=v`, `text ...`, `end name`.
@@ -8,7 +9,9 @@ private final class Recorder: SAXHandler {
     var shouldStop = false
 
     func startElement(_ name: String, attributes: [String: String]) {
-        events.append((["start \(name)"] + attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " "))
+        events.append(
+            (["start \(name)"] + attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(
+                separator: " "))
     }
 
     func endElement(_ name: String) { events.append("end \(name)") }
@@ -32,17 +35,21 @@ struct XMLStreamReaderTests {
             <a:r xmlns:a="urn:x" k='v &amp; w'><b>x &lt; y &gt; z &quot;q&quot; &apos;s&apos; &#233;&#x4E2D;</b><c/>\
             <![CDATA[<raw> & stuff]]></a:r>
             """
-        #expect(try events(xml) == [
-            "start r k=v & w xmlns:a=urn:x", "start b", "text x < y > z \"q\" 's' é中", "end b", "start c", "end c",
-            "text <raw> & stuff", "end r",
-        ])
+        #expect(
+            try events(xml) == [
+                "start r k=v & w xmlns:a=urn:x", "start b", "text x < y > z \"q\" 's' é中", "end b", "start c", "end c",
+                "text <raw> & stuff", "end r",
+            ])
     }
 
-    @Test("malformed documents are errors", arguments: [
-        "", "   ", "<a>", "<a><b></a>", "<a></b>", "<a x=1/>", "<a x='1' x='2'/>", "<a x='<'/>", "<a>&nbsp;</a>", "<a>&amp</a>",
-        "<a/><b/>", "<a/>text", "text<a/>", "<a><!-- open</a>", "<a><![CDATA[open</a>", "<a", "<a b='1", "</a>",
-        "<html><body><p>unclosed</body></html>",
-    ])
+    @Test(
+        "malformed documents are errors",
+        arguments: [
+            "", "   ", "<a>", "<a><b></a>", "<a></b>", "<a x=1/>", "<a x='1' x='2'/>", "<a x='<'/>", "<a>&nbsp;</a>",
+            "<a>&amp</a>",
+            "<a/><b/>", "<a/>text", "text<a/>", "<a><!-- open</a>", "<a><![CDATA[open</a>", "<a", "<a b='1", "</a>",
+            "<html><body><p>unclosed</body></html>",
+        ])
     func malformed(_ xml: String) {
         #expect(throws: XMLSyntaxError.self) { try events(xml) }
     }

@@ -15,7 +15,8 @@ public final class FakeArxivServer: @unchecked Sendable {
     }
 
     public enum Reply: Sendable {
-        case body(Data, status: Int = 200, contentType: String = "text/xml; charset=utf-8", headers: [(String, String)] = [])
+        case body(
+            Data, status: Int = 200, contentType: String = "text/xml; charset=utf-8", headers: [(String, String)] = [])
         /// Announces the whole body's length, sends `bytes` of it, then resets the connection.
         case resetMidBody(Data, bytes: Int)
         /// Says nothing for `seconds`, then replies (nil: never).
@@ -108,7 +109,8 @@ private final class FakeHandler: ChannelInboundHandler {
             headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Length", value: String(data.count))
             for (name, value) in extra { headers.add(name: name, value: value) }
-            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+            let head = HTTPResponseHead(
+                version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: data)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -119,16 +121,17 @@ private final class FakeHandler: ChannelInboundHandler {
             let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: data.prefix(bytes)))))).whenComplete { _ in
-                // SO_LINGER 0: close sends a TCP reset instead of an orderly FIN.
-                guard let provider = bound.value.channel as? SocketOptionProvider else {
-                    bound.value.close(promise: nil)
-                    return
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: data.prefix(bytes))))))
+                .whenComplete { _ in
+                    // SO_LINGER 0: close sends a TCP reset instead of an orderly FIN.
+                    guard let provider = bound.value.channel as? SocketOptionProvider else {
+                        bound.value.close(promise: nil)
+                        return
+                    }
+                    provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in
+                        bound.value.close(promise: nil)
+                    }
                 }
-                provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in
-                    bound.value.close(promise: nil)
-                }
-            }
         case .stall(let seconds, let then):
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)

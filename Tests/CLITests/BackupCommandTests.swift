@@ -24,7 +24,8 @@ struct BackupCommandTests {
             while !Task.isCancelled {
                 do {
                     _ = try await store.addComment(
-                        paperID: ids[written % ids.count], author: "ada", parentID: nil, body: "comment \(written)", at: Date())
+                        paperID: ids[written % ids.count], author: "ada", parentID: nil, body: "comment \(written)",
+                        at: Date())
                 } catch is CancellationError {
                     break
                 }
@@ -70,7 +71,9 @@ struct BackupCommandTests {
         // Into the data folder itself, or from a folder without a store: clear errors.
         run = try paperboy(["backup", "--data-dir", data.path, data.path])
         #expect(run.status != 0 && run.stderr.contains("data folder itself"), "\(run.stderr)")
-        run = try paperboy(["backup", "--data-dir", work.appendingPathComponent("nothing").path, work.appendingPathComponent("b2").path])
+        run = try paperboy([
+            "backup", "--data-dir", work.appendingPathComponent("nothing").path, work.appendingPathComponent("b2").path,
+        ])
         #expect(run.status != 0 && run.stderr.contains("no store"), "\(run.stderr)")
     }
 }

@@ -22,7 +22,8 @@ let sharedDirectory: URL? = {
 }()
 
 let modelDirectory: URL? = {
-    let path = ProcessInfo.processInfo.environment["PAPERBOY_MODEL_DIR"]
+    let path =
+        ProcessInfo.processInfo.environment["PAPERBOY_MODEL_DIR"]
         ?? repositoryRoot.appendingPathComponent("models/all-MiniLM-L6-v2").path
     return FileManager.default.fileExists(atPath: path + "/model.safetensors") ? URL(fileURLWithPath: path) : nil
 }()
@@ -71,7 +72,8 @@ struct CLITests {
         #expect(run.stdout.contains("1 new"))
 
         let cut = dir.appendingPathComponent("cut.jsonl")
-        try Data((good.replacingOccurrences(of: "00001", with: "00002") + "\n" + String(good.prefix(40))).utf8).write(to: cut)
+        try Data((good.replacingOccurrences(of: "00001", with: "00002") + "\n" + String(good.prefix(40))).utf8).write(
+            to: cut)
         run = try paperboy(["import", "--data-dir", data, cut.path])
         #expect(run.status != 0)
         #expect(run.stderr.contains("cut.jsonl:2:"))
@@ -99,7 +101,9 @@ struct CLITests {
         try input.fileHandleForWriting.close()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("created admin boss"))
+        #expect(
+            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
+                "created admin boss"))
         #expect(try paperboy(["user", "create", "bad name!", "--data-dir", data]).status != 0)
     }
 
@@ -114,17 +118,26 @@ struct CLITests {
         #expect(run.stdout.contains("serve") && run.stdout.contains("import") && run.stdout.contains("embed"))
     }
 
-    @Test(.enabled(if: modelDirectory != nil && sharedDirectory != nil, "needs the model (scripts/fetch-model.sh) and ../shared"))
+    @Test(
+        .enabled(
+            if: modelDirectory != nil && sharedDirectory != nil,
+            "needs the model (scripts/fetch-model.sh) and ../shared"))
     func embedReproducesTheReferenceVectors() throws {
         let dir = try temporaryDirectory()
         let reference = sharedDirectory!.appendingPathComponent("reference/minilm")
-        let texts = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: reference.appendingPathComponent("seed_texts.json"))) as! [String]
-        let lines = try texts.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]), as: UTF8.self) }
+        let texts =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: reference.appendingPathComponent("seed_texts.json"))) as! [String]
+        let lines = try texts.map {
+            String(
+                decoding: try JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]), as: UTF8.self)
+        }
         let input = dir.appendingPathComponent("texts.jsonl")
         try Data(lines.joined(separator: "\n").utf8).write(to: input)
         let output = dir.appendingPathComponent("vectors.f32")
-        let run = try paperboy(["embed", "--model", modelDirectory!.path, "--input", input.path, "--output", output.path])
+        let run = try paperboy([
+            "embed", "--model", modelDirectory!.path, "--input", input.path, "--output", output.path,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let ours = try Data(contentsOf: output)
         #expect(ours.count == texts.count * 384 * 4)

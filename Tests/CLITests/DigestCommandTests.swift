@@ -35,7 +35,9 @@ final class DigestPeer: @unchecked Sendable {
     var url: String { "smtp://127.0.0.1:\(port)" }
 
     func messages() -> [String] {
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".eml") }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter {
+            $0.hasSuffix(".eml")
+        }
         return files.compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
     }
 
@@ -92,10 +94,14 @@ struct DigestCommandTests {
 
     @Test func unreachableServerEmptyPeriodAndDryRun() async throws {
         let (data, store) = try await digestDataFolder(subscribers: 2)
-        var run = try paperboy(["digest", "send", "--data-dir", data, "--as-of", "2026-05-31", "--smtp-url", "smtp://127.0.0.1:9"])
+        var run = try paperboy([
+            "digest", "send", "--data-dir", data, "--as-of", "2026-05-31", "--smtp-url", "smtp://127.0.0.1:9",
+        ])
         #expect(run.status == 0 && run.stdout.contains("No papers in May 31, 2026: nothing sent."), "\(run.stderr)")
         run = try paperboy(["digest", "send", "--data-dir", data, "--dry-run", "--smtp-url", "smtp://127.0.0.1:9"])
-        #expect(run.status == 0 && run.stdout.contains("2 of 2 confirmed daily subscribers would get the digest"), "\(run.stderr)")
+        #expect(
+            run.status == 0 && run.stdout.contains("2 of 2 confirmed daily subscribers would get the digest"),
+            "\(run.stderr)")
         #expect(try await store.outboxMessages(state: nil).isEmpty)
         run = try paperboy(["digest", "send", "--data-dir", data, "--smtp-url", "smtp://127.0.0.1:9"])
         #expect(run.status != 0 && run.stderr.contains("could not be reached"), "\(run.stderr)")
@@ -108,16 +114,24 @@ struct DigestCommandTests {
         #expect(files.count == 1)
         run = try paperboy(["digest", "preview", "--data-dir", data, "--output", data + "/preview.html"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try String(contentsOfFile: data + "/preview.html", encoding: .utf8).contains("Trending papers of May 30, 2026"))
+        #expect(
+            try String(contentsOfFile: data + "/preview.html", encoding: .utf8).contains(
+                "Trending papers of May 30, 2026"))
     }
 
-    @Test(.enabled(if: testPython != nil, "PAPERBOY_TEST_PYTHON is not set: run scripts/test (it creates .venv-test with aiosmtpd)"))
+    @Test(
+        .enabled(
+            if: testPython != nil,
+            "PAPERBOY_TEST_PYTHON is not set: run scripts/test (it creates .venv-test with aiosmtpd)"))
     func sigkillMidBatchThenRestartDeliversExactlyOneDigestEach() async throws {
         let count = 30
         let (data, store) = try await digestDataFolder(subscribers: count, pending: 3)
         let peer = try DigestPeer(delay: 0.2)
         defer { peer.stop() }
-        let arguments = ["digest", "send", "--period", "daily", "--as-of", "2026-05-30", "--smtp-url", peer.url, "--data-dir", data, "--rate", "100"]
+        let arguments = [
+            "digest", "send", "--period", "daily", "--as-of", "2026-05-30", "--smtp-url", peer.url, "--data-dir", data,
+            "--rate", "100",
+        ]
         let process = Process()
         process.executableURL = paperboyBinary
         process.arguments = arguments

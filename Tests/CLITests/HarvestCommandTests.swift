@@ -15,7 +15,8 @@ struct HarvestCommandTests {
     static func pages() throws -> (first: Data, last: Data) {
         let directory = try #require(arxivFixtures)
         let first = try Data(contentsOf: directory.appendingPathComponent("oai/0.xml"))
-        let second = String(decoding: try Data(contentsOf: directory.appendingPathComponent("oai/1.xml")), as: UTF8.self)
+        let second = String(
+            decoding: try Data(contentsOf: directory.appendingPathComponent("oai/1.xml")), as: UTF8.self)
         let last = second.replacingOccurrences(of: ">2752941|2001</resumptionToken>", with: "></resumptionToken>")
         #expect(last != second)
         return (first, Data(last.utf8))
@@ -25,7 +26,9 @@ struct HarvestCommandTests {
     static func dump(_ data: URL) throws -> [String] {
         try DatabaseQueue(path: data.appendingPathComponent("paperboy.sqlite").path).read { db in
             try Row.fetchAll(db, sql: "SELECT id, version, title, abstract, authors, categories FROM paper ORDER BY id")
-                .map { "\($0["id"] as String)|\($0["version"] as Int)|\($0["title"] as String)|\($0["abstract"] as String)|\($0["authors"] as String)|\($0["categories"] as String)" }
+                .map {
+                    "\($0["id"] as String)|\($0["version"] as Int)|\($0["title"] as String)|\($0["abstract"] as String)|\($0["authors"] as String)|\($0["categories"] as String)"
+                }
         }
     }
 
@@ -39,7 +42,9 @@ struct HarvestCommandTests {
     func harvestRetriesA503SpacesItsRequestsAndASecondRunChangesNothing() async throws {
         let (first, last) = try Self.pages()
         let server = FakeArxivServer { request, index in
-            if index == 0 { return .body(Data("busy".utf8), status: 503, contentType: "text/plain", headers: [("Retry-After", "1")]) }
+            if index == 0 {
+                return .body(Data("busy".utf8), status: 503, contentType: "text/plain", headers: [("Retry-After", "1")])
+            }
             if request.query["resumptionToken"] == "2752941|1001" { return .body(last) }
             return .body(first)
         }
@@ -64,7 +69,9 @@ struct HarvestCommandTests {
         // A harvested paper has its authors, dates and categories, and is found by search.
         let paper = try #require(try await store.paper(id: "0704.0001"))
         #expect(paper.authors.first == "C. Balázs" && paper.categories == ["hep-ph"] && paper.publishedAt != nil)
-        run = try paperboy(["search", "--data-dir", data.path, "prompt diphoton production cross sections", "--limit", "3"])
+        run = try paperboy([
+            "search", "--data-dir", data.path, "prompt diphoton production cross sections", "--limit", "3",
+        ])
         #expect(run.status == 0 && run.stdout.contains("0704.0001"), "\(run.stdout) \(run.stderr)")
 
         // Again, from the saved state: the same records, nothing changes, the change sequence stays.
@@ -115,14 +122,18 @@ struct HarvestCommandTests {
         // Run again without --from: it continues with the saved token.
         var run = try paperboy(arguments)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("1 pages, 1000 records (1000 new") && run.stdout.contains("continued an interrupted harvest"),
-                "\(run.stdout)")
+        #expect(
+            run.stdout.contains("1 pages, 1000 records (1000 new")
+                && run.stdout.contains("continued an interrupted harvest"),
+            "\(run.stdout)")
         #expect(server.received.last?.query["resumptionToken"] == "2752941|1001")
 
         // The same store as one uninterrupted harvest.
         let reference = work.appendingPathComponent("reference")
-        run = try paperboy(["harvest", "--data-dir", reference.path, "--oai-url", server.baseURL + "/oai", "--delay", "0",
-                            "--from", "2007-01-01"])
+        run = try paperboy([
+            "harvest", "--data-dir", reference.path, "--oai-url", server.baseURL + "/oai", "--delay", "0",
+            "--from", "2007-01-01",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let resumed = try Self.dump(data), clean = try Self.dump(reference)
         #expect(resumed.count == 2000 && resumed == clean)
@@ -140,12 +151,15 @@ struct HarvestCommandTests {
         defer { Task { await server.stop() } }
         let data = try temporaryDirectory().appendingPathComponent("data")
         let run = try paperboy([
-            "harvest", "--data-dir", data.path, "--oai-url", server.baseURL + "/oai", "--delay", "0", "--from", "2007-01-01",
+            "harvest", "--data-dir", data.path, "--oai-url", server.baseURL + "/oai", "--delay", "0", "--from",
+            "2007-01-01",
             "--attempts", "2",
         ])
         #expect(run.status != 0)
         #expect(server.received.count == 3, "page 0, then the HTML page tried twice")
-        #expect(run.stderr.contains("harvesting arXiv failed") && run.stderr.contains("run the same command to continue"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("harvesting arXiv failed") && run.stderr.contains("run the same command to continue"),
+            "\(run.stderr)")
         let store = try SQLitePaperStore.open(directory: data)
         #expect(try await store.paperCount() == 1000)
         let state = try #require(try await store.harvestStates().first)
@@ -167,13 +181,16 @@ struct HarvestCommandTests {
         let work = try temporaryDirectory()
         let serve = try ServeProcess(
             data: work.appendingPathComponent("data").path, workDirectory: work,
-            arguments: ServeProcess.quiet + ["--harvest-set", "cs", "--oai-url", server.baseURL + "/oai", "--arxiv-delay", "0"])
+            arguments: ServeProcess.quiet + [
+                "--harvest-set", "cs", "--oai-url", server.baseURL + "/oai", "--arxiv-delay", "0",
+            ])
         defer { serve.stop() }
         _ = try await serve.waitUntilListening()
         var intake: [[String: Any]] = []
         for _ in 0..<600 {
             let (_, body) = try await serve.get("/healthz")
-            intake = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["intake"] as? [[String: Any]] ?? []
+            intake =
+                (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["intake"] as? [[String: Any]] ?? []
             if intake.first?["recordsHarvested"] as? Int == 2000 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -194,9 +211,11 @@ struct HarvestCommandTests {
     func fetchAddsAPaperOnlyTheQueryAPIKnowsAndSearchFindsIt() async throws {
         let directory = try #require(arxivFixtures)
         let entry = try Data(contentsOf: directory.appendingPathComponent("atom/id_list=1111.2011v2.xml"))
-        let empty = try Data(contentsOf: directory.appendingPathComponent("atom/id_0000.0000_s0_m100_8b51d9633a68.body.xml"))
+        let empty = try Data(
+            contentsOf: directory.appendingPathComponent("atom/id_0000.0000_s0_m100_8b51d9633a68.body.xml"))
         let server = FakeArxivServer { request, _ in
-            request.query["id_list"]?.hasPrefix("1111.2011") == true ? .body(entry, contentType: "application/atom+xml") : .body(empty)
+            request.query["id_list"]?.hasPrefix("1111.2011") == true
+                ? .body(entry, contentType: "application/atom+xml") : .body(empty)
         }
         try await server.start()
         defer { Task { await server.stop() } }
@@ -214,7 +233,9 @@ struct HarvestCommandTests {
         run = try paperboy(["search", "--data-dir", data.path, "quantum criticality bethe lattice"])
         #expect(run.stdout.contains("1111.2011"), "\(run.stdout) \(run.stderr)")
 
-        run = try paperboy(["fetch", "--data-dir", data.path, "--api-url", server.baseURL + "/api/query", "--delay", "0", "2501.99999"])
+        run = try paperboy([
+            "fetch", "--data-dir", data.path, "--api-url", server.baseURL + "/api/query", "--delay", "0", "2501.99999",
+        ])
         #expect(run.status != 0 && run.stderr.contains("arXiv has no paper 2501.99999"), "\(run.stderr)")
         run = try paperboy(["fetch", "--data-dir", data.path, "not-an-id"])
         #expect(run.status != 0 && run.stderr.contains("is not an arXiv id"), "\(run.stderr)")

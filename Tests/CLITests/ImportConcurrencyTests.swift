@@ -48,7 +48,8 @@ struct ImportConcurrencyTests {
             "POST", server.base + "/login",
             headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": "pb_csrf=\(csrf)"],
             body: formBody([("username", "alice"), ("password", password), ("csrf", csrf), ("next", "/")]))
-        let session = try #require(cookie("pb_session", in: login), "login answered \(login.status): \(login.text.prefix(300))")
+        let session = try #require(
+            cookie("pb_session", in: login), "login answered \(login.status): \(login.text.prefix(300))")
         // Signed in, the forms' CSRF token is the session's own: the login answer sets it, as a browser keeps it.
         let sessionCSRF = try #require(cookie("pb_csrf", in: login), "login set no CSRF cookie")
         let webCookies = "pb_csrf=\(sessionCSRF); pb_session=\(session)"
@@ -76,15 +77,19 @@ struct ImportConcurrencyTests {
                 do {
                     let response = try await send()
                     return Write(
-                        kind: kind, status: response.status, expected: expected, seconds: Date().timeIntervalSince(started),
+                        kind: kind, status: response.status, expected: expected,
+                        seconds: Date().timeIntervalSince(started),
                         error: response.status == expected ? nil : String(response.text.prefix(200)))
                 } catch {
-                    return Write(kind: kind, status: nil, expected: expected, seconds: Date().timeIntervalSince(started), error: "\(error)")
+                    return Write(
+                        kind: kind, status: nil, expected: expected, seconds: Date().timeIntervalSince(started),
+                        error: "\(error)")
                 }
             }
             let wasUpvoted = upvoted.contains(id)
             let vote = await timed(wasUpvoted ? "api unvote" : "api upvote", expected: 200) {
-                try await client.send(wasUpvoted ? "DELETE" : "POST", server.base + "/api/papers/\(id)/upvote", headers: bearer)
+                try await client.send(
+                    wasUpvoted ? "DELETE" : "POST", server.base + "/api/papers/\(id)/upvote", headers: bearer)
             }
             writes.append(vote)
             if vote.ok { if wasUpvoted { upvoted.remove(id) } else { upvoted.insert(id) } }
@@ -117,8 +122,12 @@ struct ImportConcurrencyTests {
         let failed = writes.filter { !$0.ok }
         let serverErrors = writes.filter { ($0.status ?? 0) >= 500 }
         #expect(writes.count >= 30, "only \(writes.count) writes during a \(Int(importSeconds)) s import")
-        #expect(serverErrors.isEmpty, "\(serverErrors.count) server errors, first: \(serverErrors.first.map { "\($0)" } ?? "")")
-        #expect(failed.isEmpty, "\(failed.count) of \(writes.count) writes failed, first: \(failed.first.map { "\($0)" } ?? "")")
+        #expect(
+            serverErrors.isEmpty,
+            "\(serverErrors.count) server errors, first: \(serverErrors.first.map { "\($0)" } ?? "")")
+        #expect(
+            failed.isEmpty,
+            "\(failed.count) of \(writes.count) writes failed, first: \(failed.first.map { "\($0)" } ?? "")")
 
         // What the writes did is in the store.
         let store = try SQLitePaperStore.open(directory: URL(fileURLWithPath: data))
@@ -129,11 +138,12 @@ struct ImportConcurrencyTests {
         for id in ids { #expect(try await store.hasUpvoted(paperID: id, username: "alice") == upvoted.contains(id)) }
 
         let latencies = writes.map(\.seconds).sorted()
-        print(String(
-            format: "import while serving: %.1f s import; %d writes (%d API comments, %d web comments), "
-                + "latency p50 %.0f ms, p99 %.0f ms, max %.0f ms; %d failed, %d server errors",
-            importSeconds, writes.count, apiComments, webComments, percentile(latencies, 0.5) * 1000,
-            percentile(latencies, 0.99) * 1000, (latencies.last ?? 0) * 1000, failed.count, serverErrors.count))
+        print(
+            String(
+                format: "import while serving: %.1f s import; %d writes (%d API comments, %d web comments), "
+                    + "latency p50 %.0f ms, p99 %.0f ms, max %.0f ms; %d failed, %d server errors",
+                importSeconds, writes.count, apiComments, webComments, percentile(latencies, 0.5) * 1000,
+                percentile(latencies, 0.99) * 1000, (latencies.last ?? 0) * 1000, failed.count, serverErrors.count))
     }
 
     @Test func anImportKilledPartWayIsFinishedByRunningItAgain() async throws {
@@ -165,9 +175,10 @@ struct ImportConcurrencyTests {
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(5)
-            applied = (try? await DatabaseQueue(path: database, configuration: configuration).read { db in
-                try Int.fetchOne(db, sql: "SELECT MAX(records_applied) FROM import_journal") ?? 0
-            }) ?? 0
+            applied =
+                (try? await DatabaseQueue(path: database, configuration: configuration).read { db in
+                    try Int.fetchOne(db, sql: "SELECT MAX(records_applied) FROM import_journal") ?? 0
+                }) ?? 0
         }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
@@ -199,7 +210,9 @@ struct ImportConcurrencyTests {
         let uninterrupted = try dump(reference.appendingPathComponent("paperboy.sqlite").path)
         #expect(resumed.count == 20_000)
         #expect(resumed == uninterrupted)
-        let journal = try await DatabaseQueue(path: database).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM import_journal") }
+        let journal = try await DatabaseQueue(path: database).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM import_journal")
+        }
         #expect(journal == 0)
     }
 }

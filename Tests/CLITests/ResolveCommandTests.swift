@@ -26,7 +26,8 @@ struct ResolveCommandTests {
               </entry>
             """
         }.joined(separator: "\n")
-        return Data("""
+        return Data(
+            """
             <?xml version="1.0" encoding="UTF-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">
               <title>arXiv Query</title>
@@ -45,18 +46,20 @@ struct ResolveCommandTests {
         let data = work.appendingPathComponent("data")
         let listing = work.appendingPathComponent("listing.txt")
         try """
-            May 30
+        May 30
 
-            \(Self.title)
+        \(Self.title)
 
-            Language modeling on large-scale datasets leads to impressive performance gains.
+        Language modeling on large-scale datasets leads to impressive performance gains.
 
-            A Paper No One Has Heard Of
+        A Paper No One Has Heard Of
 
-            An abstract that arXiv does not know.
+        An abstract that arXiv does not know.
 
-            """.write(to: listing, atomically: true, encoding: .utf8)
-        var run = try paperboy(["import", "--data-dir", data.path, "--format", "listing", "--date", "2026-05-30", listing.path])
+        """.write(to: listing, atomically: true, encoding: .utf8)
+        var run = try paperboy([
+            "import", "--data-dir", data.path, "--format", "listing", "--date", "2026-05-30", listing.path,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let local = LocalPaperID.make(title: Self.title)
         let unknown = LocalPaperID.make(title: "A Paper No One Has Heard Of")
@@ -68,17 +71,23 @@ struct ResolveCommandTests {
         let brokenTitle = "Same Pre-training Loss, Better Downstream:\n  Implicit Bias Matters for Language Models"
         let server = FakeArxivServer { request, _ in
             let query = request.query["search_query"] ?? ""
-            return query.contains("Downstream") ? .body(Self.feed([("2210.14199", brokenTitle), ("2210.99999", "Same Loss")]))
+            return query.contains("Downstream")
+                ? .body(Self.feed([("2210.14199", brokenTitle), ("2210.99999", "Same Loss")]))
                 : .body(Self.feed([]))
         }
         try await server.start()
         defer { Task { await server.stop() } }
-        run = try paperboy(["resolve", "--data-dir", data.path, "--api-url", server.baseURL + "/api/query", "--delay", "0"])
+        run = try paperboy([
+            "resolve", "--data-dir", data.path, "--api-url", server.baseURL + "/api/query", "--delay", "0",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("\(local)\t2210.14199"), "\(run.stdout)")
-        #expect(run.stdout.contains("2 listing papers: 1 resolved, 1 not found, 0 ambiguous, 0 failed"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains("2 listing papers: 1 resolved, 1 not found, 0 ambiguous, 0 failed"), "\(run.stdout)")
         #expect(server.received.count == 2)
-        #expect(server.received.allSatisfy { $0.query["search_query"]?.contains("ti:") == true }, "\(server.received.map(\.query))")
+        #expect(
+            server.received.allSatisfy { $0.query["search_query"]?.contains("ti:") == true },
+            "\(server.received.map(\.query))")
 
         let store = try SQLitePaperStore.open(directory: data)
         #expect(try await store.alias(of: local) == "2210.14199")
@@ -91,7 +100,9 @@ struct ResolveCommandTests {
         #expect(try await store.localPapers().map(\.id) == [unknown])
 
         // Again: only the unresolved paper is looked up.
-        run = try paperboy(["resolve", "--data-dir", data.path, "--api-url", server.baseURL + "/api/query", "--delay", "0"])
+        run = try paperboy([
+            "resolve", "--data-dir", data.path, "--api-url", server.baseURL + "/api/query", "--delay", "0",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("1 listing papers: 0 resolved, 1 not found"), "\(run.stdout)")
         #expect(server.received.count == 3)

@@ -1,11 +1,12 @@
 import Foundation
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
 
 @Suite("serve: lifecycle, timeouts and metrics", .serialized)
 struct ServeLifecycleTests {
@@ -23,7 +24,8 @@ struct ServeLifecycleTests {
         var search: [String: Any] = [:]
         for _ in 0..<600 {
             let (_, body) = try await server.get("/healthz")
-            search = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["search"] as? [String: Any] ?? [:]
+            search =
+                (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["search"] as? [String: Any] ?? [:]
             if search["mode"] as? String != "indexing" { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -56,7 +58,8 @@ struct ServeLifecycleTests {
     /// server keeps serving others.
     @Test func halfSentRequestsAreClosedAfterTheIdleTimeout() async throws {
         let work = try temporaryDirectory()
-        let server = try ServeProcess(data: work.path, workDirectory: work, arguments: ["--no-demo", "--idle-timeout", "1"])
+        let server = try ServeProcess(
+            data: work.path, workDirectory: work, arguments: ["--no-demo", "--idle-timeout", "1"])
         _ = try await server.waitUntilListening()
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -65,7 +68,9 @@ struct ServeLifecycleTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(server.port).bigEndian
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         #expect(connected == 0)
         let partial = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
@@ -96,7 +101,8 @@ struct ServeLifecycleTests {
         #expect(status == 200)
         #expect(text.contains("# TYPE hb_requests counter"), "\(text.prefix(2000))")
         let notFound = text.split(separator: "\n").first {
-            $0.hasPrefix("hb_requests{") && $0.contains("http_route=\"/papers/{id}\"") && $0.contains("http_response_status_code=\"404\"")
+            $0.hasPrefix("hb_requests{") && $0.contains("http_route=\"/papers/{id}\"")
+                && $0.contains("http_response_status_code=\"404\"")
         }
         #expect(notFound?.hasSuffix(" 3") == true, "\(text.prefix(3000))")
         #expect(text.contains("http_server_request_duration_bucket{"))
@@ -108,21 +114,23 @@ struct ServeLifecycleTests {
     @Test func evalBEIRAcceptsDocumentsWithoutATitle() throws {
         let dir = try temporaryDirectory()
         try """
-            {"_id": "1", "title": "Graph neural networks", "text": "Message passing over molecular graphs."}
-            {"_id": "3193", "title": "", "text": "Protein folding with attention over residues."}
-            {"_id": "7", "title": "Speech", "text": "Acoustic models for speech recognition."}
-            """.write(to: dir.appendingPathComponent("corpus.jsonl"), atomically: true, encoding: .utf8)
+        {"_id": "1", "title": "Graph neural networks", "text": "Message passing over molecular graphs."}
+        {"_id": "3193", "title": "", "text": "Protein folding with attention over residues."}
+        {"_id": "7", "title": "Speech", "text": "Acoustic models for speech recognition."}
+        """.write(to: dir.appendingPathComponent("corpus.jsonl"), atomically: true, encoding: .utf8)
         try """
-            {"_id": "q1", "text": "protein folding attention"}
-            {"_id": "q2", "text": "molecular graphs"}
-            """.write(to: dir.appendingPathComponent("queries.jsonl"), atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("qrels"), withIntermediateDirectories: true)
+        {"_id": "q1", "text": "protein folding attention"}
+        {"_id": "q2", "text": "molecular graphs"}
+        """.write(to: dir.appendingPathComponent("queries.jsonl"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("qrels"), withIntermediateDirectories: true)
         try "query-id\tcorpus-id\tscore\nq1\t3193\t1\nq2\t1\t1\n"
             .write(to: dir.appendingPathComponent("qrels/test.tsv"), atomically: true, encoding: .utf8)
         let run = try paperboy(["eval", "beir", dir.path, "--mode", "lexical", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("1 documents have no title"))
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]], "\(run.stdout)")
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]], "\(run.stdout)")
         let lexical = try #require(rows.first { $0["mode"] as? String == "lexical" }, "\(rows)")
         // Both queries find their document first, the untitled one included.
         #expect(lexical["ndcg@10"] as? Double == 1.0, "\(rows)")

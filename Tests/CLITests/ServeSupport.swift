@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -18,7 +19,9 @@ func freeLoopbackPort() throws -> Int {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
     }
     guard bound else { throw CLIError("bind() failed") }
     return Int(UInt16(bigEndian: address.sin_port))
@@ -93,7 +96,8 @@ final class ServeProcess: @unchecked Sendable {
         while Date() < deadline {
             guard process.isRunning else { throw CLIError("paperboy serve exited:\n\(logTail())") }
             if let (status, body) = try? await get("/healthz"), status == 200,
-               let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+                let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any]
+            {
                 return json
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -157,7 +161,9 @@ final class HTTPClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         completionHandler(nil)
     }
 
-    func send(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil) async throws -> HTTPResponse {
+    func send(
+        _ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil
+    ) async throws -> HTTPResponse {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.timeoutInterval = 60
@@ -175,7 +181,8 @@ final class HTTPClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
                 for (name, value) in http.allHeaderFields {
                     headers[String(describing: name).lowercased()] = String(describing: value)
                 }
-                continuation.resume(returning: HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
+                continuation.resume(
+                    returning: HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
             }.resume()
         }
     }
@@ -186,8 +193,9 @@ final class HTTPClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
 func formBody(_ fields: [(String, String)]) -> Data {
     var allowed = CharacterSet.alphanumerics
     allowed.insert(charactersIn: "-._~")
-    return Data(fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-        .joined(separator: "&").utf8)
+    return Data(
+        fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+            .joined(separator: "&").utf8)
 }
 
 /// The value of cookie `name` in a response's Set-Cookie header(s).

@@ -4,6 +4,7 @@ import PaperModel
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import Digests
 
 @Suite("Digest tokens")
@@ -18,11 +19,15 @@ struct TokenTests {
         #expect(throws: SubscriptionTokens.Failure.badSignature) { try tokens.verify(token, .confirm, now: now) }
         // Another subscriber's id with this signature is rejected.
         let forged = "43" + token.dropFirst(2)
-        #expect(throws: SubscriptionTokens.Failure.badSignature) { try tokens.verify(String(forged), .unsubscribe, now: now) }
+        #expect(throws: SubscriptionTokens.Failure.badSignature) {
+            try tokens.verify(String(forged), .unsubscribe, now: now)
+        }
         // A flipped signature character is rejected.
         var chars = Array(token)
         chars[chars.count - 3] = chars[chars.count - 3] == "A" ? "B" : "A"
-        #expect(throws: SubscriptionTokens.Failure.badSignature) { try tokens.verify(String(chars), .unsubscribe, now: now) }
+        #expect(throws: SubscriptionTokens.Failure.badSignature) {
+            try tokens.verify(String(chars), .unsubscribe, now: now)
+        }
         // Another key does not accept it.
         #expect(throws: SubscriptionTokens.Failure.badSignature) {
             try SubscriptionTokens(key: Data(repeating: 8, count: 32)).verify(token, .unsubscribe, now: now)
@@ -35,7 +40,9 @@ struct TokenTests {
     @Test func confirmationLinksExpireAfterAWeek() throws {
         let token = tokens.make(.confirm, subscriberID: 1, now: now)
         #expect(try tokens.verify(token, .confirm, now: now.addingTimeInterval(6 * 24 * 3600)) == 1)
-        #expect(throws: SubscriptionTokens.Failure.expired) { try tokens.verify(token, .confirm, now: now.addingTimeInterval(8 * 24 * 3600)) }
+        #expect(throws: SubscriptionTokens.Failure.expired) {
+            try tokens.verify(token, .confirm, now: now.addingTimeInterval(8 * 24 * 3600))
+        }
         // Tampering with the expiry breaks the signature.
         let parts = token.split(separator: ".")
         let extended = "\(parts[0]).\(Int(parts[1])! + 30 * 24 * 3600).\(parts[2])"
@@ -44,7 +51,8 @@ struct TokenTests {
 
     @Test func theSigningKeyLivesInTheStore() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-tokens-\(UUID().uuidString)")
-        let token = try await SubscriptionTokens.load(from: try SQLitePaperStore.open(directory: dir)).make(.unsubscribe, subscriberID: 5)
+        let token = try await SubscriptionTokens.load(from: try SQLitePaperStore.open(directory: dir)).make(
+            .unsubscribe, subscriberID: 5)
         let reopened = try await SubscriptionTokens.load(from: try SQLitePaperStore.open(directory: dir))
         #expect(try reopened.verify(token, .unsubscribe) == 5)
     }
@@ -68,7 +76,11 @@ struct PeriodTests {
         let schedule = DigestSchedule(hour: 8, timeZone: TimeZone(identifier: "Europe/Paris")!)
         // Monday June 1, 2026, 08:00 in Paris is 06:00 UTC.
         let monday = Day("2026-06-01")!.startDate.addingTimeInterval(6 * 3600)
-        #expect(schedule.periods(at: monday) == [DigestPeriod(.daily, asOf: Day("2026-05-31")!, days: 3), DigestPeriod(.weekly, asOf: Day("2026-05-31")!)])
+        #expect(
+            schedule.periods(at: monday) == [
+                DigestPeriod(.daily, asOf: Day("2026-05-31")!, days: 3),
+                DigestPeriod(.weekly, asOf: Day("2026-05-31")!),
+            ])
         // Monday's daily digest covers the weekend and the Friday before it.
         let weekend = schedule.periods(at: monday)[0]
         #expect(weekend.first == Day("2026-05-29") && weekend.last == Day("2026-05-31"))
@@ -97,7 +109,8 @@ struct SelectionTests {
         #expect(week.top.map(\.paper.id) == ["2605.00002", "2605.00001", "2605.00005", "2605.00004", "2605.00003"])
         var small = selector
         small.topCount[.weekly] = 3
-        #expect(try await small.periodPapers(week.period).top.map(\.paper.id) == ["2605.00002", "2605.00001", "2605.00005"])
+        #expect(
+            try await small.periodPapers(week.period).top.map(\.paper.id) == ["2605.00002", "2605.00001", "2605.00005"])
     }
 
     @Test func interestsComeFromSavedSearchesAndCategoriesWithinThePeriod() async throws {
@@ -217,7 +230,8 @@ struct OutboxTests {
         await failing.failNext(10, with: DeliveryError(kind: .transient, replyCode: nil, message: "connection refused"))
         let clock = ManualClock()
         let slow = try await makeBatch(
-            store2, transport: failing, policy: DeliveryPolicy(backoff: [60, 300], messagesPerSecond: 0), clock: { clock.now })
+            store2, transport: failing, policy: DeliveryPolicy(backoff: [60, 300], messagesPerSecond: 0),
+            clock: { clock.now })
         let sender = slow.sender
         _ = try await slow.enqueue(period)
         clock.advance(by: 1)
@@ -246,7 +260,8 @@ struct OutboxTests {
         }
         #expect(try await store.subscriber(id: a.id)?.bounceCount == 2)
         #expect(try await store.subscriber(id: a.id)?.status == .confirmed)
-        let weekly = try await store.updateSubscriberPreferences(id: a.id, frequency: .weekly, categories: [], savedSearches: [])
+        let weekly = try await store.updateSubscriberPreferences(
+            id: a.id, frequency: .weekly, categories: [], savedSearches: [])
         _ = try await batch.run(DigestPeriod(.weekly, asOf: Day("2026-05-30")!))
         #expect(try await store.subscriber(id: weekly.id)?.status == .suspended)
         let failed = try await store.outboxMessages(state: .failed)
@@ -258,21 +273,27 @@ struct OutboxTests {
 @Suite("Subscriptions")
 struct SubscriptionTests {
     func service(_ store: any PaperStore, _ transport: RecordingMailTransport) async throws -> SubscriptionService {
-        SubscriptionService(store: store, transport: transport, from: testFrom, tokens: try await SubscriptionTokens.load(from: store))
+        SubscriptionService(
+            store: store, transport: transport, from: testFrom, tokens: try await SubscriptionTokens.load(from: store))
     }
 
     @Test func headerInjectionInAddressesAndNamesIsRejected() async throws {
         let store = try SQLitePaperStore.inMemory()
         let transport = RecordingMailTransport()
         let service = try await service(store, transport)
-        for bad in ["a@example.org\r\nBcc: victim@example.org", "a@example.org\nBcc: v@example.org", "a@example.org\rX: y", "not an address", "a@example.org>, b@example.org"] {
+        for bad in [
+            "a@example.org\r\nBcc: victim@example.org", "a@example.org\nBcc: v@example.org", "a@example.org\rX: y",
+            "not an address", "a@example.org>, b@example.org",
+        ] {
             await #expect(throws: SubscriptionService.Failure.self) {
                 try await service.subscribe(email: bad, username: nil, baseURL: "https://papers.example.org")
             }
         }
         #expect(try await store.subscribers(status: .pending, frequency: nil).isEmpty)
         #expect(await transport.sent.isEmpty)
-        #expect(throws: MailError.self) { try MailAddress("a@example.org", displayName: "Eve\r\nBcc: victim@example.org") }
+        #expect(throws: MailError.self) {
+            try MailAddress("a@example.org", displayName: "Eve\r\nBcc: victim@example.org")
+        }
     }
 
     @Test func confirmationMailsAreThrottledPerAddress() async throws {
@@ -280,7 +301,10 @@ struct SubscriptionTests {
         let transport = RecordingMailTransport()
         let service = try await service(store, transport)
         for _ in 0..<4 {
-            guard case .confirmationSent = try await service.subscribe(email: "target@example.org", username: nil, baseURL: "x") else {
+            guard
+                case .confirmationSent = try await service.subscribe(
+                    email: "target@example.org", username: nil, baseURL: "x")
+            else {
                 Issue.record("a pending address answers as sent"); return
             }
         }
@@ -299,23 +323,31 @@ struct SubscriptionTests {
         let store = try await makeDigestStore()
         let transport = RecordingMailTransport()
         let service = try await service(store, transport)
-        guard case .confirmationSent(let pending) = try await service.subscribe(
-            email: "reader@example.org", username: nil, baseURL: "https://papers.example.org")
+        guard
+            case .confirmationSent(let pending) = try await service.subscribe(
+                email: "reader@example.org", username: nil, baseURL: "https://papers.example.org")
         else { Issue.record("no confirmation"); return }
         #expect(pending.status == .pending)
         let mail = try #require(await transport.sent.first)
-        let link = try #require(mail.textBody.split(separator: "\n").first { $0.hasPrefix("https://papers.example.org/subscribe/confirm?token=") })
+        let link = try #require(
+            mail.textBody.split(separator: "\n").first {
+                $0.hasPrefix("https://papers.example.org/subscribe/confirm?token=")
+            })
         let token = String(link.split(separator: "=", maxSplits: 1)[1])
         // Nothing but the confirmation before confirming.
         let batch = try await makeBatch(store, transport: transport)
         _ = try await batch.run(DigestPeriod(.daily, asOf: Day("2026-05-29")!))
         #expect(await transport.sent.count == 1)
         #expect(try await service.confirm(token: token).status == .confirmed)
-        guard case .alreadyConfirmed = try await service.subscribe(email: "READER@example.org", username: nil, baseURL: "x") else {
+        guard
+            case .alreadyConfirmed = try await service.subscribe(
+                email: "READER@example.org", username: nil, baseURL: "x")
+        else {
             Issue.record("resubscribing a confirmed address sends nothing"); return
         }
         let updated = try await service.updatePreferences(
-            token: service.preferencesToken(for: pending), frequency: .weekly, categories: ["cs.CL", " ", "cs.CL"], savedSearches: ["graphs"])
+            token: service.preferencesToken(for: pending), frequency: .weekly, categories: ["cs.CL", " ", "cs.CL"],
+            savedSearches: ["graphs"])
         #expect(updated.frequency == .weekly && updated.categories == ["cs.CL"] && updated.savedSearches == ["graphs"])
         await #expect(throws: SubscriptionService.Failure.invalidToken) {
             try await service.updatePreferences(token: token, frequency: .daily, categories: [], savedSearches: [])

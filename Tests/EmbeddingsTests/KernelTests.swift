@@ -11,12 +11,13 @@ struct KernelTests {
         let (M, N, K) = size
         var rng = SplitMix(seed: UInt64(M * 1000 + N * 10 + K))
         let A = (0..<(M * K)).map { _ in rng.nextFloat() - 0.5 }
-        let W = (0..<(N * K)).map { _ in rng.nextFloat() - 0.5 }   // [N, K] like nn.Linear
+        let W = (0..<(N * K)).map { _ in rng.nextFloat() - 0.5 }  // [N, K] like nn.Linear
         let bias = (0..<N).map { _ in rng.nextFloat() - 0.5 }
         let old = (0..<(M * N)).map { _ in rng.nextFloat() - 0.5 }
         var packed = [Float](repeating: .nan, count: ek_packed_floats(Int32(K), Int32(N)) + 16)
         // The kernel needs 64-byte aligned panels: pack into an aligned scratch.
-        let aligned = UnsafeMutableRawPointer.allocate(byteCount: packed.count * 4, alignment: 64).bindMemory(to: Float.self, capacity: packed.count)
+        let aligned = UnsafeMutableRawPointer.allocate(byteCount: packed.count * 4, alignment: 64).bindMemory(
+            to: Float.self, capacity: packed.count)
         defer { aligned.deallocate() }
         ek_pack_b(W, K, 1, Int32(K), Int32(N), aligned)
         packed = Array(UnsafeBufferPointer(start: aligned, count: packed.count))
@@ -36,7 +37,8 @@ struct KernelTests {
                 var C = flags == EK_ACCUMULATE ? old : [Float](repeating: .nan, count: M * N)
                 ek_gemm_kernel(kernel, Int32(M), Int32(N), Int32(K), A, K, aligned, bias, &C, N, flags)
                 let worst = zip(C, expected).map { abs(Double($0) - $1) }.max() ?? 0
-                #expect(worst < 1e-4 * Double(max(1, K / 64)), "kernel \(kernel) \(name) \(M)x\(N)x\(K): max diff \(worst)")
+                #expect(
+                    worst < 1e-4 * Double(max(1, K / 64)), "kernel \(kernel) \(name) \(M)x\(N)x\(K): max diff \(worst)")
             }
         }
     }

@@ -11,8 +11,12 @@ struct ParityTests {
         return try? SentenceEncoder(modelDirectory: dir, threads: 2)
     }()
 
-    @Test("token ids of the 137 seed texts", .enabled(if: Fixtures.haveModelAndReference,
-        "needs models/all-MiniLM-L6-v2 (scripts/fetch-model.sh or PAPERBOY_MODEL_DIR) and shared/reference/minilm (PAPERBOY_SHARED_DIR)"))
+    @Test(
+        "token ids of the 137 seed texts",
+        .enabled(
+            if: Fixtures.haveModelAndReference,
+            "needs models/all-MiniLM-L6-v2 (scripts/fetch-model.sh or PAPERBOY_MODEL_DIR) and shared/reference/minilm (PAPERBOY_SHARED_DIR)"
+        ))
     func seedTokenIDs() throws {
         let encoder = try #require(Self.encoder)
         let texts = try #require(try Fixtures.json("seed_texts.json") as? [String])
@@ -25,8 +29,11 @@ struct ParityTests {
         }
     }
 
-    @Test("tokenizer edge cases", .enabled(if: Fixtures.haveModelAndReference,
-        "needs models/all-MiniLM-L6-v2 and shared/reference/minilm"))
+    @Test(
+        "tokenizer edge cases",
+        .enabled(
+            if: Fixtures.haveModelAndReference,
+            "needs models/all-MiniLM-L6-v2 and shared/reference/minilm"))
     func edgeCases() throws {
         let encoder = try #require(Self.encoder)
         let cases = try #require(try Fixtures.json("tokenizer_edge_cases.json") as? [[String: Any]])
@@ -35,16 +42,22 @@ struct ParityTests {
             let text = try #require(c["text"] as? String)
             let expected = try #require(c["ids"] as? [Int])
             let ids = encoder.tokenize(text).map(Int.init)
-            #expect(ids == expected, "\(text.debugDescription): tokens \(encoder.tokenizer.tokens(text)) expected \(c["tokens"] ?? "")")
+            #expect(
+                ids == expected,
+                "\(text.debugDescription): tokens \(encoder.tokenizer.tokens(text)) expected \(c["tokens"] ?? "")")
         }
     }
 
-    @Test("embeddings of the 137 seed texts", .enabled(if: Fixtures.haveModelAndReference,
-        "needs models/all-MiniLM-L6-v2 and shared/reference/minilm"))
+    @Test(
+        "embeddings of the 137 seed texts",
+        .enabled(
+            if: Fixtures.haveModelAndReference,
+            "needs models/all-MiniLM-L6-v2 and shared/reference/minilm"))
     func seedEmbeddings() throws {
         let encoder = try #require(Self.encoder)
         let texts = try #require(try Fixtures.json("seed_texts.json") as? [String])
-        let (shape, flat) = try Fixtures.readNpyFloat32(try #require(Fixtures.referenceDirectory).appendingPathComponent("seed_embeddings.npy"))
+        let (shape, flat) = try Fixtures.readNpyFloat32(
+            try #require(Fixtures.referenceDirectory).appendingPathComponent("seed_embeddings.npy"))
         #expect(shape == [137, 384])
         #expect(encoder.dimension == 384)
         #expect(encoder.maxSequenceLength == 256)
@@ -61,8 +74,11 @@ struct ParityTests {
         #expect(worstDiff <= 1e-4)
     }
 
-    @Test("hello world matches the manifest", .enabled(if: Fixtures.haveModelAndReference,
-        "needs models/all-MiniLM-L6-v2 and shared/reference/minilm"))
+    @Test(
+        "hello world matches the manifest",
+        .enabled(
+            if: Fixtures.haveModelAndReference,
+            "needs models/all-MiniLM-L6-v2 and shared/reference/minilm"))
     func helloWorld() throws {
         let encoder = try #require(Self.encoder)
         let manifest = try #require(try Fixtures.json("manifest.json") as? [String: Any])
@@ -72,16 +88,19 @@ struct ParityTests {
         #expect(encoder.identity.hasPrefix("all-MiniLM-L6-v2@"))
     }
 
-    @Test("bf16 path stays within cosine 0.999 of sentence-transformers",
-          .enabled(if: Fixtures.haveModelAndReference && ek_cpu_has_avx512bf16() != 0,
-                   "needs the model, shared/reference/minilm and a CPU with AVX512_BF16"))
+    @Test(
+        "bf16 path stays within cosine 0.999 of sentence-transformers",
+        .enabled(
+            if: Fixtures.haveModelAndReference && ek_cpu_has_avx512bf16() != 0,
+            "needs the model, shared/reference/minilm and a CPU with AVX512_BF16"))
     func bf16Parity() throws {
         let dir = try #require(Fixtures.modelDirectory)
         let encoder = try SentenceEncoder(modelDirectory: dir, threads: 2, precision: .bfloat16)
         #expect(encoder.precision == .bfloat16)
         #expect(encoder.identity.hasSuffix("+bf16"))
         let texts = try #require(try Fixtures.json("seed_texts.json") as? [String])
-        let (_, flat) = try Fixtures.readNpyFloat32(try #require(Fixtures.referenceDirectory).appendingPathComponent("seed_embeddings.npy"))
+        let (_, flat) = try Fixtures.readNpyFloat32(
+            try #require(Fixtures.referenceDirectory).appendingPathComponent("seed_embeddings.npy"))
         let vectors = try encoder.embed(texts)
         var worst = 1.0
         for i in texts.indices { worst = min(worst, cosine(vectors[i], Array(flat[(i * 384)..<((i + 1) * 384)]))) }
@@ -89,11 +108,17 @@ struct ParityTests {
         #expect(worst >= 0.999)
     }
 
-    @Test("batch equals one by one; empty text is a unit vector", .enabled(if: Fixtures.haveModel,
-        "needs models/all-MiniLM-L6-v2 (scripts/fetch-model.sh or PAPERBOY_MODEL_DIR)"))
+    @Test(
+        "batch equals one by one; empty text is a unit vector",
+        .enabled(
+            if: Fixtures.haveModel,
+            "needs models/all-MiniLM-L6-v2 (scripts/fetch-model.sh or PAPERBOY_MODEL_DIR)"))
     func batchAndEmpty() throws {
         let encoder = try #require(Self.encoder)
-        let texts = ["", "a query about graph neural networks", String(repeating: "long abstract text ", count: 200), "   ", "[CLS] x"]
+        let texts = [
+            "", "a query about graph neural networks", String(repeating: "long abstract text ", count: 200), "   ",
+            "[CLS] x",
+        ]
         let batch = try encoder.embed(texts)
         for (i, t) in texts.enumerated() {
             let single = try encoder.embed(t)

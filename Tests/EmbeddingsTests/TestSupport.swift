@@ -30,12 +30,15 @@ enum Fixtures {
     static let sharedDirectory: URL? = {
         if let env = ProcessInfo.processInfo.environment["PAPERBOY_SHARED_DIR"], !env.isEmpty {
             let url = URL(fileURLWithPath: env)
-            return FileManager.default.fileExists(atPath: url.appendingPathComponent("reference/minilm").path) ? url : nil
+            return FileManager.default.fileExists(atPath: url.appendingPathComponent("reference/minilm").path)
+                ? url : nil
         }
         for start in startDirectories {
             for dir in ancestors(of: start) {
                 let shared = dir.appendingPathComponent("shared")
-                if FileManager.default.fileExists(atPath: shared.appendingPathComponent("reference/minilm/README.md").path) {
+                if FileManager.default.fileExists(
+                    atPath: shared.appendingPathComponent("reference/minilm/README.md").path)
+                {
                     return shared
                 }
             }
@@ -50,10 +53,12 @@ enum Fixtures {
     static let modelDirectory: URL? = {
         if let env = ProcessInfo.processInfo.environment["PAPERBOY_MODEL_DIR"], !env.isEmpty {
             let url = URL(fileURLWithPath: env)
-            return FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) ? url : nil
+            return FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path)
+                ? url : nil
         }
         for start in startDirectories {
-            for dir in ancestors(of: start) where FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+            for dir in ancestors(of: start)
+            where FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
                 let model = dir.appendingPathComponent("models/all-MiniLM-L6-v2")
                 if FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) {
                     return model
@@ -91,7 +96,8 @@ enum Fixtures {
         guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False") else {
             throw NpyError.format("expected little-endian float32 C-order, got \(header)")
         }
-        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")")
+        else {
             throw NpyError.format("no shape in \(header)")
         }
         let shape = header[open.upperBound..<close].split(separator: ",").compactMap {

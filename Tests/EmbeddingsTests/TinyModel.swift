@@ -11,7 +11,10 @@ struct TinyModel {
     init(seed: UInt64 = 42) {
         var rng = SplitMix(seed: seed)
         var v = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "'"]
-        v += ["the", "a", "graph", "neural", "network", "query", "model", "un", "##known", "##s", "##ing", "learn", "hello", "world"]
+        v += [
+            "the", "a", "graph", "neural", "network", "query", "model", "un", "##known", "##s", "##ing", "learn",
+            "hello", "world",
+        ]
         v += (97...122).map { String(UnicodeScalar($0)!) } + (97...122).map { "##" + String(UnicodeScalar($0)!) }
         vocab = v
         func rand(_ shape: [Int], scale: Float = 0.2) -> [Float] {
@@ -19,7 +22,8 @@ struct TinyModel {
         }
         let H = hidden, I = intermediate
         tensors.append(("embeddings.word_embeddings.weight", [vocab.count, H], rand([vocab.count, H], scale: 1)))
-        tensors.append(("embeddings.position_embeddings.weight", [maxPositions, H], rand([maxPositions, H], scale: 0.5)))
+        tensors.append(
+            ("embeddings.position_embeddings.weight", [maxPositions, H], rand([maxPositions, H], scale: 0.5)))
         tensors.append(("embeddings.token_type_embeddings.weight", [types, H], rand([types, H], scale: 0.5)))
         tensors.append(("embeddings.LayerNorm.weight", [H], rand([H]).map { 1 + $0 }))
         tensors.append(("embeddings.LayerNorm.bias", [H], rand([H])))
@@ -45,8 +49,10 @@ struct TinyModel {
     func tensor(_ name: String) -> [Float] { tensors.first { $0.name == name }!.data }
 
     /// Writes the folder; `dtype` "F16" stores every weight as half precision.
-    func write(to dir: URL, prefix: String = "", dtype: String = "F32", maxSeqLength: Int = 32,
-               pooling: String = "mean", normalize: Bool = true) throws {
+    func write(
+        to dir: URL, prefix: String = "", dtype: String = "F32", maxSeqLength: Int = 32,
+        pooling: String = "mean", normalize: Bool = true
+    ) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: dir.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
         let config: [String: Any] = [
@@ -56,17 +62,24 @@ struct TinyModel {
             "vocab_size": vocab.count,
         ]
         try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("config.json"))
-        try (vocab.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+        try (vocab.joined(separator: "\n") + "\n").write(
+            to: dir.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
         try #"{"do_lower_case": true, "tokenize_chinese_chars": true, "strip_accents": null}"#
             .write(to: dir.appendingPathComponent("tokenizer_config.json"), atomically: true, encoding: .utf8)
         try #"{"max_seq_length": \#(maxSeqLength), "do_lower_case": false}"#
             .write(to: dir.appendingPathComponent("sentence_bert_config.json"), atomically: true, encoding: .utf8)
-        var modules = #"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"}"#
-        if normalize { modules += #",{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}"# }
+        var modules =
+            #"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"}"#
+        if normalize {
+            modules += #",{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}"#
+        }
         try (modules + "]").write(to: dir.appendingPathComponent("modules.json"), atomically: true, encoding: .utf8)
-        let pool = #"{"word_embedding_dimension": \#(hidden), "pooling_mode_cls_token": \#(pooling == "cls"), "pooling_mode_mean_tokens": \#(pooling == "mean")}"#
+        let pool =
+            #"{"word_embedding_dimension": \#(hidden), "pooling_mode_cls_token": \#(pooling == "cls"), "pooling_mode_mean_tokens": \#(pooling == "mean")}"#
         try pool.write(to: dir.appendingPathComponent("1_Pooling/config.json"), atomically: true, encoding: .utf8)
-        let entries = tensors.map { (name: prefix + $0.name, dtype: dtype, shape: $0.shape, data: Self.encode($0.data, dtype: dtype)) }
+        let entries = tensors.map {
+            (name: prefix + $0.name, dtype: dtype, shape: $0.shape, data: Self.encode($0.data, dtype: dtype))
+        }
         try Self.safetensors(entries).write(to: dir.appendingPathComponent("model.safetensors"))
     }
 
@@ -74,11 +87,17 @@ struct TinyModel {
         var out = Data()
         switch dtype {
         case "F16":
-            for x in data { var b = Float16(x).bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } }
+            for x in data {
+                var b = Float16(x).bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) }
+            }
         case "BF16":
-            for x in data { var b = UInt16(x.bitPattern >> 16).littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } }
+            for x in data {
+                var b = UInt16(x.bitPattern >> 16).littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) }
+            }
         case "I32":
-            for x in data { var b = Int32(x * 100).littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } }
+            for x in data {
+                var b = Int32(x * 100).littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) }
+            }
         default:
             for x in data { var b = x.bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } }
         }
@@ -89,7 +108,9 @@ struct TinyModel {
         var header: [String: Any] = ["__metadata__": ["format": "pt"]]
         var body = Data()
         for e in entries {
-            header[e.name] = ["dtype": e.dtype, "shape": e.shape, "data_offsets": [body.count, body.count + e.data.count]]
+            header[e.name] = [
+                "dtype": e.dtype, "shape": e.shape, "data_offsets": [body.count, body.count + e.data.count],
+            ]
             body.append(e.data)
         }
         var json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -162,11 +183,14 @@ struct TinyModel {
                     }
                 }
             }
-            let a = linear(ctx, t(p + "attention.output.dense.weight"), t(p + "attention.output.dense.bias"), out: H, inp: H)
+            let a = linear(
+                ctx, t(p + "attention.output.dense.weight"), t(p + "attention.output.dense.bias"), out: H, inp: H)
             for i in 0..<T { for j in 0..<H { x[i][j] += a[i][j] } }
             layerNorm(&x, t(p + "attention.output.LayerNorm.weight"), t(p + "attention.output.LayerNorm.bias"))
             var f = linear(x, t(p + "intermediate.dense.weight"), t(p + "intermediate.dense.bias"), out: I, inp: H)
-            for i in f.indices { for j in f[i].indices { let y = f[i][j]; f[i][j] = 0.5 * y * (1 + erf(y / 2.0.squareRoot())) } }
+            for i in f.indices {
+                for j in f[i].indices { let y = f[i][j]; f[i][j] = 0.5 * y * (1 + erf(y / 2.0.squareRoot())) }
+            }
             let o = linear(f, t(p + "output.dense.weight"), t(p + "output.dense.bias"), out: H, inp: I)
             for i in 0..<T { for j in 0..<H { x[i][j] += o[i][j] } }
             layerNorm(&x, t(p + "output.LayerNorm.weight"), t(p + "output.LayerNorm.bias"))

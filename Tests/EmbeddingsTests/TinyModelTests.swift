@@ -7,8 +7,10 @@ import Testing
 struct TinyModelTests {
     let model = TinyModel()
 
-    func folder(_ name: String, prefix: String = "", dtype: String = "F32", pooling: String = "mean",
-                normalize: Bool = true) throws -> URL {
+    func folder(
+        _ name: String, prefix: String = "", dtype: String = "F32", pooling: String = "mean",
+        normalize: Bool = true
+    ) throws -> URL {
         let dir = try temporaryDirectory(name)
         try model.write(to: dir, prefix: prefix, dtype: dtype, pooling: pooling, normalize: normalize)
         return dir
@@ -20,8 +22,10 @@ struct TinyModelTests {
         let encoder = try SentenceEncoder(modelDirectory: dir, threads: 2)
         #expect(encoder.dimension == model.hidden)
         #expect(encoder.maxSequenceLength == 32)
-        let texts = ["hello world", "the graph neural network model", "unknowns learning!", "",
-                     String(repeating: "a graph ", count: 40)]
+        let texts = [
+            "hello world", "the graph neural network model", "unknowns learning!", "",
+            String(repeating: "a graph ", count: 40),
+        ]
         let vectors = try encoder.embed(texts)
         for (i, text) in texts.enumerated() {
             let ids = encoder.tokenize(text)
@@ -38,7 +42,10 @@ struct TinyModelTests {
         let encoder = try SentenceEncoder(modelDirectory: dir)
         // [CLS]=2 [SEP]=3 [UNK]=1 in the tiny vocabulary.
         #expect(encoder.tokenize("") == [2, 3])
-        #expect(encoder.tokenizer.tokens("Unknowns, HELLO!") == ["[CLS]", "un", "##known", "##s", ",", "hello", "!", "[SEP]"])
+        #expect(
+            encoder.tokenizer.tokens("Unknowns, HELLO!") == [
+                "[CLS]", "un", "##known", "##s", ",", "hello", "!", "[SEP]",
+            ])
         #expect(encoder.tokenizer.tokens("héllo [MASK] 中") == ["[CLS]", "hello", "[MASK]", "[UNK]", "[SEP]"])
         #expect(encoder.tokenize(String(repeating: "a ", count: 100)).count == 32)
     }
@@ -91,8 +98,10 @@ struct TinyModelTests {
 
     // MARK: - Errors
 
-    func expectError(_ code: EmbeddingError.Code, mentioning needle: String? = nil, _ dir: URL,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ code: EmbeddingError.Code, mentioning needle: String? = nil, _ dir: URL,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try SentenceEncoder(modelDirectory: dir)
             Issue.record("expected EmbeddingError \(code)", sourceLocation: sourceLocation)
@@ -122,7 +131,7 @@ struct TinyModelTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("model.safetensors")
         var data = try Data(contentsOf: url)
-        data[12] = UInt8(ascii: "}")   // breaks the JSON
+        data[12] = UInt8(ascii: "}")  // breaks the JSON
         try data.write(to: url)
         expectError(.invalidSafetensors, dir)
         var huge = try Data(contentsOf: url)
@@ -136,7 +145,9 @@ struct TinyModelTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let f = Data(count: 16)
         // b points into a's bytes.
-        let header = Data(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}}"#.utf8)
+        let header = Data(
+            #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}}"#
+                .utf8)
         var file = Data()
         var n = UInt64(header.count).littleEndian
         withUnsafeBytes(of: &n) { file.append(contentsOf: $0) }

@@ -3,6 +3,7 @@ import Foundation
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import Ingest
 
 @Suite("Importers")
@@ -25,7 +26,9 @@ struct ImporterTests {
         let feed = try await store.dailyFeed(day: may30)
         #expect(feed.count == 137)
         // Listing order is kept when upvotes tie.
-        #expect(feed.first?.paper.title == "Same Pre-training Loss, Better Downstream: Implicit Bias Matters for Language Models")
+        #expect(
+            feed.first?.paper.title
+                == "Same Pre-training Loss, Better Downstream: Implicit Bias Matters for Language Models")
         #expect(feed.last?.paper.title.hasPrefix("CLIN-X: pre-trained language models") == true)
         #expect(feed.allSatisfy { $0.submission.submitter == "curator" && LocalPaperID.isLocal($0.paper.id) })
         let vidlankd = try #require(feed.first { $0.paper.title.hasPrefix("VidLanKD") })
@@ -59,11 +62,14 @@ struct ImporterTests {
     }
 
     @Test func kaggleRecordsAreNormalized() async throws {
-        let path = try temporaryFile("snapshot.jsonl", contents: [
-            kaggleLine(id: "0704.0001", title: "Calculation of prompt diphoton\n  production",
-                       versions: [("v1", "Mon, 2 Apr 2007 19:18:42 GMT"), ("v2", "Tue, 24 Jul 2007 20:10:27 GMT")]),
-            kaggleLine(id: "hep-th/9901001", comments: nil),
-        ].joined(separator: "\n") + "\n")
+        let path = try temporaryFile(
+            "snapshot.jsonl",
+            contents: [
+                kaggleLine(
+                    id: "0704.0001", title: "Calculation of prompt diphoton\n  production",
+                    versions: [("v1", "Mon, 2 Apr 2007 19:18:42 GMT"), ("v2", "Tue, 24 Jul 2007 20:10:27 GMT")]),
+                kaggleLine(id: "hep-th/9901001", comments: nil),
+            ].joined(separator: "\n") + "\n")
         let store = try SQLitePaperStore.inMemory()
         let report = try await importer(store).importFile(path)
         #expect(report.format == .kaggle)
@@ -85,17 +91,21 @@ struct ImporterTests {
 
     @Test func newerVersionUpdatesOlderDoesNot() async throws {
         let store = try SQLitePaperStore.inMemory()
-        let v2 = try temporaryFile("v2.jsonl", contents: kaggleLine(
-            id: "2501.00001", title: "Second version",
-            versions: [("v1", "Mon, 6 Jan 2025 10:00:00 GMT"), ("v2", "Mon, 13 Jan 2025 10:00:00 GMT")]))
+        let v2 = try temporaryFile(
+            "v2.jsonl",
+            contents: kaggleLine(
+                id: "2501.00001", title: "Second version",
+                versions: [("v1", "Mon, 6 Jan 2025 10:00:00 GMT"), ("v2", "Mon, 13 Jan 2025 10:00:00 GMT")]))
         let v1 = try temporaryFile("v1.jsonl", contents: kaggleLine(id: "2501.00001", title: "First version"))
         _ = try await importer(store).importFile(v2)
         let old = try await importer(store).importFile(v1)
         #expect(old.summary.unchanged == 1)
         #expect(try await store.paper(id: "2501.00001")?.title == "Second version")
-        let v3 = try temporaryFile("v3.jsonl", contents: kaggleLine(
-            id: "2501.00001", title: "Third version",
-            versions: [("v1", "Mon, 6 Jan 2025 10:00:00 GMT"), ("v3", "Mon, 20 Jan 2025 10:00:00 GMT")]))
+        let v3 = try temporaryFile(
+            "v3.jsonl",
+            contents: kaggleLine(
+                id: "2501.00001", title: "Third version",
+                versions: [("v1", "Mon, 6 Jan 2025 10:00:00 GMT"), ("v3", "Mon, 20 Jan 2025 10:00:00 GMT")]))
         #expect(try await importer(store).importFile(v3).summary.updated == 1)
         #expect(try await store.paper(id: "2501.00001")?.version == 3)
     }
@@ -132,7 +142,8 @@ struct ImporterTests {
 
     @Test func skipInvalidImportsTheRestAndReportsEachLine() async throws {
         let lines = [
-            kaggleLine(id: "2501.00001"), "{not json", kaggleLine(id: "not-an-id"), kaggleLine(id: "2501.00002", title: " "),
+            kaggleLine(id: "2501.00001"), "{not json", kaggleLine(id: "not-an-id"),
+            kaggleLine(id: "2501.00002", title: " "),
             kaggleLine(id: "2501.00003"),
         ]
         let path = try temporaryFile("mixed.jsonl", contents: lines.joined(separator: "\n"))
@@ -148,8 +159,11 @@ struct ImporterTests {
     @Test func malformedListingsFail() async throws {
         let store = try SQLitePaperStore.inMemory()
         let noDate = try temporaryFile("nodate.txt", contents: "Title\n\nAbstract text.\n")
-        await #expect(throws: ImportError.self) { try await importer(store) { $0.format = .listing }.importFile(noDate) }
-        let dangling = try temporaryFile("dangling.txt", contents: "May 30\n\nTitle one\n\nAbstract one.\n\nTitle two\n")
+        await #expect(throws: ImportError.self) {
+            try await importer(store) { $0.format = .listing }.importFile(noDate)
+        }
+        let dangling = try temporaryFile(
+            "dangling.txt", contents: "May 30\n\nTitle one\n\nAbstract one.\n\nTitle two\n")
         do {
             _ = try await importer(store).importFile(dangling)
             Issue.record("dangling title accepted")
@@ -177,7 +191,8 @@ struct ImporterTests {
     @Test func submissionsFileReferencesStoredPapers() async throws {
         let store = try SQLitePaperStore.inMemory()
         _ = try await importer(store).importFile(try temporaryFile("p.jsonl", contents: kaggleLine(id: "2501.00001")))
-        let tsv = try temporaryFile("s.tsv", contents: "day\tpaper\tsubmitter\n2026-05-01\tarXiv:2501.00001v2\tcurator\n")
+        let tsv = try temporaryFile(
+            "s.tsv", contents: "day\tpaper\tsubmitter\n2026-05-01\tarXiv:2501.00001v2\tcurator\n")
         #expect(try await importer(store).importFile(tsv).summary.submissionsAdded == 1)
         try await store.upsert([Paper(id: "2501.00002", title: "Stored", abstract: "")])
         let unknown = try temporaryFile(
@@ -237,8 +252,10 @@ struct ImporterTests {
     }
 
     @Test func aChangedFileStartsAfreshInsteadOfContinuing() async throws {
-        let path = try temporaryFile("f.jsonl", contents: (1...30).map { kaggleLine(id: String(format: "2503.%05d", $0)) }
-            .joined(separator: "\n"))
+        let path = try temporaryFile(
+            "f.jsonl",
+            contents: (1...30).map { kaggleLine(id: String(format: "2503.%05d", $0)) }
+                .joined(separator: "\n"))
         let store = try SQLitePaperStore.inMemory()
         let options = ImportOptions()
         let old = ImportFileIdentity(
@@ -254,8 +271,10 @@ struct ImporterTests {
 
     @Test(arguments: [true, false])
     func progressCoversTheCheckingPassThenTheApplyingPass(keepRecords: Bool) async throws {
-        let path = try temporaryFile("p.jsonl", contents: (1...3_000).map { kaggleLine(id: String(format: "2503.%05d", $0)) }
-            .joined(separator: "\n"))
+        let path = try temporaryFile(
+            "p.jsonl",
+            contents: (1...3_000).map { kaggleLine(id: String(format: "2503.%05d", $0)) }
+                .joined(separator: "\n"))
         let seen = Recorder()
         let report = try await importer(try SQLitePaperStore.inMemory()) {
             $0.retainedRecordBudget = keepRecords ? 1 << 30 : 0
@@ -299,11 +318,11 @@ struct ImporterTests {
         #expect(first.authors.first == "C. Balázs")
         let recentPaper = try #require(try await store.paper(id: "2503.11731"))
         #expect(recentPaper.publishedAt == Day("2025-03-18")!.startDate)
-        print("import rate: recent-cs \(Int(Double(recent.summary.inserted) / recent.seconds)) papers/s, "
-            + "kaggle-sample \(Int(Double(sample.summary.inserted) / sample.seconds)) papers/s")
+        print(
+            "import rate: recent-cs \(Int(Double(recent.summary.inserted) / recent.seconds)) papers/s, "
+                + "kaggle-sample \(Int(Double(sample.summary.inserted) / sample.seconds)) papers/s")
     }
 }
-
 
 final class Recorder: @unchecked Sendable {
     private let lock = NSLock()

@@ -3,6 +3,7 @@ import Foundation
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import Intake
 
 /// OAI-PMH pages made here: records in the arXivRaw format, deletions, tokens.
@@ -21,8 +22,10 @@ enum Pages {
     static let badToken = Data((head + #"<error code="badResumptionToken">expired</error></OAI-PMH>"#).utf8)
 
     static func record(_ id: String, title: String, version: Int = 1, datestamp: String) -> String {
-        let versions = (1...version).map { #"<version version="v\#($0)"><date>Mon, 2 Nov 2026 10:00:00 GMT</date><size>1kb</size></version>"# }
-            .joined()
+        let versions = (1...version).map {
+            #"<version version="v\#($0)"><date>Mon, 2 Nov 2026 10:00:00 GMT</date><size>1kb</size></version>"#
+        }
+        .joined()
         return """
             <record><header><identifier>oai:arXiv.org:\(id)</identifier><datestamp>\(datestamp)</datestamp>\
             <setSpec>cs</setSpec></header><metadata><arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/"><id>\(id)</id>\
@@ -49,10 +52,13 @@ struct IntakeTests {
         let service = ReplayArxivService { request in
             guard case .listRecords(let list) = request else { return Data() }
             if list.resumptionToken == "t1" {
-                return Pages.page([Pages.record("2611.00002", title: "Second", datestamp: "2026-11-28"),
-                                   Pages.deleted("2611.00001", datestamp: "2026-11-29")])
+                return Pages.page([
+                    Pages.record("2611.00002", title: "Second", datestamp: "2026-11-28"),
+                    Pages.deleted("2611.00001", datestamp: "2026-11-29"),
+                ])
             }
-            return Pages.page([Pages.record("2611.00001", title: "First", version: 2, datestamp: "2026-11-27")], token: "t1")
+            return Pages.page(
+                [Pages.record("2611.00001", title: "First", version: 2, datestamp: "2026-11-27")], token: "t1")
         }
         let harvester = Harvester(store: store, service: service, clock: { now })
         let options = HarvestOptions(endpoint: endpoint, set: "cs", metadataPrefix: .arXivRaw)
@@ -77,7 +83,8 @@ struct IntakeTests {
         let key = HarvestKey(endpoint: endpoint, set: "cs", metadataPrefix: "arXiv")
         try await store.applyHarvestPage(
             papers: [], withdrawn: [],
-            state: HarvestState(key: key, lastDatestamp: Day("2026-11-20"), resumptionToken: "stale", harvestFrom: Day("2026-11-20")))
+            state: HarvestState(
+                key: key, lastDatestamp: Day("2026-11-20"), resumptionToken: "stale", harvestFrom: Day("2026-11-20")))
         let service = ReplayArxivService { request in
             guard case .listRecords(let list) = request else { return Data() }
             if list.resumptionToken == "stale" { return Pages.badToken }
@@ -129,7 +136,9 @@ struct IntakeTests {
 
     @Test func theServiceHarvestsDueSetsAndSkipsCurrentOnes() async throws {
         let store = try SQLitePaperStore.inMemory()
-        let service = ReplayArxivService { _ in Pages.page([Pages.record("2611.00001", title: "First", datestamp: "2026-11-30")]) }
+        let service = ReplayArxivService { _ in
+            Pages.page([Pages.record("2611.00001", title: "First", datestamp: "2026-11-30")])
+        }
         let clock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_796_162_400) }
         let harvester = Harvester(store: store, service: service, clock: clock)
         let intake = HarvestService(

@@ -1,21 +1,27 @@
 import Foundation
 import Testing
+
 @testable import LexicalIndex
 
 @Suite struct LexicalIndexBasicsTests {
     let papers = [
-        IndexDocument(key: "p1", title: "Pre-training of deep bidirectional transformers",
-                      abstract: "We introduce BERT, a language representation model.", authors: ["Jacob Devlin", "Ming-Wei Chang"],
-                      categories: ["cs.CL"], day: 17_800, hasCode: true),
-        IndexDocument(key: "p2", title: "Denoising diffusion probabilistic models",
-                      abstract: "High quality image synthesis using diffusion models.", authors: ["Jonathan Ho"],
-                      categories: ["cs.LG"], day: 18_400, hasCode: true),
-        IndexDocument(key: "p3", title: "Attention is all you need",
-                      abstract: "The Transformer, based solely on attention mechanisms, for machine translation.",
-                      authors: ["Ashish Vaswani"], categories: ["cs.CL", "cs.LG"], day: 17_300, hasCode: false),
-        IndexDocument(key: "p4", title: "Language models are few-shot learners",
-                      abstract: "GPT-3, a 175B parameter language model, shows strong few-shot performance.",
-                      authors: ["Tom Brown"], categories: ["cs.CL"], day: 18_400, hasCode: false),
+        IndexDocument(
+            key: "p1", title: "Pre-training of deep bidirectional transformers",
+            abstract: "We introduce BERT, a language representation model.",
+            authors: ["Jacob Devlin", "Ming-Wei Chang"],
+            categories: ["cs.CL"], day: 17_800, hasCode: true),
+        IndexDocument(
+            key: "p2", title: "Denoising diffusion probabilistic models",
+            abstract: "High quality image synthesis using diffusion models.", authors: ["Jonathan Ho"],
+            categories: ["cs.LG"], day: 18_400, hasCode: true),
+        IndexDocument(
+            key: "p3", title: "Attention is all you need",
+            abstract: "The Transformer, based solely on attention mechanisms, for machine translation.",
+            authors: ["Ashish Vaswani"], categories: ["cs.CL", "cs.LG"], day: 17_300, hasCode: false),
+        IndexDocument(
+            key: "p4", title: "Language models are few-shot learners",
+            abstract: "GPT-3, a 175B parameter language model, shows strong few-shot performance.",
+            authors: ["Tom Brown"], categories: ["cs.CL"], day: 18_400, hasCode: false),
     ]
 
     func makeIndex() throws -> LexicalIndex {
@@ -132,7 +138,9 @@ import Testing
         }
         let filtered = SearchFilter(dayRange: 18_010...18_050, categories: ["cs.CL"], hasCode: true)
         for query in randomQueries(count: 50, seed: 12) {
-            #expect(try index.search(query, filter: filtered, limit: 10) == index.searchExhaustive(query, filter: filtered, limit: 10))
+            #expect(
+                try index.search(query, filter: filtered, limit: 10)
+                    == index.searchExhaustive(query, filter: filtered, limit: 10))
         }
     }
 
@@ -246,7 +254,8 @@ import Testing
         let index = try LexicalIndex.open(directory: dir)
         index.upsert(syntheticDocuments(count: 50, seed: 4))
         try index.commit(sequence: 1)
-        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".seg") })
+        let segment = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".seg") })
         let url = dir.appendingPathComponent(segment)
         var bytes = try [UInt8](Data(contentsOf: url))
         bytes[bytes.count / 2] ^= 0xFF

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LexicalIndex
 
 /// The compact posting layout: one-byte term frequencies with an overflow table, and positions found by
@@ -11,13 +12,14 @@ import Testing
             let words = text.split(separator: " ")
             return zip(words, words.dropFirst()).contains { $0 == a && $1 == b }
         }
-        return Set(docs.filter { doc in
-            switch field {
-            case "ti:": return adjacent(doc.title)
-            case "abs:": return adjacent(doc.abstract)
-            default: return adjacent(doc.title) || adjacent(doc.abstract)
-            }
-        }.map(\.key))
+        return Set(
+            docs.filter { doc in
+                switch field {
+                case "ti:": return adjacent(doc.title)
+                case "abs:": return adjacent(doc.abstract)
+                default: return adjacent(doc.title) || adjacent(doc.abstract)
+                }
+            }.map(\.key))
     }
 
     @Test func phrasesMatchAnIndependentScanInMemoryOnDiskAndAfterMerges() throws {
@@ -92,9 +94,11 @@ import Testing
         let order = try memory.search("ti:beta", limit: 10)
         // The abstract's frequency byte overflows at the same point.
         let abstracts = try LexicalIndex.open(directory: nil)
-        abstracts.upsert([256, 255, 254].map { n in
-            IndexDocument(key: "a\(n)", title: "t", abstract: repeated("beta", n) + " " + repeated("gamma", 300 - n))
-        })
+        abstracts.upsert(
+            [256, 255, 254].map { n in
+                IndexDocument(
+                    key: "a\(n)", title: "t", abstract: repeated("beta", n) + " " + repeated("gamma", 300 - n))
+            })
         try abstracts.commit(sequence: 1)
         let abstractOrder = try abstracts.search("abs:beta", limit: 10)
         #expect(abstractOrder.map(\.key) == ["a256", "a255", "a254"])
@@ -122,8 +126,9 @@ import Testing
     @Test func authorPositionsPastTheAbstractOffsetStillCountAsAuthorPositions() throws {
         // Each name advances the author position by its length + 10, so "Ada" lands past 2^20 in "many" while
         // "Lovelace" stays near 0; "ada" shares both terms' posting blocks and must still find its own positions.
-        let many = IndexDocument(key: "many", title: "collaboration", abstract: "large",
-                                 authors: ["Lovelace"] + Array(repeating: "Filler Person", count: 100_000) + ["Ada"])
+        let many = IndexDocument(
+            key: "many", title: "collaboration", abstract: "large",
+            authors: ["Lovelace"] + Array(repeating: "Filler Person", count: 100_000) + ["Ada"])
         let ada = IndexDocument(key: "ada", title: "engines", abstract: "notes", authors: ["Ada Lovelace"])
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -138,8 +143,10 @@ import Testing
 
     @Test func positionLengthsThatContradictTheFrequenciesAreCorrupt() throws {
         let builder = SegmentBuilder(analyzer: .standard)
-        builder.add([IndexDocument(key: "x", title: "alpha alpha", abstract: ""),
-                     IndexDocument(key: "y", title: "alpha", abstract: "")])
+        builder.add([
+            IndexDocument(key: "x", title: "alpha alpha", abstract: ""),
+            IndexDocument(key: "y", title: "alpha", abstract: ""),
+        ])
         var bytes = SegmentFile.encode(builder.build(name: "s"))
         // The postings of the only term: doc deltas 0 1, title tf 2 1, abstract tf 0 0, position-byte lengths 2 1,
         // positions 0 1 | 0; then the checksum.

@@ -1,13 +1,14 @@
 import Foundation
-import Testing
 import LexicalIndex
 import SearchEval
+import Testing
 
 private let scifact = sharedDataDirectory()?.appendingPathComponent("scifact")
 
 /// Quality gate on real data: SciFact train claims against its corpus (title + " " + text, as BEIR indexes it).
 @Suite struct SciFactQualityTests {
-    @Test(.enabled(if: scifact != nil, "shared/data/scifact not found (set PAPERBOY_SHARED_DIR); skipping quality gate"))
+    @Test(
+        .enabled(if: scifact != nil, "shared/data/scifact not found (set PAPERBOY_SHARED_DIR); skipping quality gate"))
     func trainNDCGAtLeastTantivyLevel() throws {
         let data = try BEIRDataset.load(directory: scifact!)
         #expect(data.queries.count == 809)

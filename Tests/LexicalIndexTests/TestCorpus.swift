@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import LexicalIndex
 
 /// Deterministic pseudo-random generator (SplitMix64) so generated corpora are the same on every run.
@@ -31,9 +32,11 @@ func syntheticDocuments(count: Int, seed: UInt64, keyPrefix: String = "d") -> [I
         var abstract: [String] = []
         for _ in 0..<abstractLength { abstract.append(word()) }
         let category = i % 3 == 0 ? "cs.CL" : "cs.LG"
-        docs.append(IndexDocument(key: keyPrefix + String(i), title: title.joined(separator: " "),
-                                  abstract: abstract.joined(separator: " "), authors: ["Author \(i % 17)"],
-                                  categories: [category], day: Int32(18_000 + i % 100), hasCode: i % 2 == 0))
+        docs.append(
+            IndexDocument(
+                key: keyPrefix + String(i), title: title.joined(separator: " "),
+                abstract: abstract.joined(separator: " "), authors: ["Author \(i % 17)"],
+                categories: [category], day: Int32(18_000 + i % 100), hasCode: i % 2 == 0))
     }
     return docs
 }
@@ -62,12 +65,15 @@ func sharedDataDirectory(file: String = #filePath) -> URL? {
     let fm = FileManager.default
     if let env = ProcessInfo.processInfo.environment["PAPERBOY_SHARED_DIR"] {
         let url = URL(fileURLWithPath: env)
-        for candidate in [url, url.appendingPathComponent("data")] where fm.fileExists(atPath: candidate.appendingPathComponent("scifact").path) {
+        for candidate in [url, url.appendingPathComponent("data")]
+        where fm.fileExists(atPath: candidate.appendingPathComponent("scifact").path) {
             return candidate
         }
     }
-    let starts = [URL(fileURLWithPath: file).resolvingSymlinksInPath(), URL(fileURLWithPath: file),
-                  URL(fileURLWithPath: fm.currentDirectoryPath)]
+    let starts = [
+        URL(fileURLWithPath: file).resolvingSymlinksInPath(), URL(fileURLWithPath: file),
+        URL(fileURLWithPath: fm.currentDirectoryPath),
+    ]
     for start in starts {
         var dir = start
         while dir.path != "/" {

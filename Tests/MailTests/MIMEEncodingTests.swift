@@ -9,10 +9,16 @@ struct MIMEEncodingTests {
     func expectWellFormed(_ encoded: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for line in encoded.components(separatedBy: "\r\n") {
             #expect(line.utf8.count <= 76, "line too long: \(line)", sourceLocation: sourceLocation)
-            #expect(line.unicodeScalars.allSatisfy { (32...126).contains($0.value) }, "\(line)", sourceLocation: sourceLocation)
-            #expect(!line.hasSuffix(" ") && !line.hasSuffix("\t"), "trailing whitespace: \(line)", sourceLocation: sourceLocation)
+            #expect(
+                line.unicodeScalars.allSatisfy { (32...126).contains($0.value) }, "\(line)",
+                sourceLocation: sourceLocation)
+            #expect(
+                !line.hasSuffix(" ") && !line.hasSuffix("\t"), "trailing whitespace: \(line)",
+                sourceLocation: sourceLocation)
         }
-        #expect(!encoded.contains("\n") || !encoded.replacingOccurrences(of: "\r\n", with: "").contains("\n"), sourceLocation: sourceLocation)
+        #expect(
+            !encoded.contains("\n") || !encoded.replacingOccurrences(of: "\r\n", with: "").contains("\n"),
+            sourceLocation: sourceLocation)
     }
 
     /// A straightforward decoder, to check that encoding loses nothing.
@@ -76,7 +82,8 @@ struct MIMEEncodingTests {
         let encoded = MIMEEncoding.quotedPrintable(long)
         expectWellFormed(encoded)
         #expect(encoded.components(separatedBy: "\r\n").count == 3)
-        #expect(encoded.components(separatedBy: "\r\n").dropLast().allSatisfy { $0.hasSuffix("=") && $0.utf8.count == 76 })
+        #expect(
+            encoded.components(separatedBy: "\r\n").dropLast().allSatisfy { $0.hasSuffix("=") && $0.utf8.count == 76 })
         #expect(decode(encoded) == long)
     }
 
@@ -97,7 +104,8 @@ struct MIMEEncodingTests {
     }
 
     @Test func mixedEdgeCasesRoundTrip() {
-        let text = "Über 9000 =^.^=\n\n.\n..\n.x\nline with tab\t\nemoji 🚀🚀🚀\n" + String(repeating: "ü", count: 60) + "\n"
+        let text =
+            "Über 9000 =^.^=\n\n.\n..\n.x\nline with tab\t\nemoji 🚀🚀🚀\n" + String(repeating: "ü", count: 60) + "\n"
         let encoded = MIMEEncoding.quotedPrintable(text)
         expectWellFormed(encoded)
         #expect(decode(encoded) == text.replacingOccurrences(of: "\n", with: "\r\n"))

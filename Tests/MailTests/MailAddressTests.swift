@@ -95,8 +95,10 @@ struct MailAddressTests {
         #expect(mailErrorCode { try MailAddress.parse(text) } == .invalidAddress, "\(text)")
     }
 
-    @Test(arguments: ["Doe, John <j@example.org>", "Ev<il <a@example.org>", "Ada <b> <a@example.org>",
-                      "\"Ada <a@example.org>", "\"Ada\" Lovelace <a@example.org>", "Ada <a@example.org"])
+    @Test(arguments: [
+        "Doe, John <j@example.org>", "Ev<il <a@example.org>", "Ada <b> <a@example.org>",
+        "\"Ada <a@example.org>", "\"Ada\" Lovelace <a@example.org>", "Ada <a@example.org",
+    ])
     func unquotedSpecialsInNamesAreRejected(text: String) {
         #expect(mailErrorCode { try MailAddress.parse(text) } == .invalidAddress, "\(text)")
     }

@@ -46,7 +46,8 @@ struct MailMessageTests {
         let message = try sampleMessage()
         let rendered = try message.rendered()
         let unfolded = rendered.replacingOccurrences(of: "\r\n ", with: " ")
-        let contentType = try #require(unfolded.components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Type: multipart/alternative") })
+        let contentType = try #require(
+            unfolded.components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Type: multipart/alternative") })
         let boundary = try #require(contentType.components(separatedBy: "boundary=\"").last?.dropLast())
         #expect(boundary.count > 20)
         let text = try #require(rendered.range(of: "--\(boundary)\r\nContent-Type: text/plain; charset=utf-8"))
@@ -64,8 +65,10 @@ struct MailMessageTests {
         ]).rendered()
         #expect(rendered.contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
         #expect(rendered.contains("\r\nList-Id: Paperboy daily digest <daily.paperboy.example>\r\n"))
-        #expect(rendered.replacingOccurrences(of: "\r\n ", with: " ").contains(
-            "\r\nList-Unsubscribe: <https://paperboy.example/unsubscribe/abc>, <mailto:unsubscribe@paperboy.example>\r\n"))
+        #expect(
+            rendered.replacingOccurrences(of: "\r\n ", with: " ").contains(
+                "\r\nList-Unsubscribe: <https://paperboy.example/unsubscribe/abc>, <mailto:unsubscribe@paperboy.example>\r\n"
+            ))
     }
 
     @Test(arguments: [
@@ -124,7 +127,8 @@ struct MailMessageTests {
             "From the start of a line",
             "",
         ].joined(separator: "\n")
-        let html = "<html><body><p>Trending: <a href=\"https://paperboy.example/p/2210.14199?x=1&amp;y=2\">A paper</a></p>\n<p>.</p>\n<p>Ünïcödé 🚀</p></body></html>\n"
+        let html =
+            "<html><body><p>Trending: <a href=\"https://paperboy.example/p/2210.14199?x=1&amp;y=2\">A paper</a></p>\n<p>.</p>\n<p>Ünïcödé 🚀</p></body></html>\n"
         let subject = "Nouveautés de la semaine : 3 articles « tendance » en apprentissage automatique 🚀"
         let message = MailMessage(
             from: try MailAddress("digest@paperboy.example", displayName: "Paperboy Digest"),
@@ -132,8 +136,10 @@ struct MailMessageTests {
             subject: subject, textBody: text, htmlBody: html,
             messageID: "digest-daily-2026-05-30-42@paperboy.example",
             date: Date(timeIntervalSince1970: 1_795_756_068),
-            extraHeaders: [("List-Unsubscribe", "<https://paperboy.example/unsubscribe/t0k3n>"),
-                           ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")])
+            extraHeaders: [
+                ("List-Unsubscribe", "<https://paperboy.example/unsubscribe/t0k3n>"),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ])
         let rendered = try message.rendered()
         for line in rendered.components(separatedBy: "\r\n") {
             #expect(line.utf8.count <= 78, "line longer than 78: \(line)")

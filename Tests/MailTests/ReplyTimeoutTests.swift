@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import Mail
 
 /// The reply timeout measures the server: it runs from a command to the next complete reply, so a client that
@@ -10,7 +11,8 @@ struct ReplyTimeoutTests {
     func makeChannel() throws -> (EmbeddedChannel, AsyncThrowingStream<SMTPReply, any Error>) {
         let (replies, continuation) = AsyncThrowingStream.makeStream(of: SMTPReply.self)
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(SMTPReplyHandler(continuation: continuation, timeout: .seconds(30)))
+        try channel.pipeline.syncOperations.addHandler(
+            SMTPReplyHandler(continuation: continuation, timeout: .seconds(30)))
         return (channel, replies)
     }
 

@@ -13,7 +13,9 @@ struct SMTPIntegrationTests {
     }
 
     /// The error `send` throws, failing the test when it succeeds or throws something else.
-    func deliveryError(_ transport: SMTPTransport, _ message: MailMessage, sourceLocation: SourceLocation = #_sourceLocation) async -> DeliveryError? {
+    func deliveryError(
+        _ transport: SMTPTransport, _ message: MailMessage, sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> DeliveryError? {
         do {
             try await transport.send(message)
             Issue.record("delivery unexpectedly succeeded", sourceLocation: sourceLocation)
@@ -78,7 +80,9 @@ struct SMTPIntegrationTests {
 
     @Test func implicitTLSWithAuthLogin() async throws {
         let tls = try makeSelfSignedCertificate()
-        let peer = try SMTPPeer(["--implicit-tls", tls.certificate, tls.key, "--auth", "paperboy:secret", "--exclude-auth", "PLAIN"])
+        let peer = try SMTPPeer([
+            "--implicit-tls", tls.certificate, tls.key, "--auth", "paperboy:secret", "--exclude-auth", "PLAIN",
+        ])
         defer { peer.stop() }
         try await transport("smtps://paperboy:secret@localhost:\(peer.port)?verify=false").send(try sampleMessage())
         let received = try peer.received()
@@ -156,7 +160,8 @@ struct SMTPIntegrationTests {
     @Test func requiredTLSWithoutSTARTTLSFails() async throws {
         let peer = try SMTPPeer()
         defer { peer.stop() }
-        let error = await deliveryError(try transport("smtp://127.0.0.1:\(peer.port)?starttls=required"), try sampleMessage())
+        let error = await deliveryError(
+            try transport("smtp://127.0.0.1:\(peer.port)?starttls=required"), try sampleMessage())
         #expect(error?.kind == .transient)
         #expect(error?.message.contains("STARTTLS") == true)
         #expect(try peer.received().isEmpty)

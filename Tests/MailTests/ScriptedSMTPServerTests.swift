@@ -92,7 +92,9 @@ final class ScriptedSMTPServer: Sendable {
 }
 
 /// A server that does everything right, given how to answer EHLO.
-@Sendable func wellBehaved(ehlo: String = "250-scripted.test\r\n250-SIZE 1000000\r\n250 8BITMIME") -> @Sendable (String) -> String? {
+@Sendable func wellBehaved(
+    ehlo: String = "250-scripted.test\r\n250-SIZE 1000000\r\n250 8BITMIME"
+) -> @Sendable (String) -> String? {
     { line in
         switch line.uppercased() {
         case let l where l.hasPrefix("EHLO"): ehlo
@@ -108,7 +110,9 @@ final class ScriptedSMTPServer: Sendable {
 
 @Suite("SMTP client against a scripted server")
 struct ScriptedSMTPServerTests {
-    func send(_ message: MailMessage, port: Int, options: String = "", authority: String = "127.0.0.1") async -> DeliveryError? {
+    func send(
+        _ message: MailMessage, port: Int, options: String = "", authority: String = "127.0.0.1"
+    ) async -> DeliveryError? {
         do {
             let configuration = try SMTPConfiguration(url: "smtp://\(authority):\(port)\(options)")
             try await SMTPTransport(configuration: configuration).send(message)
@@ -127,10 +131,13 @@ struct ScriptedSMTPServerTests {
         #expect(await send(message, port: server.port, options: "?helo=paperboy.test") == nil)
         await server.stop()
         let size = try message.rendered().utf8.count
-        #expect(server.transcript.commands == [
-            "EHLO paperboy.test", "MAIL FROM:<digest@paperboy.example> SIZE=\(size)", "RCPT TO:<ada@example.org>", "DATA",
-            "<end of data>", "QUIT",
-        ].filter { $0 != "<end of data>" })
+        #expect(
+            server.transcript.commands
+                == [
+                    "EHLO paperboy.test", "MAIL FROM:<digest@paperboy.example> SIZE=\(size)",
+                    "RCPT TO:<ada@example.org>", "DATA",
+                    "<end of data>", "QUIT",
+                ].filter { $0 != "<end of data>" })
         let data = server.transcript.lines.filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
         #expect(data.suffix(5) == ["..", "..x", "plain", "...", "."])
     }
@@ -141,7 +148,10 @@ struct ScriptedSMTPServerTests {
         })
         #expect(await send(try sampleMessage(), port: server.port) == nil)
         await server.stop()
-        #expect(Array(server.transcript.commands.prefix(3)) == ["EHLO localhost", "HELO localhost", "MAIL FROM:<digest@paperboy.example>"])
+        #expect(
+            Array(server.transcript.commands.prefix(3)) == [
+                "EHLO localhost", "HELO localhost", "MAIL FROM:<digest@paperboy.example>",
+            ])
     }
 
     @Test func repliesInjectedAfterSTARTTLSAreRefused() async throws {
@@ -183,7 +193,10 @@ struct ScriptedSMTPServerTests {
         await server.stop()
         #expect(error?.kind == .transient)
         #expect(error?.replyCode == nil)
-        #expect(server.transcript.commands.prefix(3) == ["EHLO localhost", "MAIL FROM:<digest@paperboy.example>", "RCPT TO:<ada@example.org>"])
+        #expect(
+            server.transcript.commands.prefix(3) == [
+                "EHLO localhost", "MAIL FROM:<digest@paperboy.example>", "RCPT TO:<ada@example.org>",
+            ])
     }
 
     @Test func malformedRepliesAreProtocolErrors() async throws {
@@ -212,7 +225,8 @@ struct ScriptedSMTPServerTests {
     @Test(.enabled(if: externalAddress != nil, "needs a non-loopback IPv4 address"))
     func credentialsAreNotSentWithoutTLSOverTheNetwork() async throws {
         let address = try #require(Self.externalAddress)
-        let server = try await ScriptedSMTPServer(host: address, respond: wellBehaved(ehlo: "250-scripted.test\r\n250 AUTH PLAIN LOGIN"))
+        let server = try await ScriptedSMTPServer(
+            host: address, respond: wellBehaved(ehlo: "250-scripted.test\r\n250 AUTH PLAIN LOGIN"))
         let error = await send(try sampleMessage(), port: server.port, authority: "paperboy:secret@\(address)")
         await server.stop()
         #expect(error?.kind == .permanent)
@@ -223,7 +237,8 @@ struct ScriptedSMTPServerTests {
 
     @Test func credentialsMayGoOverLoopbackWithoutTLS() async throws {
         let server = try await ScriptedSMTPServer(respond: { line in
-            line.hasPrefix("AUTH PLAIN ") ? "235 2.7.0 ok" : wellBehaved(ehlo: "250-scripted.test\r\n250 AUTH PLAIN LOGIN")(line)
+            line.hasPrefix("AUTH PLAIN ")
+                ? "235 2.7.0 ok" : wellBehaved(ehlo: "250-scripted.test\r\n250 AUTH PLAIN LOGIN")(line)
         })
         #expect(await send(try sampleMessage(), port: server.port, authority: "paperboy:s%20cret@127.0.0.1") == nil)
         await server.stop()

@@ -9,7 +9,8 @@ enum TestPython {
     }()
 
     static var available: Bool { path != nil }
-    static let unavailable: Comment = "PAPERBOY_TEST_PYTHON is not set (scripts/test sets it to the test venv with aiosmtpd)"
+    static let unavailable: Comment =
+        "PAPERBOY_TEST_PYTHON is not set (scripts/test sets it to the test venv with aiosmtpd)"
 
     /// Runs `python -c script args...` and returns its stdout; fails the test on a non-zero exit.
     static func run(_ script: String, _ arguments: [String] = []) throws -> String {
@@ -115,7 +116,8 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 func temporaryDirectory(_ label: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-mail-\(label)-\(UUID().uuidString)")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "paperboy-mail-\(label)-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
@@ -127,8 +129,10 @@ func makeSelfSignedCertificate() throws -> (certificate: String, key: String) {
     let key = directory.appendingPathComponent("key.pem").path
     let result = try runProcess(
         "/usr/bin/env",
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-         "-keyout", key, "-out", certificate],
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+            "-keyout", key, "-out", certificate,
+        ],
         timeout: 60)
     guard result.status == 0 else { throw TestFailure("openssl failed: \(result.stderr)") }
     return (certificate, key)

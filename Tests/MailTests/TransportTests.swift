@@ -79,7 +79,8 @@ struct TransportTests {
         let name = try #require(files.first)
         #expect(files.count == 1)
         #expect(name.hasSuffix("-digest-daily-2026-05-30-42@paperboy.example.eml"))
-        let parsed = try TestPython.parse(try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8))
+        let parsed = try TestPython.parse(
+            try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8))
         #expect(parsed.defects.isEmpty)
         #expect(parsed.subject == message.subject)
         #expect(parsed.to.address == "ada@example.org")
@@ -103,7 +104,8 @@ struct SMTPConfigurationTests {
     }
 
     @Test func smtpsWithPercentEncodedCredentials() throws {
-        let configuration = try SMTPConfiguration(url: "smtps://digest%40paperboy.example:p%40ss%3Aw%2Frd@Mail.Example.org:2465/")
+        let configuration = try SMTPConfiguration(
+            url: "smtps://digest%40paperboy.example:p%40ss%3Aw%2Frd@Mail.Example.org:2465/")
         #expect(configuration.security == .implicitTLS)
         #expect(configuration.host == "mail.example.org")
         #expect(configuration.port == 2465)
@@ -113,7 +115,8 @@ struct SMTPConfigurationTests {
     }
 
     @Test func queryOptions() throws {
-        let configuration = try SMTPConfiguration(url: "smtp://127.0.0.1:2525?verify=false&starttls=required&helo=paperboy.example&timeout=5")
+        let configuration = try SMTPConfiguration(
+            url: "smtp://127.0.0.1:2525?verify=false&starttls=required&helo=paperboy.example&timeout=5")
         #expect(!configuration.verifyCertificates)
         #expect(configuration.requireTLS)
         #expect(configuration.heloName == "paperboy.example")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PaperModel
 
 /// Day and FeedPeriod arithmetic is integer civil-calendar arithmetic; these check it against Foundation's
@@ -37,8 +38,10 @@ struct DayArithmeticTests {
     @Test func textRoundTripsAndInvalidDatesAreRejected() {
         #expect(Day("2024-02-29")?.description == "2024-02-29")
         #expect(Day("0001-01-01") == Day.first && Day("9999-12-31") == Day.last)
-        for bad in ["2023-02-29", "1900-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "0000-01-01", "10000-01-01",
-                    "2026-1-01", "２０２６-05-30", "+026-05-30", "2026-05-3x", ""] {
+        for bad in [
+            "2023-02-29", "1900-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "0000-01-01", "10000-01-01",
+            "2026-1-01", "２０２６-05-30", "+026-05-30", "2026-05-3x", "",
+        ] {
             #expect(Day(bad) == nil, "\(bad)")
         }
         #expect(Day("2000-02-29") != nil)

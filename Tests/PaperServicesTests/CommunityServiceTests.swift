@@ -18,17 +18,27 @@ struct CommunityServiceTests {
 
     @Test func onlyTheAuthorEditsAndTheAuthorOrAModeratorDeletes() async throws {
         let (store, community, ada, bob, curator) = try await Self.fixture()
-        let root = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "first", at: Date())
-        let reply = try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "reply", at: Date())
-        await #expect(throws: CommunityService.Refusal.self) { _ = try await community.editComment(id: root.id, by: bob, body: "x", at: Date()) }
+        let root = try await store.addComment(
+            paperID: "2501.00001", author: "ada", parentID: nil, body: "first", at: Date())
+        let reply = try await store.addComment(
+            paperID: "2501.00001", author: "bob", parentID: root.id, body: "reply", at: Date())
+        await #expect(throws: CommunityService.Refusal.self) {
+            _ = try await community.editComment(id: root.id, by: bob, body: "x", at: Date())
+        }
         #expect(try await store.comment(id: root.id)?.body == "first")
-        #expect(try await community.editComment(id: root.id, by: ada, body: "first (edited)", at: Date()).body == "first (edited)")
-        await #expect(throws: CommunityService.Refusal.self) { try await community.deleteComment(id: reply.id, by: ada, at: Date()) }
+        #expect(
+            try await community.editComment(id: root.id, by: ada, body: "first (edited)", at: Date()).body
+                == "first (edited)")
+        await #expect(throws: CommunityService.Refusal.self) {
+            try await community.deleteComment(id: reply.id, by: ada, at: Date())
+        }
         #expect(try await store.comment(id: reply.id)?.isDeleted == false)
         try await community.deleteComment(id: root.id, by: ada, at: Date())
         try await community.deleteComment(id: reply.id, by: curator, at: Date())
         #expect(try await store.comments(paperID: "2501.00001").map(\.isDeleted) == [true, true])
-        await #expect(throws: StoreError.self) { _ = try await community.editComment(id: root.id, by: ada, body: "x", at: Date()) }
+        await #expect(throws: StoreError.self) {
+            _ = try await community.editComment(id: root.id, by: ada, body: "x", at: Date())
+        }
     }
 
     @Test func onlyTheOwnerChangesACollection() async throws {
@@ -36,7 +46,8 @@ struct CommunityServiceTests {
         let reading = try await store.createCollection(owner: "ada", name: "Reading", isPublic: true)
         for stranger in [bob, curator] {
             await #expect(throws: CommunityService.Refusal.self) {
-                try await community.setCollectionItem(collectionID: reading.id, paperID: "2501.00001", present: true, by: stranger)
+                try await community.setCollectionItem(
+                    collectionID: reading.id, paperID: "2501.00001", present: true, by: stranger)
             }
         }
         #expect(try await store.collection(id: reading.id)?.paperCount == 0)

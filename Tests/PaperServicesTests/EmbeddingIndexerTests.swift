@@ -2,6 +2,7 @@ import Foundation
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import PaperServices
 
 /// A deterministic stand-in model: counts letters, so equal texts get equal vectors. Records what it embedded.
@@ -83,7 +84,8 @@ struct EmbeddingIndexerTests {
     @Test func aNewModelReembedsEverything() async throws {
         let store = try SQLitePaperStore.inMemory()
         try await store.upsert(papers(5))
-        _ = try await EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(identity: "old"), chunking: .none).catchUp()
+        _ = try await EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(identity: "old"), chunking: .none)
+            .catchUp()
         let newer = LetterCountEmbedder(identity: "new")
         #expect(try await EmbeddingIndexer(store: store, embedder: newer, chunking: .none).catchUp() == 5)
         #expect(try await store.embeddingCount(model: "old") == 0)
@@ -117,7 +119,8 @@ struct EmbeddingIndexerTests {
     @Test func serviceRunsUntilCancelled() async throws {
         let store = try SQLitePaperStore.inMemory()
         try await store.upsert(papers(3))
-        let indexer = EmbeddingIndexer(store: store, embedder: LetterCountEmbedder(), chunking: .none, idleInterval: .milliseconds(20))
+        let indexer = EmbeddingIndexer(
+            store: store, embedder: LetterCountEmbedder(), chunking: .none, idleInterval: .milliseconds(20))
         let task = Task { try await indexer.run() }
         // Polls with a generous deadline: a loaded CI machine may take a while, a broken service never gets there.
         func waitFor(_ count: Int) async throws {

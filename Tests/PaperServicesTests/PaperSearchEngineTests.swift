@@ -3,6 +3,7 @@ import LexicalIndex
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import PaperServices
 
 /// Counts a few topic words: vectors that make "meaning" checkable without a model.
@@ -27,12 +28,15 @@ func filler(_ n: Int) -> String { (1...n).map { "filler\($0 % 50)" }.joined(sepa
 func engineFixture() async throws -> (SQLitePaperStore, PaperSearchEngine) {
     let store = try SQLitePaperStore.inMemory()
     try await store.upsert([
-        Paper(id: "2501.00001", title: "Long study", abstract: filler(300) + " protein protein folding",
-              categories: ["q-bio.BM"], publishedAt: Day("2025-01-10")!.startDate),
-        Paper(id: "2501.00002", title: "Speech recognition", abstract: "We study speech with https://github.com/o/r.",
-              categories: ["cs.CL"], publishedAt: Day("2025-01-12")!.startDate),
-        Paper(id: "2501.00003", title: "Graph networks", abstract: "Graph learning for vision.",
-              categories: ["cs.LG"], publishedAt: Day("2025-01-14")!.startDate),
+        Paper(
+            id: "2501.00001", title: "Long study", abstract: filler(300) + " protein protein folding",
+            categories: ["q-bio.BM"], publishedAt: Day("2025-01-10")!.startDate),
+        Paper(
+            id: "2501.00002", title: "Speech recognition", abstract: "We study speech with https://github.com/o/r.",
+            categories: ["cs.CL"], publishedAt: Day("2025-01-12")!.startDate),
+        Paper(
+            id: "2501.00003", title: "Graph networks", abstract: "Graph learning for vision.",
+            categories: ["cs.LG"], publishedAt: Day("2025-01-14")!.startDate),
     ])
     _ = try await EmbeddingIndexer(store: store, embedder: TopicEmbedder()).catchUp()
     let engine = try PaperSearchEngine(store: store, directory: nil, embedder: TopicEmbedder())
@@ -82,10 +86,14 @@ struct PaperSearchEngineTests {
     @Test func changesReachTheIndexesIncrementally() async throws {
         let (store, engine) = try await engineFixture()
         #expect(try await engine.search(SearchRequest(query: "transformers", mode: .lexical)).hits.isEmpty)
-        try await store.upsert([Paper(id: "2501.00002", version: 2, title: "Speech transformers", abstract: "Revised.")])
+        try await store.upsert([Paper(id: "2501.00002", version: 2, title: "Speech transformers", abstract: "Revised.")]
+        )
         _ = try await EmbeddingIndexer(store: store, embedder: TopicEmbedder()).catchUp()
         #expect(try await engine.catchUp() == 1)
-        #expect(try await engine.search(SearchRequest(query: "transformers", mode: .lexical)).hits.map(\.paperID) == ["2501.00002"])
+        #expect(
+            try await engine.search(SearchRequest(query: "transformers", mode: .lexical)).hits.map(\.paperID) == [
+                "2501.00002"
+            ])
         #expect(engine.status == (3, 3))
     }
 
@@ -98,7 +106,8 @@ struct PaperSearchEngineTests {
             let engine = try PaperSearchEngine(store: store, directory: directory, embedder: nil)
             #expect(try await engine.catchUp() == 3)
         }
-        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".seg") })
+        let segment = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".seg") })
         let url = directory.appendingPathComponent(segment)
         var bytes = try [UInt8](Data(contentsOf: url))
         bytes[bytes.count / 2] ^= 0xFF
@@ -108,7 +117,10 @@ struct PaperSearchEngineTests {
         let reopened = try PaperSearchEngine(store: store, directory: directory, embedder: nil)
         #expect(try await reopened.search(SearchRequest(query: "graph", mode: .lexical)).hits.isEmpty)
         #expect(try await reopened.catchUp() == 3)
-        #expect(try await reopened.search(SearchRequest(query: "graph", mode: .lexical)).hits.map(\.paperID) == ["2501.00003"])
+        #expect(
+            try await reopened.search(SearchRequest(query: "graph", mode: .lexical)).hits.map(\.paperID) == [
+                "2501.00003"
+            ])
         let aside = root.appendingPathComponent("lexical.unreadable")
         #expect(try FileManager.default.contentsOfDirectory(atPath: aside.path).contains(segment))
         // The rebuilt index is a healthy one.
@@ -140,7 +152,8 @@ struct PaperSearchEngineTests {
     }
 
     @Test func sentencesSplitAtSentenceEndsOnly() {
-        #expect(ChunkPolicy.sentences("We study X. It works, e.g. on Y. 3 results hold! (A) too? yes.")
+        #expect(
+            ChunkPolicy.sentences("We study X. It works, e.g. on Y. 3 results hold! (A) too? yes.")
                 == ["We study X.", "It works, e.g. on Y.", "3 results hold!", "(A) too? yes."])
         #expect(ChunkPolicy.sentences("  ") == [])
         #expect(ChunkPolicy.sentences("No end") == ["No end"])
@@ -180,7 +193,9 @@ struct PaperSearchEngineTests {
         // Without sentence vectors: the two-list fusion.
         let before = try await engine.search(SearchRequest(query: "graph vision", mode: .hybrid, limit: 3))
         #expect(before.hits.first?.paperID == "2501.00003")
-        #expect(before.hits.first?.semanticScore == engine.bestChunkScore("2501.00003", try TopicEmbedder().embed(["graph vision"])[0]))
+        #expect(
+            before.hits.first?.semanticScore
+                == engine.bestChunkScore("2501.00003", try TopicEmbedder().embed(["graph vision"])[0]))
         _ = try await EmbeddingIndexer(store: store, embedder: TopicEmbedder(), chunking: .sentences).catchUp()
         // Both segmentations of one model are kept side by side.
         #expect(try await store.embeddingCount(model: "topics@1+chunks160/120") == 3)

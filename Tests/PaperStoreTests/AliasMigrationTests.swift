@@ -3,13 +3,15 @@ import GRDB
 import PaperModel
 import StoreContract
 import Testing
+
 @testable import PaperStore
 
 /// A store from before v11 gets its title keys on upgrade, so listing papers stored then are resolved too.
 @Suite("Schema: v11-paper-alias upgrade")
 struct AliasMigrationTests {
     @Test func listingPapersStoredBeforeTheUpgradeAreResolved() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-v11-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "paperboy-v11-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let title = "Listing Paper From Before"
         let local = LocalPaperID.make(title: title)

@@ -13,15 +13,19 @@ struct SQLiteBusyTests {
         try await store.upsert([samplePaper()])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
 
-        // A second connection (another process, say `paperboy import`) holds the write lock for 2 s.
+        // A second connection (another process, say `paperboy import`) holds the write lock until the test lets
+        // go (a minute at most): a write that waited for the lock instead of its busy timeout would only finish
+        // after the release, which the test checks did not happen first. No upper time bound: a loaded machine
+        // may take long to run the write, but not to order these events.
         let other = try DatabaseQueue(path: dir.appendingPathComponent("paperboy.sqlite").path)
-        let locked = Flag(), released = Flag()
+        let locked = Flag(), letGo = Flag(), released = Flag()
         let holder = Thread {
             try? other.inDatabase { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 try db.execute(sql: "UPDATE change_sequence SET value = value")
                 locked.set()
-                Thread.sleep(forTimeInterval: 2)
+                let deadline = Date().addingTimeInterval(60)
+                while !letGo.value, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
                 try db.execute(sql: "COMMIT")
             }
             released.set()
@@ -36,10 +40,11 @@ struct SQLiteBusyTests {
             #expect(error.code == .busy)
             #expect(error.code.rawValue == "store_busy")
         }
-        let waited = Date().timeIntervalSince(started)
-        #expect(waited >= 0.15 && waited < 1.9, "waited \(waited) s for a 0.2 s busy timeout")
+        #expect(!released.value, "the write gave up while the lock was still held, after its busy timeout")
+        #expect(Date().timeIntervalSince(started) >= 0.15, "it waited for the 0.2 s busy timeout first")
         // Reads go on under the writer (WAL).
         #expect(try await store.paperCount() == 1)
+        letGo.set()
         try await released.wait()
         // Once the lock is free the same write succeeds.
         #expect(try await store.setUpvote(paperID: "2210.14199", username: "ada", upvoted: true) == 1)

@@ -15,7 +15,8 @@ struct SQLiteContractTests {
     func onDisk(_ check: StoreContractCheck) async throws {
         try await check.run {
             try SQLitePaperStore.open(
-                directory: FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-store-\(UUID().uuidString)"))
+                directory: FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "paperboy-store-\(UUID().uuidString)"))
         }
     }
 }

@@ -5,6 +5,7 @@ import PaperModel
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// A browser's cookie jar, for router tests.
@@ -49,15 +50,19 @@ struct Browser {
 
     /// Posts a form, with the CSRF token from the cookie unless `csrf` says otherwise.
     @discardableResult
-    func post(_ uri: String, _ fields: [String: String], csrf: String? = nil, accept: String? = nil) async throws -> TestResponse {
+    func post(
+        _ uri: String, _ fields: [String: String], csrf: String? = nil, accept: String? = nil
+    ) async throws -> TestResponse {
         if jar["pb_csrf"] == nil { try await get("/") }
         var all = fields
         all["csrf"] = csrf ?? jar["pb_csrf"]
-        let body = all.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        let body = all.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(
+            separator: "&")
         var headers = jar.header
         headers[.contentType] = "application/x-www-form-urlencoded"
         if let accept { headers[.accept] = accept }
-        let response = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
+        let response = try await client.execute(
+            uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
         jar.absorb(response)
         return response
     }
@@ -67,7 +72,9 @@ struct Browser {
     }
 }
 
-func withBrowserApp(store given: (any PaperStore)? = nil, _ body: @escaping @Sendable (Browser, any PaperStore) async throws -> Void) async throws {
+func withBrowserApp(
+    store given: (any PaperStore)? = nil, _ body: @escaping @Sendable (Browser, any PaperStore) async throws -> Void
+) async throws {
     let store: any PaperStore
     if let given { store = given } else { store = try await makeFixtureStore() }
     let router = try await buildRouter(store: store)
@@ -104,11 +111,14 @@ struct AccountTests {
             headers[.contentType] = "application/x-www-form-urlencoded"
             headers[.init("X-Forwarded-Proto")!] = "https"
             let body = "csrf=\(csrf)&username=tls&password=long%20enough&confirm=long%20enough"
-            let response = try await browser.client.execute(uri: "/signup", method: .post, headers: headers, body: ByteBuffer(string: body))
+            let response = try await browser.client.execute(
+                uri: "/signup", method: .post, headers: headers, body: ByteBuffer(string: body))
             let cookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("pb_session=") })
             #expect(cookie.contains("Secure"))
             let plain = try await Browser(client: browser.client).signUp("plain")
-            #expect(!(plain.headers[values: .setCookie].first { $0.hasPrefix("pb_session=") } ?? "Secure").contains("Secure"))
+            #expect(
+                !(plain.headers[values: .setCookie].first { $0.hasPrefix("pb_session=") } ?? "Secure").contains(
+                    "Secure"))
         }
     }
 
@@ -151,21 +161,25 @@ struct AccountTests {
         try await withBrowserApp { browser, _ in
             _ = try await browser.signUp("alice")
             let visitor = Browser(client: browser.client)
-            let local = try await visitor.post("/login", ["username": "alice", "password": "correct horse", "next": "/papers/date/2026-05-30"])
+            let local = try await visitor.post(
+                "/login", ["username": "alice", "password": "correct horse", "next": "/papers/date/2026-05-30"])
             #expect(local.status == .seeOther)
             #expect(local.headers[.location] == "/papers/date/2026-05-30")
             let evil = Browser(client: browser.client)
-            let response = try await evil.post("/login", ["username": "alice", "password": "correct horse", "next": "//evil.example/x"])
+            let response = try await evil.post(
+                "/login", ["username": "alice", "password": "correct horse", "next": "//evil.example/x"])
             #expect(response.headers[.location] == "/")
         }
     }
 
     @Test func missingOrWrongCSRFTokensChangeNothing() async throws {
         try await withBrowserApp { browser, store in
-            let missing = try await browser.post("/signup", ["username": "eve", "password": "long enough", "confirm": "long enough"], csrf: "")
+            let missing = try await browser.post(
+                "/signup", ["username": "eve", "password": "long enough", "confirm": "long enough"], csrf: "")
             #expect(missing.status == .forbidden)
             let wrong = try await browser.post(
-                "/signup", ["username": "eve", "password": "long enough", "confirm": "long enough"], csrf: String(repeating: "a", count: 64))
+                "/signup", ["username": "eve", "password": "long enough", "confirm": "long enough"],
+                csrf: String(repeating: "a", count: 64))
             #expect(wrong.status == .forbidden)
             #expect(try await store.user(named: "eve") == nil)
 
@@ -184,7 +198,8 @@ struct AccountTests {
             #expect(anonymous.headers[.location]?.hasPrefix("/login") == true)
 
             _ = try await browser.signUp("alice")
-            let first = try await browser.post("/papers/\(paper)/upvote", ["state": "on", "next": "/papers/date/2026-05-30"])
+            let first = try await browser.post(
+                "/papers/\(paper)/upvote", ["state": "on", "next": "/papers/date/2026-05-30"])
             #expect(first.status == .seeOther)
             #expect(first.headers[.location] == "/papers/date/2026-05-30")
             try await browser.post("/papers/\(paper)/upvote", ["state": "on"])
@@ -225,16 +240,21 @@ struct AccountTests {
         try await withBrowserApp { browser, store in
             _ = try await browser.signUp("alice")
             let laptop = Browser(client: browser.client)
-            #expect(try await laptop.post("/login", ["username": "alice", "password": "correct horse"]).status == .seeOther)
+            #expect(
+                try await laptop.post("/login", ["username": "alice", "password": "correct horse"]).status == .seeOther)
             let change = try await browser.post(
-                "/settings/password", ["current": "correct horse", "password": "battery staple", "confirm": "battery staple"])
+                "/settings/password",
+                ["current": "correct horse", "password": "battery staple", "confirm": "battery staple"])
             #expect(change.status == .seeOther)
             #expect(try await browser.get("/").text.contains("href=\"/users/alice\""))
             #expect(!(try await laptop.get("/").text.contains("href=\"/users/alice\"")))
             let wrong = try await browser.post(
                 "/settings/password", ["current": "nope", "password": "battery staple", "confirm": "battery staple"])
             #expect(wrong.status == .badRequest)
-            #expect(try await Browser(client: browser.client).post("/login", ["username": "alice", "password": "battery staple"]).status == .seeOther)
+            #expect(
+                try await Browser(client: browser.client).post(
+                    "/login", ["username": "alice", "password": "battery staple"]
+                ).status == .seeOther)
         }
     }
 }

@@ -5,6 +5,7 @@ import PaperModel
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// Listing papers that became arXiv papers: their old addresses answer 301, curators see ambiguous matches.
@@ -18,7 +19,9 @@ struct AliasRedirectTests {
         let reading = try await store.createCollection(owner: "ada", name: "Reading", isPublic: true)
         try await store.setCollectionItem(collectionID: reading.id, paperID: local, present: true)
         try await store.upsert([
-            Paper(id: "2107.02681", title: Self.vidlankdTitle, abstract: "Since visual perception...", authors: ["Zineng Tang"])
+            Paper(
+                id: "2107.02681", title: Self.vidlankdTitle, abstract: "Since visual perception...",
+                authors: ["Zineng Tang"])
         ])
         #expect(try await store.alias(of: local) == "2107.02681")
         try await withApp(store) { client in
@@ -60,7 +63,8 @@ struct AliasRedirectTests {
         let title = "UniCoder: Scaling Code Large Language Model via Universal Code"
         let local = LocalPaperID.make(title: title)
         try await store.upsert([
-            Paper(id: "2406.16441", title: title, abstract: "One."), Paper(id: "2406.99999", title: title, abstract: "Two."),
+            Paper(id: "2406.16441", title: title, abstract: "One."),
+            Paper(id: "2406.99999", title: title, abstract: "Two."),
         ])
         #expect(try await store.paper(id: local) != nil)
         try await withBrowserApp(store: store) { browser, store in

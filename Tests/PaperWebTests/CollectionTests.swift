@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import PaperWeb
 
 @Suite("Collections and author claims")
@@ -17,7 +18,10 @@ struct CollectionTests {
             #expect(collection.isPublic == false)
             #expect(try await store.collectionPapers(id: collection.id).map(\.id) == ["2605.00001"])
             // Saving through the paper page's form, which names the collection in a field.
-            #expect(try await browser.post("/collections/save", ["collection": "\(collection.id)", "paper": "hep-th/9901001"]).status == .seeOther)
+            #expect(
+                try await browser.post(
+                    "/collections/save", ["collection": "\(collection.id)", "paper": "hep-th/9901001"]
+                ).status == .seeOther)
             let mine = try await browser.get("/collections/\(collection.id)")
             #expect(mine.status == .ok)
             #expect(mine.text.contains("Old style") && mine.text.contains("private collection"))
@@ -26,7 +30,9 @@ struct CollectionTests {
             #expect(try await bob.get("/collections/\(collection.id)").status == .notFound)
             _ = try await bob.signUp("bobby")
             #expect(try await bob.get("/collections/\(collection.id)").status == .notFound)
-            #expect(try await bob.post("/collections/save", ["collection": "\(collection.id)", "paper": "2606.00001"]).status == .notFound)
+            #expect(
+                try await bob.post("/collections/save", ["collection": "\(collection.id)", "paper": "2606.00001"])
+                    .status == .notFound)
             #expect(!(try await bob.get("/users/alice").text.contains("Secret reading")))
             #expect(try await browser.get("/users/alice").text.contains("Secret reading"))
 
@@ -41,10 +47,12 @@ struct CollectionTests {
     @Test func authorClaimsAreConfirmedByCurators() async throws {
         try await withBrowserApp { browser, store in
             _ = try await browser.signUp("alice")
-            #expect(try await browser.post("/papers/2605.00001/claim", ["author": "Not An Author"]).status == .badRequest)
+            #expect(
+                try await browser.post("/papers/2605.00001/claim", ["author": "Not An Author"]).status == .badRequest)
             #expect(try await browser.post("/papers/2605.00001/claim", ["author": "Ada Lovelace"]).status == .seeOther)
             #expect(try await browser.get("/curate").status == .forbidden)
-            #expect(try await browser.post("/curate/claims", ["paper": "2605.00001", "user": "alice"]).status == .forbidden)
+            #expect(
+                try await browser.post("/curate/claims", ["paper": "2605.00001", "user": "alice"]).status == .forbidden)
 
             let curator = Browser(client: browser.client)
             _ = try await curator.signUp("cura")
@@ -52,7 +60,8 @@ struct CollectionTests {
             let page = try await curator.get("/curate")
             #expect(page.status == .ok)
             #expect(page.text.contains("says they are <strong>Ada Lovelace</strong>"))
-            #expect(try await curator.post("/curate/claims", ["paper": "2605.00001", "user": "alice"]).status == .seeOther)
+            #expect(
+                try await curator.post("/curate/claims", ["paper": "2605.00001", "user": "alice"]).status == .seeOther)
             #expect(try await store.claims(paperID: "2605.00001").first?.confirmed == true)
         }
     }

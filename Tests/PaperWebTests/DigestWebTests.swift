@@ -7,10 +7,12 @@ import PaperModel
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 func withDigestApp(
-    _ body: @escaping @Sendable (Browser, any PaperStore, RecordingMailTransport, SubscriptionService) async throws -> Void
+    _ body:
+        @escaping @Sendable (Browser, any PaperStore, RecordingMailTransport, SubscriptionService) async throws -> Void
 ) async throws {
     let store = try await makeFixtureStore()
     let transport = RecordingMailTransport()
@@ -61,23 +63,28 @@ struct DigestWebTests {
             // GET shows a button (link scanners must not unsubscribe anyone) ...
             let unsubscribe = service.unsubscribeToken(for: subscriber)
             let page = try await browser.get("/unsubscribe?token=\(unsubscribe)")
-            #expect(page.status == .ok && page.text.contains("<form method=\"post\" action=\"/unsubscribe?token=\(unsubscribe)\""))
+            #expect(
+                page.status == .ok
+                    && page.text.contains("<form method=\"post\" action=\"/unsubscribe?token=\(unsubscribe)\""))
             #expect(try await store.subscriber(id: subscriber.id)?.status == .confirmed)
             // ... and the RFC 8058 one-click POST works with no cookies and no CSRF token, as mail clients send it.
             let oneClick = try await browser.client.execute(
                 uri: "/unsubscribe?token=\(unsubscribe)", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "List-Unsubscribe=One-Click"))
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "List-Unsubscribe=One-Click"))
             #expect(oneClick.status == .ok && String(buffer: oneClick.body).contains("Unsubscribed"))
             #expect(try await store.subscriber(id: subscriber.id)?.status == .unsubscribed)
             let forged = try await browser.client.execute(
-                uri: "/unsubscribe?token=\(subscriber.id + 1).\(unsubscribe.split(separator: ".").dropFirst().joined(separator: "."))",
+                uri:
+                    "/unsubscribe?token=\(subscriber.id + 1).\(unsubscribe.split(separator: ".").dropFirst().joined(separator: "."))",
                 method: .post, headers: [:], body: ByteBuffer(string: "List-Unsubscribe=One-Click"))
             #expect(forged.status == .notFound)
 
             // The page's button (a normal form post) unsubscribes as well, after subscribing again.
             _ = try await browser.post("/subscribe", ["email": "reader@example.org"])
             let again = try #require(await transport.sent.last)
-            _ = try await browser.get("/subscribe/confirm?token=\(try token(after: "confirm?token=", in: again.textBody))")
+            _ = try await browser.get(
+                "/subscribe/confirm?token=\(try token(after: "confirm?token=", in: again.textBody))")
             #expect(try await store.subscriber(id: subscriber.id)?.status == .confirmed)
             let button = try await browser.post("/unsubscribe?token=\(unsubscribe)", ["List-Unsubscribe": "One-Click"])
             #expect(button.status == .ok)
@@ -87,19 +94,28 @@ struct DigestWebTests {
 
     @Test func preferencesPageReachedByTokenSavesChoices() async throws {
         try await withDigestApp { browser, store, _, service in
-            let pending = try await store.subscribe(email: "p@example.org", username: nil, frequency: .daily, at: Date())
+            let pending = try await store.subscribe(
+                email: "p@example.org", username: nil, frequency: .daily, at: Date())
             let subscriber = try await store.confirmSubscriber(id: pending.id, at: Date())
             let token = service.preferencesToken(for: subscriber)
             let page = try await browser.get("/subscription?token=\(token)")
-            #expect(page.status == .ok && page.text.contains("p@example.org") && page.text.contains("Digest preferences"))
+            #expect(
+                page.status == .ok && page.text.contains("p@example.org") && page.text.contains("Digest preferences"))
             let saved = try await browser.post(
-                "/subscription?token=\(token)", ["frequency": "weekly", "categories": "cs.CL, cs.LG", "searches": "retrieval\nagents"])
+                "/subscription?token=\(token)",
+                ["frequency": "weekly", "categories": "cs.CL, cs.LG", "searches": "retrieval\nagents"])
             #expect(saved.status == .ok && saved.text.contains("Saved."))
             let updated = try #require(try await store.subscriber(id: subscriber.id))
-            #expect(updated.frequency == .weekly && updated.categories == ["cs.CL", "cs.LG"] && updated.savedSearches == ["retrieval", "agents"])
+            #expect(
+                updated.frequency == .weekly && updated.categories == ["cs.CL", "cs.LG"]
+                    && updated.savedSearches == ["retrieval", "agents"])
             // Without the CSRF token the form is refused; a wrong token finds nothing.
-            #expect(try await browser.post("/subscription?token=\(token)", ["frequency": "daily"], csrf: "0").status == .forbidden)
-            #expect(try await browser.get("/subscription?token=\(service.unsubscribeToken(for: subscriber))").status == .notFound)
+            #expect(
+                try await browser.post("/subscription?token=\(token)", ["frequency": "daily"], csrf: "0").status
+                    == .forbidden)
+            #expect(
+                try await browser.get("/subscription?token=\(service.unsubscribeToken(for: subscriber))").status
+                    == .notFound)
         }
     }
 

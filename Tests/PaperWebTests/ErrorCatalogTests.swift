@@ -8,6 +8,7 @@ import PaperServices
 import PaperStore
 import Synchronization
 import Testing
+
 @testable import PaperWeb
 
 /// Log lines, kept for assertions (the request id of a failure must be in its log line).
@@ -51,16 +52,22 @@ final class RecordedLog: Sendable {
 struct ErrorCatalogTests {
     /// A store on disk (so a second connection can break it) with two papers, one on a feed, a user and a token.
     static func fixture() async throws -> (SQLitePaperStore, URL, token: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperboy-errors-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "paperboy-errors-\(UUID().uuidString)")
         let store = try SQLitePaperStore.open(directory: directory)
         try await store.upsert([
-            Paper(id: "2605.00001", title: "Graph networks", abstract: "Graphs.", authors: ["Ada Lovelace"], categories: ["cs.LG"],
-                  publishedAt: Day("2026-05-28")!.startDate),
-            Paper(id: "2605.00002", title: "Speech", abstract: "Speech.", categories: ["cs.CL"], publishedAt: Day("2026-05-28")!.startDate),
+            Paper(
+                id: "2605.00001", title: "Graph networks", abstract: "Graphs.", authors: ["Ada Lovelace"],
+                categories: ["cs.LG"],
+                publishedAt: Day("2026-05-28")!.startDate),
+            Paper(
+                id: "2605.00002", title: "Speech", abstract: "Speech.", categories: ["cs.CL"],
+                publishedAt: Day("2026-05-28")!.startDate),
         ])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         _ = try await store.submit(
-            paperID: "2605.00001", day: Day("2026-05-29")!, submitter: "ada", at: Day("2026-05-29")!.startDate, githubRepo: nil,
+            paperID: "2605.00001", day: Day("2026-05-29")!, submitter: "ada", at: Day("2026-05-29")!.startDate,
+            githubRepo: nil,
             projectPage: nil)
         let token = AccessTokenSecret.generate()
         _ = try await store.createAccessToken(username: "ada", name: "script", tokenHash: AccessTokenSecret.hash(token))
@@ -83,7 +90,7 @@ struct ErrorCatalogTests {
     /// The catalog's JSON shape: `{"error": {"code", "type", "message", "link"}}` and nothing else.
     static func catalogError(_ response: TestResponse) -> [String: String]? {
         guard let json = response.json as? [String: Any], json.count == 1, let error = json["error"] as? [String: Any],
-              Set(error.keys) == ["code", "type", "message", "link"]
+            Set(error.keys) == ["code", "type", "message", "link"]
         else { return nil }
         return error.compactMapValues { $0 as? String }
     }
@@ -153,15 +160,21 @@ struct ErrorCatalogTests {
             }
             // Paperboy's write API and feeds: the catalog's shape with the specific code.
             let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-            try await client.execute(uri: "/api/papers", method: .post, headers: auth, body: ByteBuffer(string: "[1]")) { response in
+            try await client.execute(uri: "/api/papers", method: .post, headers: auth, body: ByteBuffer(string: "[1]"))
+            { response in
                 #expect(response.status == .badRequest)
                 #expect(Self.catalogError(response)?["code"] == "invalid_body")
             }
-            try await client.execute(uri: "/api/papers", method: .post, headers: auth, body: ByteBuffer(string: #"{"id":"x"}"#)) { response in
+            try await client.execute(
+                uri: "/api/papers", method: .post, headers: auth, body: ByteBuffer(string: #"{"id":"x"}"#)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(Self.catalogError(response)?["code"] == "invalid_parameter")
             }
-            try await client.execute(uri: "/api/papers/2605.00001/upvote", method: .post, headers: [.authorization: "Bearer pb_" + String(repeating: "0", count: 40)]) { response in
+            try await client.execute(
+                uri: "/api/papers/2605.00001/upvote", method: .post,
+                headers: [.authorization: "Bearer pb_" + String(repeating: "0", count: 40)]
+            ) { response in
                 #expect(response.status == .unauthorized)
                 #expect(Self.catalogError(response)?["code"] == "invalid_token")
             }
@@ -237,9 +250,11 @@ struct ErrorCatalogTests {
         let (store, _, _) = try await Self.fixture()
         let token = String(repeating: "ab", count: 32)
         try await store.createSession(
-            username: "ada", tokenHash: SessionMiddleware.hash(token), expiresAt: Date(timeIntervalSince1970: 1_900_000_000))
+            username: "ada", tokenHash: SessionMiddleware.hash(token),
+            expiresAt: Date(timeIntervalSince1970: 1_900_000_000))
         try await Self.app(store) { client in
-            try await client.execute(uri: "/no/such/page", method: .get, headers: [.cookie: "pb_session=\(token)"]) { response in
+            try await client.execute(uri: "/no/such/page", method: .get, headers: [.cookie: "pb_session=\(token)"]) {
+                response in
                 #expect(response.status == .notFound)
                 #expect(response.text.contains("href=\"/users/ada\""), "the header shows the signed-in reader")
                 #expect(response.text.contains("/errors#not_found"))
@@ -260,10 +275,13 @@ struct ErrorCatalogTests {
     @Test func aProxysRequestIDIsKeptAndAnImplausibleOneReplaced() async throws {
         let (store, _, _) = try await Self.fixture()
         try await Self.app(store) { client in
-            try await client.execute(uri: "/api/nothing", method: .get, headers: [.init("X-Request-Id")!: "edge-42.abc"]) { response in
+            try await client.execute(
+                uri: "/api/nothing", method: .get, headers: [.init("X-Request-Id")!: "edge-42.abc"]
+            ) { response in
                 #expect(response.headers[.init("X-Request-Id")!] == "edge-42.abc")
             }
-            try await client.execute(uri: "/api/nothing", method: .get, headers: [.init("X-Request-Id")!: "bad id\"x"]) { response in
+            try await client.execute(uri: "/api/nothing", method: .get, headers: [.init("X-Request-Id")!: "bad id\"x"])
+            { response in
                 let id = try #require(response.headers[.init("X-Request-Id")!])
                 #expect(id != "bad id\"x" && RequestLogMiddleware.isPlausibleID(id))
             }

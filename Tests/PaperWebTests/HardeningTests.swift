@@ -6,6 +6,7 @@ import PaperServices
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// Security headers, CSRF bound to the session, same-origin redirects, path aliases, atomic toggles, token
@@ -16,7 +17,8 @@ struct HardeningTests {
         let store = try await makeFixtureStore()
         try await withApp(store) { client in
             for (uri, method) in [
-                ("/", HTTPRequest.Method.get), ("/papers/2605.00001", .get), ("/no/such/page", .get), ("/api/no/such", .get),
+                ("/", HTTPRequest.Method.get), ("/papers/2605.00001", .get), ("/no/such/page", .get),
+                ("/api/no/such", .get),
                 ("/api/daily_papers", .get), ("/feeds/daily.rss", .get), ("/static/paperboy.css", .get),
                 ("/static/paperboy.js", .get), ("/healthz", .get), ("/papers/date/2026-99-99", .get), ("/login", .post),
                 ("//api/query", .get),
@@ -33,7 +35,9 @@ struct HardeningTests {
             // The site's own pages satisfy the policy: no inline script or style attribute (the browser test also
             // checks for violations).
             try await client.execute(uri: "/", method: .get) { response in
-                #expect(!response.text.contains("<script>") && response.text.contains("<script src=\"/static/paperboy.js\""))
+                #expect(
+                    !response.text.contains("<script>") && response.text.contains("<script src=\"/static/paperboy.js\"")
+                )
                 #expect(!response.text.contains(" style=\"") && !response.text.contains(" onclick="))
             }
             try await client.execute(uri: "/static/paperboy.js", method: .get) { response in
@@ -51,10 +55,15 @@ struct HardeningTests {
         let router = try await buildRouter(store: try await makeFixtureStore(), configuration: configuration)
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/api/daily_papers?limit=1", method: .get) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/daily_papers?limit=1", method: .get) { #expect($0.status == .tooManyRequests) }
+            try await client.execute(uri: "/api/daily_papers?limit=1", method: .get) {
+                #expect($0.status == .tooManyRequests)
+            }
             // An alias does not reach the handler around the per-IP limit: it is redirected, and only the
             // canonical path serves.
-            for alias in ["//api/daily_papers", "/./api/daily_papers", "/feeds/../api/daily_papers", "/api//daily_papers", "///api/daily_papers"] {
+            for alias in [
+                "//api/daily_papers", "/./api/daily_papers", "/feeds/../api/daily_papers", "/api//daily_papers",
+                "///api/daily_papers",
+            ] {
                 try await client.execute(uri: alias + "?limit=1", method: .get) { response in
                     #expect(response.status == .permanentRedirect, "\(alias)")
                     #expect(response.headers[.location] == "/api/daily_papers?limit=1", "\(alias)")
@@ -72,8 +81,10 @@ struct HardeningTests {
     }
 
     @Test func loginRedirectsOnlyToSameOriginPaths() async throws {
-        for evil in ["/\t/evil.example/", "/\n/evil.example", "/\\evil.example", "//evil.example", "/\u{0}/x",
-                     "https://evil.example", " /x", "/\u{7f}/evil", "/é"] {
+        for evil in [
+            "/\t/evil.example/", "/\n/evil.example", "/\\evil.example", "//evil.example", "/\u{0}/x",
+            "https://evil.example", " /x", "/\u{7f}/evil", "/é",
+        ] {
             #expect(SafeRedirect.path(evil) == "/", "\(evil.debugDescription)")
         }
         for fine in ["/", "/papers/2605.00001", "/papers?q=a%20b&mode=hybrid", "/users/ada#comments"] {
@@ -87,7 +98,8 @@ struct HardeningTests {
             // Percent-encoded it stays one path on this origin.
             #expect(response.headers[.location] == "/%09/evil.example/")
             let raw = Browser(client: browser.client)
-            let tab = try await raw.post("/login", ["username": "alice", "password": "correct horse", "next": "/\t/evil.example/"])
+            let tab = try await raw.post(
+                "/login", ["username": "alice", "password": "correct horse", "next": "/\t/evil.example/"])
             #expect(tab.headers[.location] == "/")
         }
     }
@@ -133,13 +145,16 @@ struct HardeningTests {
     }
 
     @Test func concurrentTogglesByOnePersonNeverLoseAFlip() async throws {
-        let store = try SQLitePaperStore.open(directory: FileManager.default.temporaryDirectory
-            .appendingPathComponent("paperboy-toggle-\(UUID().uuidString)"))
+        let store = try SQLitePaperStore.open(
+            directory: FileManager.default.temporaryDirectory
+                .appendingPathComponent("paperboy-toggle-\(UUID().uuidString)"))
         try await store.upsert([Paper(id: "2605.00001", title: "T", abstract: "A")])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         let toggles = 200
         let results = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<toggles { group.addTask { try await store.toggleUpvote(paperID: "2605.00001", username: "ada").upvoted } }
+            for _ in 0..<toggles {
+                group.addTask { try await store.toggleUpvote(paperID: "2605.00001", username: "ada").upvoted }
+            }
             return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         // Each toggle flipped the state the previous one left: as many ons as offs, and the upvote is off.
@@ -152,10 +167,14 @@ struct HardeningTests {
         try await withBrowserApp { browser, store in
             _ = try await browser.signUp("alice")
             let token = AccessTokenSecret.generate()
-            _ = try await store.createAccessToken(username: "alice", name: "script", tokenHash: AccessTokenSecret.hash(token))
-            #expect(try await store.accessTokenUser(tokenHash: AccessTokenSecret.hash(token), now: Date())?.username == "alice")
+            _ = try await store.createAccessToken(
+                username: "alice", name: "script", tokenHash: AccessTokenSecret.hash(token))
+            #expect(
+                try await store.accessTokenUser(tokenHash: AccessTokenSecret.hash(token), now: Date())?.username
+                    == "alice")
             let change = try await browser.post(
-                "/settings/password", ["current": "correct horse", "password": "battery staple", "confirm": "battery staple"])
+                "/settings/password",
+                ["current": "correct horse", "password": "battery staple", "confirm": "battery staple"])
             #expect(change.status == .seeOther)
             #expect(try await store.accessTokenUser(tokenHash: AccessTokenSecret.hash(token), now: Date()) == nil)
             #expect(try await store.accessTokens(username: "alice").isEmpty)

@@ -7,6 +7,7 @@ import PaperModel
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// The recorded arXiv query API answers in `<repo>/../shared/data/arxiv/fixtures/atom`.
@@ -16,10 +17,12 @@ enum AtomFixtures {
         .deletingLastPathComponent().appendingPathComponent("shared/data/arxiv/fixtures/atom")
 
     static var available: Bool {
-        FileManager.default.fileExists(atPath: directory.appendingPathComponent("id_1605.08386_s0_m100_199195aa31ad.body.xml").path)
+        FileManager.default.fileExists(
+            atPath: directory.appendingPathComponent("id_1605.08386_s0_m100_199195aa31ad.body.xml").path)
     }
 
-    static let missing: Testing.Comment = "shared arXiv fixtures not found at <repo>/../shared/data/arxiv/fixtures: skipped"
+    static let missing: Testing.Comment =
+        "shared arXiv fixtures not found at <repo>/../shared/data/arxiv/fixtures: skipped"
 
     /// arXiv's answer for `id_list=1605.08386` (Heat-bath random walks with Markov bases, 2016-05-26).
     static func heatBath() throws -> Data {
@@ -31,7 +34,9 @@ enum AtomFixtures {
         let body = try heatBath()
         return ReplayArxivService { request in
             if delay > 0 { Thread.sleep(forTimeInterval: delay) }
-            guard case .query(let query) = request, query.normalizedIDs == ["1605.08386"] else { return ReplayArxivService.emptyFeed }
+            guard case .query(let query) = request, query.normalizedIDs == ["1605.08386"] else {
+                return ReplayArxivService.emptyFeed
+            }
             return body
         }
     }
@@ -66,7 +71,9 @@ struct ImportTests {
             #expect(plain.status == .notFound)
             #expect(!plain.text.contains("Import from arXiv") && !plain.text.contains("not in Paperboy yet"))
             // Without a session the import asks for a login.
-            #expect(try await browser.post("/papers/1605.08386/import", [:]).headers[.location] == "/login?next=/papers/1605.08386")
+            #expect(
+                try await browser.post("/papers/1605.08386/import", [:]).headers[.location]
+                    == "/login?next=/papers/1605.08386")
             #expect(replay.requests.isEmpty)
 
             _ = try await browser.signUp("alice")
@@ -117,7 +124,8 @@ struct ImportTests {
         let replay = try AtomFixtures.replay()
         try await withImportApp(service: replay) { browser, store in
             _ = try await browser.signUp("alice")
-            let response = try await browser.post("/submit", ["paper": "https://arxiv.org/abs/1605.08386v1", "github": "", "project": ""])
+            let response = try await browser.post(
+                "/submit", ["paper": "https://arxiv.org/abs/1605.08386v1", "github": "", "project": ""])
             let today = Day(Date())
             #expect(response.status == .seeOther)
             #expect(response.headers[.location] == "/papers/date/\(today)")
@@ -138,7 +146,9 @@ struct ImportTests {
         try await withImportApp(service: empty) { browser, _ in
             _ = try await browser.signUp("alice")
             for n in 0..<PaperImports.perHour {
-                #expect(try await browser.post("/papers/1605.\(String(format: "%05d", 90000 + n))/import", [:]).status == .notFound)
+                #expect(
+                    try await browser.post("/papers/1605.\(String(format: "%05d", 90000 + n))/import", [:]).status
+                        == .notFound)
             }
             let limited = try await browser.post("/papers/1605.90100/import", [:])
             #expect(limited.status == .tooManyRequests)
@@ -150,12 +160,17 @@ struct ImportTests {
     static func apiToken(_ store: any PaperStore) async throws -> HTTPFields {
         _ = try await store.createUser(username: "bot", displayName: "Bot", role: .member, passwordHash: nil)
         let secret = AccessTokenSecret.generate()
-        _ = try await store.createAccessToken(username: "bot", name: "indexer", tokenHash: AccessTokenSecret.hash(secret))
+        _ = try await store.createAccessToken(
+            username: "bot", name: "indexer", tokenHash: AccessTokenSecret.hash(secret))
         return [.authorization: "Bearer \(secret)", .contentType: "application/json"]
     }
 
-    static func index(_ client: any TestClientProtocol, _ body: String, _ headers: HTTPFields) async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await client.execute(uri: "/api/papers/index", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+    static func index(
+        _ client: any TestClientProtocol, _ body: String, _ headers: HTTPFields
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
+        try await client.execute(
+            uri: "/api/papers/index", method: .post, headers: headers, body: ByteBuffer(string: body)
+        ) { response in
             let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
             return (response.status, json)
         }
@@ -167,7 +182,8 @@ struct ImportTests {
         try await withImportApp(service: replay) { browser, store in
             let auth = try await Self.apiToken(store)
             let client = browser.client
-            let (noToken, _) = try await Self.index(client, #"{"arxivId":"1605.08386"}"#, [.contentType: "application/json"])
+            let (noToken, _) = try await Self.index(
+                client, #"{"arxivId":"1605.08386"}"#, [.contentType: "application/json"])
             #expect(noToken == .unauthorized)
             #expect(replay.requests.isEmpty)
 
@@ -175,7 +191,10 @@ struct ImportTests {
             #expect(created == .created)
             #expect(paper["id"] as? String == "1605.08386")
             #expect(paper["title"] as? String == "Heat-bath random walks with Markov bases")
-            #expect((paper["authors"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Caprice Stanley", "Tobias Windisch"])
+            #expect(
+                (paper["authors"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == [
+                    "Caprice Stanley", "Tobias Windisch",
+                ])
             #expect(paper["pdfUrl"] as? String == "https://arxiv.org/pdf/1605.08386")
             #expect((paper["publishedAt"] as? String)?.hasPrefix("2016-05-26") == true)
 
@@ -187,8 +206,10 @@ struct ImportTests {
             let (unknown, unknownBody) = try await Self.index(client, #"{"arxivId":"1605.99999"}"#, auth)
             #expect(unknown == .notFound)
             #expect((unknownBody["error"] as? [String: Any])?["code"] as? String == "paper_not_found")
-            for (bad, code) in [(#"{"arxivId":"not a paper"}"#, "invalid_parameter"), (#"{"id":"1605.08386"}"#, "invalid_parameter"),
-                                (#"{"arxivId":5}"#, "invalid_parameter"), ("[1]", "invalid_body")] {
+            for (bad, code) in [
+                (#"{"arxivId":"not a paper"}"#, "invalid_parameter"), (#"{"id":"1605.08386"}"#, "invalid_parameter"),
+                (#"{"arxivId":5}"#, "invalid_parameter"), ("[1]", "invalid_body"),
+            ] {
                 let (status, body) = try await Self.index(client, bad, auth)
                 #expect(status == .badRequest, "\(bad)")
                 #expect((body["error"] as? [String: Any])?["code"] as? String == code, "\(bad)")

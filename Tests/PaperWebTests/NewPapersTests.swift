@@ -1,13 +1,15 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Hummingbird
 import HummingbirdTesting
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import PaperWeb
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 @Suite("New on arXiv")
 struct NewPapersTests {
@@ -17,16 +19,21 @@ struct NewPapersTests {
     static func makeStore() async throws -> SQLitePaperStore {
         let store = try SQLitePaperStore.inMemory()
         try await store.upsert([
-            Paper(id: "2606.00011", title: "Morning parsing", abstract: "Parsing.", authors: ["Ada Lovelace"],
-                  categories: ["cs.CL"], publishedAt: at("2026-06-01", hour: 8)),
-            Paper(id: "2606.00012", title: "Evening translation", abstract: "Translation.", authors: ["Alan Turing"],
-                  categories: ["cs.CL", "cs.LG"], publishedAt: at("2026-06-01", hour: 20)),
-            Paper(id: "2606.00013", title: "Noon graphs", abstract: "Graphs.", categories: ["math.CO"],
-                  publishedAt: at("2026-06-01", hour: 12)),
-            Paper(id: "2605.00099", title: "Older paper", abstract: "Old.", categories: ["cs.CL"],
-                  publishedAt: at("2026-05-29", hour: 10)),
-            Paper(id: "2606.00031", title: "Latest paper", abstract: "New.", categories: ["hep-th"],
-                  publishedAt: at("2026-06-03", hour: 10)),
+            Paper(
+                id: "2606.00011", title: "Morning parsing", abstract: "Parsing.", authors: ["Ada Lovelace"],
+                categories: ["cs.CL"], publishedAt: at("2026-06-01", hour: 8)),
+            Paper(
+                id: "2606.00012", title: "Evening translation", abstract: "Translation.", authors: ["Alan Turing"],
+                categories: ["cs.CL", "cs.LG"], publishedAt: at("2026-06-01", hour: 20)),
+            Paper(
+                id: "2606.00013", title: "Noon graphs", abstract: "Graphs.", categories: ["math.CO"],
+                publishedAt: at("2026-06-01", hour: 12)),
+            Paper(
+                id: "2605.00099", title: "Older paper", abstract: "Old.", categories: ["cs.CL"],
+                publishedAt: at("2026-05-29", hour: 10)),
+            Paper(
+                id: "2606.00031", title: "Latest paper", abstract: "New.", categories: ["hep-th"],
+                publishedAt: at("2026-06-03", hour: 10)),
         ])
         return store
     }
@@ -44,7 +51,10 @@ struct NewPapersTests {
             #expect(Self.titles(page.text) == ["Evening translation", "Noon graphs", "Morning parsing"])
             #expect(page.text.contains("href=\"/papers/new?date=2026-05-29\""))
             #expect(page.text.contains("href=\"/papers/new?date=2026-06-03\""))
-            #expect(page.text.contains("<link rel=\"alternate\" type=\"application/rss+xml\" title=\"New on arXiv (RSS)\" href=\"/feeds/new.rss?date=2026-06-01\">"))
+            #expect(
+                page.text.contains(
+                    "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"New on arXiv (RSS)\" href=\"/feeds/new.rss?date=2026-06-01\">"
+                ))
             #expect(page.text.contains("<a href=\"/papers/new\">New on arXiv</a>"))
             // Visitors get no submit forms.
             #expect(!page.text.contains("Submit to daily papers"))
@@ -67,7 +77,10 @@ struct NewPapersTests {
             #expect(page.text.contains("href=\"/papers/new?date=2026-06-01&amp;cat=math.CO\">math.CO (1)</a>"))
             #expect(page.text.contains("cs.CL (2)"))
             #expect(page.text.contains("href=\"/papers/new?date=2026-05-29&amp;cat=cs.CL\""))
-            #expect(Self.titles(try await browser.get("/papers/new?date=2026-06-01&cat=cs.LG").text) == ["Evening translation"])
+            #expect(
+                Self.titles(try await browser.get("/papers/new?date=2026-06-01&cat=cs.LG").text) == [
+                    "Evening translation"
+                ])
             #expect(Self.titles(try await browser.get("/papers/new?date=2026-06-01&cat=hep-th").text).isEmpty)
         }
     }
@@ -76,7 +89,8 @@ struct NewPapersTests {
         try await withBrowserApp(store: try await Self.makeStore()) { browser, _ in
             for uri in [
                 "/papers/new?date=2026-13-01", "/papers/new?date=yesterday", "/papers/new?date=2026-02-30",
-                "/papers/new?cat=%3Cscript%3E", "/papers/new?cat=cs..CL", "/papers/new?date=2026-06-01&cat=" + String(repeating: "a", count: 50),
+                "/papers/new?cat=%3Cscript%3E", "/papers/new?cat=cs..CL",
+                "/papers/new?date=2026-06-01&cat=" + String(repeating: "a", count: 50),
             ] {
                 let response = try await browser.get(uri)
                 #expect(response.status == .badRequest, "\(uri)")
@@ -119,11 +133,16 @@ struct NewPapersTests {
             #expect(json.headers[.contentType]?.hasPrefix("application/feed+json") == true)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: json.body)) as? [String: Any])
             let items = try #require(object["items"] as? [[String: Any]])
-            #expect(items.compactMap { $0["title"] as? String } == ["Evening translation", "Noon graphs", "Morning parsing"])
+            #expect(
+                items.compactMap { $0["title"] as? String } == [
+                    "Evening translation", "Noon graphs", "Morning parsing",
+                ])
             #expect((object["feed_url"] as? String)?.hasSuffix("/feeds/new.json?date=2026-06-01") == true)
             // Without a date: the latest day.
             let latest = try await browser.get("/feeds/new.json")
-            let latestItems = try #require((try JSONSerialization.jsonObject(with: Data(buffer: latest.body)) as? [String: Any])?["items"] as? [[String: Any]])
+            let latestItems = try #require(
+                (try JSONSerialization.jsonObject(with: Data(buffer: latest.body)) as? [String: Any])?["items"]
+                    as? [[String: Any]])
             #expect(latestItems.compactMap { $0["title"] as? String } == ["Latest paper"])
         }
     }
@@ -139,7 +158,10 @@ final class ItemTitles: NSObject, XMLParserDelegate {
 
     init(item: String) { self.item = item }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         if name == item { inItem = true }
         if inItem && name == "title" { inTitle = true; text = "" }
     }

@@ -7,6 +7,7 @@ import PaperModel
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 extension TestResponse {
@@ -30,7 +31,8 @@ struct PagesTests {
 
     @Test func dailyPageOfTheFoundingListing() async throws {
         let store = try await makeFixtureStore()
-        let vidlankd = LocalPaperID.make(title: "VidLanKD: Improving Language Understanding via Video-Distilled Knowledge Transfer")
+        let vidlankd = LocalPaperID.make(
+            title: "VidLanKD: Improving Language Understanding via Video-Distilled Knowledge Transfer")
         try await withApp(store) { client in
             try await client.execute(uri: "/papers/date/2026-05-30", method: .get) { response in
                 #expect(response.status == .ok)
@@ -55,13 +57,17 @@ struct PagesTests {
 
     @Test func paperPageLinksCodeAndArxiv() async throws {
         let store = try await makeFixtureStore()
-        let vidlankd = LocalPaperID.make(title: "VidLanKD: Improving Language Understanding via Video-Distilled Knowledge Transfer")
+        let vidlankd = LocalPaperID.make(
+            title: "VidLanKD: Improving Language Understanding via Video-Distilled Knowledge Transfer")
         try await withApp(store) { client in
             try await client.execute(uri: "/papers/\(vidlankd)", method: .get) { response in
                 #expect(response.status == .ok)
                 let html = response.text
                 #expect(html.contains("<h1 class=\"paper-title\">VidLanKD: Improving Language Understanding"))
-                #expect(html.contains("<a href=\"https://github.com/zinengtang/VidLanKD\" rel=\"noopener nofollow\">https://github.com/zinengtang/VidLanKD</a>"))
+                #expect(
+                    html.contains(
+                        "<a href=\"https://github.com/zinengtang/VidLanKD\" rel=\"noopener nofollow\">https://github.com/zinengtang/VidLanKD</a>"
+                    ))
                 #expect(!html.contains("arxiv.org/abs"))  // no arXiv id, no arXiv link
                 #expect(html.contains("Daily papers of May 30, 2026"))
             }
@@ -130,6 +136,9 @@ struct PagesTests {
 
     @Test func linkifyEscapesEverythingElse() {
         let html = HTMLText.linkified("<script>x</script> see https://github.com/a/b. and github.com/c/d \"q\"")
-        #expect(html == "&lt;script&gt;x&lt;/script&gt; see <a href=\"https://github.com/a/b\" rel=\"noopener nofollow\">https://github.com/a/b</a>. and <a href=\"https://github.com/c/d\" rel=\"noopener nofollow\">github.com/c/d</a> &quot;q&quot;")
+        #expect(
+            html
+                == "&lt;script&gt;x&lt;/script&gt; see <a href=\"https://github.com/a/b\" rel=\"noopener nofollow\">https://github.com/a/b</a>. and <a href=\"https://github.com/c/d\" rel=\"noopener nofollow\">github.com/c/d</a> &quot;q&quot;"
+        )
     }
 }

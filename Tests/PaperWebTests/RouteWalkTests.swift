@@ -1,8 +1,8 @@
 import ArxivClient
+import Digests
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Digests
 import Intake
 import Mail
 import PaperModel
@@ -10,6 +10,7 @@ import PaperServices
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// Every registered route, with boundary and hostile values in each path parameter, each query parameter and
@@ -35,7 +36,8 @@ struct RouteWalkTests {
     static let queryValues: [String] = [
         "", "0", "-1", "10000", "99999999999999999999", "-9223372036854775808", "NaN",
         "0000-01-01", "9999-12-31", "10000-01-01", "9999-W52", "9999-W53", "2026-W00", "2026-W54", "0000-12", "9999-12",
-        "2026-13", "\u{0}", "a\u{1}b\u{7f}", "\t\r\n", "🦜", "<script>", "au:\"", "(((", String(repeating: "a", count: 10_240),
+        "2026-13", "\u{0}", "a\u{1}b\u{7f}", "\t\r\n", "🦜", "<script>", "au:\"", "(((",
+        String(repeating: "a", count: 10_240),
     ]
 
     /// Query parameters any handler reads.
@@ -67,7 +69,8 @@ struct RouteWalkTests {
     }
 
     static func encoded(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? ""
     }
 
     /// Replaces each `{parameter}` of a route with a value (already percent-encoded).
@@ -98,14 +101,16 @@ struct RouteWalkTests {
     static func makeStore() async throws -> (SQLitePaperStore, session: String, token: String) {
         let store = try SQLitePaperStore.inMemory()
         try await store.upsert([
-            Paper(id: "2605.00001", version: 2, title: "A paper", abstract: "See https://github.com/o/r.",
-                  authors: ["Ada Lovelace"], categories: ["cs.CL"], publishedAt: Day("2026-05-28")!.startDate),
+            Paper(
+                id: "2605.00001", version: 2, title: "A paper", abstract: "See https://github.com/o/r.",
+                authors: ["Ada Lovelace"], categories: ["cs.CL"], publishedAt: Day("2026-05-28")!.startDate),
             Paper(id: "hep-th/9901001", title: "Old style", abstract: "Strings.", categories: ["hep-th"]),
             Paper(id: "2606.00001", title: "June paper", abstract: "Later."),
         ])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
         _ = try await store.submit(
-            paperID: "2605.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
+            paperID: "2605.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil,
+            projectPage: nil)
         _ = try await store.addComment(paperID: "2605.00001", author: "ada", parentID: nil, body: "Hello", at: Date())
         _ = try await store.createCollection(owner: "ada", name: "Reading", isPublic: true)
         let session = SessionMiddleware.randomToken()
@@ -144,7 +149,9 @@ struct RouteWalkTests {
         try await Application(router: router).test(.router) { client in
             var failures: [Failure] = []
             var requests = 0
-            func check(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil) async throws {
+            func check(
+                _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil
+            ) async throws {
                 requests += 1
                 try await client.execute(
                     uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
@@ -169,7 +176,9 @@ struct RouteWalkTests {
                     for value in Self.hostileValues {
                         let uri = Self.fill(route.path, [parameter: Self.encoded(value)])
                         try await check(route.method, uri)
-                        if route.method != .get { try await check(route.method, uri, headers: isAPI ? program : member) }
+                        if route.method != .get {
+                            try await check(route.method, uri, headers: isAPI ? program : member)
+                        }
                     }
                 }
                 let plain = Self.fill(route.path, [:])
@@ -185,7 +194,8 @@ struct RouteWalkTests {
                     // Every form or JSON field set to each value, with valid credentials.
                     for value in Self.hostileValues {
                         if isAPI {
-                            let fields = Self.fieldNames.map { "\(jsonString($0)):\(jsonString(value))" }.joined(separator: ",")
+                            let fields = Self.fieldNames.map { "\(jsonString($0)):\(jsonString(value))" }.joined(
+                                separator: ",")
                             try await check(route.method, plain, headers: program, body: "{\(fields)}")
                             try await check(route.method, plain, headers: program, body: value)
                         } else {
@@ -210,7 +220,8 @@ struct RouteWalkTests {
             for uri in [
                 "/papers/date/9999-12-31", "/papers/date/0001-01-01", "/papers/month/9999-12", "/papers/month/0001-01",
                 "/papers/week/9999-W52", "/papers/week/0001-W01", "/api/daily_papers?month=9999-12",
-                "/api/daily_papers?week=9999-W52", "/api/daily_papers?date=9999-12-31", "/api/daily_papers?week=0001-W01",
+                "/api/daily_papers?week=9999-W52", "/api/daily_papers?date=9999-12-31",
+                "/api/daily_papers?week=0001-W01",
             ] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status.code < 500 && response.body.readableBytes > 0, "\(uri): \(response.status)")

@@ -6,6 +6,7 @@ import PaperServices
 import PaperStore
 import PaperTestSupport
 import Testing
+
 @testable import PaperWeb
 
 /// Word-count vectors over a tiny vocabulary: enough to make "similar papers" deterministic without a model.
@@ -49,7 +50,8 @@ struct SearchPageTests {
     }
 
     @Test func resultsAreHighlightedAndLinked() async throws {
-        let vidlankd = LocalPaperID.make(title: "VidLanKD: Improving Language Understanding via Video-Distilled Knowledge Transfer")
+        let vidlankd = LocalPaperID.make(
+            title: "VidLanKD: Improving Language Understanding via Video-Distilled Knowledge Transfer")
         try await withSearchApp { client in
             try await client.execute(uri: "/papers?q=VidLanKD+language", method: .get) { response in
                 #expect(response.status == .ok)
@@ -88,24 +90,27 @@ struct SearchPageTests {
                 let codeLinks = response.text.components(separatedBy: "class=\"code-link\"").count - 1
                 #expect(cards > 0 && cards == codeLinks)
             }
-            try await client.execute(uri: "/papers?q=language&sort=newest&from=2026-05-28&to=2026-05-28", method: .get) { response in
+            try await client.execute(uri: "/papers?q=language&sort=newest&from=2026-05-28&to=2026-05-28", method: .get)
+            { response in
                 #expect(response.status == .ok)
             }
         }
     }
 
-    @Test("bad queries never crash", arguments: [
-        ("/papers?q=" + String(repeating: "a", count: 10_000), HTTPResponse.Status.badRequest),
-        ("/papers?q=%22unbalanced+quote", .ok),
-        ("/papers?q=the+of+and", .ok),
-        ("/papers?q=%01%02%7F+language", .ok),
-        ("/papers?q=-only+-exclusions", .ok),
-        ("/papers?q=x&from=2026-13-01", .badRequest),
-        ("/papers?q=x&mode=bogus", .badRequest),
-        ("/papers?q=x&sort=random", .badRequest),
-        ("/papers?q=x&cat=%3Cscript%3E", .badRequest),
-        ("/papers?q=x&mode=semantic", .badRequest),
-    ])
+    @Test(
+        "bad queries never crash",
+        arguments: [
+            ("/papers?q=" + String(repeating: "a", count: 10_000), HTTPResponse.Status.badRequest),
+            ("/papers?q=%22unbalanced+quote", .ok),
+            ("/papers?q=the+of+and", .ok),
+            ("/papers?q=%01%02%7F+language", .ok),
+            ("/papers?q=-only+-exclusions", .ok),
+            ("/papers?q=x&from=2026-13-01", .badRequest),
+            ("/papers?q=x&mode=bogus", .badRequest),
+            ("/papers?q=x&sort=random", .badRequest),
+            ("/papers?q=x&cat=%3Cscript%3E", .badRequest),
+            ("/papers?q=x&mode=semantic", .badRequest),
+        ])
     func badQueries(uri: String, status: HTTPResponse.Status) async throws {
         try await withSearchApp { client in
             try await client.execute(uri: uri, method: .get) { response in
@@ -120,7 +125,9 @@ struct SearchPageTests {
             try await client.execute(uri: "/papers?q=protein+language+model", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.text.contains("hybrid search"))
-                #expect(response.text.contains("Long-context <mark>Protein</mark> <mark>Language</mark> <mark>Model</mark>"))
+                #expect(
+                    response.text.contains("Long-context <mark>Protein</mark> <mark>Language</mark> <mark>Model</mark>")
+                )
             }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PaperModel
 import PaperStore
 import Testing
+
 @testable import PaperWeb
 
 @Suite("Submitting papers and profiles")
@@ -13,9 +14,12 @@ struct SubmitTests {
             try await store.upsert([Paper(id: "2611.00001", version: 2, title: "A fresh paper", abstract: "Fresh.")])
             #expect(try await browser.get("/submit").headers[.location] == "/login?next=/submit")
             _ = try await browser.signUp("alice")
-            let response = try await browser.post("/submit", [
-                "paper": "https://arxiv.org/abs/2611.00001v2", "github": "https://github.com/alice/fresh", "project": "",
-            ])
+            let response = try await browser.post(
+                "/submit",
+                [
+                    "paper": "https://arxiv.org/abs/2611.00001v2", "github": "https://github.com/alice/fresh",
+                    "project": "",
+                ])
             let today = Day(Date())
             #expect(response.status == .seeOther)
             #expect(response.headers[.location] == "/papers/date/\(today)")
@@ -56,14 +60,21 @@ struct SubmitTests {
 
     @Test func curatorsSubmitOnBehalfOfOthers() async throws {
         try await withBrowserApp { browser, store in
-            try await store.upsert([Paper(id: "2611.00003", title: "Mailed in", abstract: "x"), Paper(id: "2611.00004", title: "Other", abstract: "y")])
+            try await store.upsert([
+                Paper(id: "2611.00003", title: "Mailed in", abstract: "x"),
+                Paper(id: "2611.00004", title: "Other", abstract: "y"),
+            ])
             _ = try await browser.signUp("alice")
-            #expect(try await browser.post("/submit", ["paper": "2611.00003", "on_behalf": "ada"]).text.contains("Only curators"))
+            #expect(
+                try await browser.post("/submit", ["paper": "2611.00003", "on_behalf": "ada"]).text.contains(
+                    "Only curators"))
             let curator = Browser(client: browser.client)
             _ = try await curator.signUp("cura")
             try await store.setRole(username: "cura", role: .curator)
             #expect(try await curator.get("/submit").text.contains("On behalf of"))
-            #expect(try await curator.post("/submit", ["paper": "2611.00003", "on_behalf": "ghost"]).text.contains("no user"))
+            #expect(
+                try await curator.post("/submit", ["paper": "2611.00003", "on_behalf": "ghost"]).text.contains(
+                    "no user"))
             #expect(try await curator.post("/submit", ["paper": "2611.00003", "on_behalf": "ada"]).status == .seeOther)
             #expect(try await store.submission(paperID: "2611.00003")?.submitter == "ada")
             // Hiding spam: members may not, curators may; the paper stays in the store.

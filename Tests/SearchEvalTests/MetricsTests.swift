@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SearchEval
 
 @Suite struct MetricsTests {
@@ -35,7 +36,8 @@ import Testing
         let j = ["a": 1, "b": 1, "c": 1, "d": 1]
         #expect(RetrievalMetrics.recall(ranked: ["a", "x", "c"], judgments: j, k: 100) == 0.5)
         #expect(RetrievalMetrics.reciprocalRank(ranked: ["x", "y", "c"], judgments: j, k: 10) == 1.0 / 3)
-        #expect(RetrievalMetrics.reciprocalRank(ranked: Array(repeating: "x", count: 10) + ["a"], judgments: j, k: 10) == 0)
+        #expect(
+            RetrievalMetrics.reciprocalRank(ranked: Array(repeating: "x", count: 10) + ["a"], judgments: j, k: 10) == 0)
     }
 
     @Test func evaluatorAveragesOverJudgedQueries() {
@@ -51,7 +53,8 @@ import Testing
 
     @Test func loadsBEIRFolder() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("beir-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("qrels"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("qrels"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try """
         {"_id": "d1", "title": "Aspirin", "text": "reduces fever", "metadata": {}}
@@ -61,7 +64,8 @@ import Testing
         {"_id": "1", "text": "does aspirin reduce fever"}
         {"_id": "9", "text": "no judgments"}
         """.write(to: dir.appendingPathComponent("queries-train.jsonl"), atomically: true, encoding: .utf8)
-        try "query-id\tcorpus-id\tscore\n1\td1\t1\n".write(to: dir.appendingPathComponent("qrels/train.tsv"), atomically: true, encoding: .utf8)
+        try "query-id\tcorpus-id\tscore\n1\td1\t1\n".write(
+            to: dir.appendingPathComponent("qrels/train.tsv"), atomically: true, encoding: .utf8)
         let data = try BEIRDataset.load(directory: dir)
         #expect(data.corpus.count == 2)
         #expect(data.corpus[0] == .init(id: "d1", title: "Aspirin", text: "reduces fever"))

@@ -67,7 +67,10 @@ public struct AliasContract: Sendable {
         let after = try await store.latestChangeSequence()
         let again = ImportFileIdentity(path: "/data/b.jsonl", size: 1, sha256: "cd", settings: "format=kaggle")
         let second = try await store.applyImportBatch(
-            [.paper(arxiv), .paper(local), .dailySubmission(paperID: local.id, day: Day("2026-06-01")!, submitter: "ada")],
+            [
+                .paper(arxiv), .paper(local),
+                .dailySubmission(paperID: local.id, day: Day("2026-06-01")!, submitter: "ada"),
+            ],
             file: again, offset: 0, timeLimit: .seconds(10))
         #expect(second.summary == ImportSummary(unchanged: 2))
         #expect(try await store.latestChangeSequence() == after)
@@ -87,7 +90,9 @@ public struct AliasContract: Sendable {
 
         let state = HarvestState(key: HarvestKey(endpoint: "http://oai.test", set: nil, metadataPrefix: "arXiv"))
         try await store.applyHarvestPage(
-            papers: [samplePaper("2501.00001", title: "Deep learning"), samplePaper("2501.00002", title: "DEEP LEARNING")],
+            papers: [
+                samplePaper("2501.00001", title: "Deep learning"), samplePaper("2501.00002", title: "DEEP LEARNING"),
+            ],
             withdrawn: [], state: state)
 
         #expect(try await store.paper(id: local.id) != nil)
@@ -102,7 +107,9 @@ public struct AliasContract: Sendable {
 
         // Harvesting the same page again records nothing new.
         try await store.applyHarvestPage(
-            papers: [samplePaper("2501.00001", title: "Deep learning"), samplePaper("2501.00002", title: "DEEP LEARNING")],
+            papers: [
+                samplePaper("2501.00001", title: "Deep learning"), samplePaper("2501.00002", title: "DEEP LEARNING"),
+            ],
             withdrawn: [], state: state)
         #expect(try await store.ambiguousResolutions().count == 2)
 
@@ -134,9 +141,11 @@ public struct AliasContract: Sendable {
         try await store.upsert([local, samplePaper("2501.00001", title: "Another title")])
         try await users(store, "ada", "bob")
         let early = day.startDate, late = day.startDate.addingTimeInterval(86_400)
-        _ = try await store.submit(paperID: local.id, day: day, submitter: "bob", at: early, githubRepo: nil, projectPage: nil)
         _ = try await store.submit(
-            paperID: "2501.00001", day: Day("2026-05-31")!, submitter: "ada", at: late, githubRepo: nil, projectPage: nil)
+            paperID: local.id, day: day, submitter: "bob", at: early, githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00001", day: Day("2026-05-31")!, submitter: "ada", at: late, githubRepo: nil,
+            projectPage: nil)
         try await store.setUpvote(paperID: local.id, username: "ada", upvoted: true)
         try await store.setUpvote(paperID: local.id, username: "bob", upvoted: true)
         try await store.setUpvote(paperID: "2501.00001", username: "ada", upvoted: true)
@@ -155,9 +164,17 @@ public struct AliasContract: Sendable {
     }
 
     public static let checks: [StoreContractCheck] = [
-        .init("AliasContract.anImportedRecordTakesOverTheListingPapersCommunity") { try await AliasContract(make: $0).anImportedRecordTakesOverTheListingPapersCommunity() },
-        .init("AliasContract.anAmbiguousTitleMovesNothingAndIsListed") { try await AliasContract(make: $0).anAmbiguousTitleMovesNothingAndIsListed() },
-        .init("AliasContract.aDifferentFirstAuthorIsNoMatch") { try await AliasContract(make: $0).aDifferentFirstAuthorIsNoMatch() },
-        .init("AliasContract.resolvingMergesWithWhatTheArxivPaperHas") { try await AliasContract(make: $0).resolvingMergesWithWhatTheArxivPaperHas() },
+        .init("AliasContract.anImportedRecordTakesOverTheListingPapersCommunity") {
+            try await AliasContract(make: $0).anImportedRecordTakesOverTheListingPapersCommunity()
+        },
+        .init("AliasContract.anAmbiguousTitleMovesNothingAndIsListed") {
+            try await AliasContract(make: $0).anAmbiguousTitleMovesNothingAndIsListed()
+        },
+        .init("AliasContract.aDifferentFirstAuthorIsNoMatch") {
+            try await AliasContract(make: $0).aDifferentFirstAuthorIsNoMatch()
+        },
+        .init("AliasContract.resolvingMergesWithWhatTheArxivPaperHas") {
+            try await AliasContract(make: $0).resolvingMergesWithWhatTheArxivPaperHas()
+        },
     ]
 }

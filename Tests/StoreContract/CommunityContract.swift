@@ -12,7 +12,8 @@ public struct CommunityContract: Sendable {
         try await store.upsert(["2501.00001", "2501.00002", "2501.00003"].map { samplePaper($0) })
         for name in ["ada", "bob", "cur"] {
             _ = try await store.createUser(
-                username: name, displayName: name.capitalized, role: name == "cur" ? .curator : .member, passwordHash: "h-\(name)")
+                username: name, displayName: name.capitalized, role: name == "cur" ? .curator : .member,
+                passwordHash: "h-\(name)")
         }
         return store
     }
@@ -54,7 +55,9 @@ public struct CommunityContract: Sendable {
         #expect(try await store.toggleUpvote(paperID: "2501.00001", username: "ada") == (false, 1))
         #expect(try await store.hasUpvoted(paperID: "2501.00001", username: "bob"))
         await #expect(throws: StoreError.self) { try await store.toggleUpvote(paperID: "2501.99999", username: "ada") }
-        await #expect(throws: StoreError.self) { try await store.toggleUpvote(paperID: "2501.00001", username: "nobody") }
+        await #expect(throws: StoreError.self) {
+            try await store.toggleUpvote(paperID: "2501.00001", username: "nobody")
+        }
     }
 
     public func peoplesTextIsTrimmedAndMustNotHoldControlCharacters() async throws {
@@ -68,9 +71,11 @@ public struct CommunityContract: Sendable {
             }
         }
         await #expect(throws: StoreError.self) {
-            _ = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "nul\u{0}", at: Date())
+            _ = try await store.addComment(
+                paperID: "2501.00001", author: "ada", parentID: nil, body: "nul\u{0}", at: Date())
         }
-        let comment = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "  two\nlines\t ", at: Date())
+        let comment = try await store.addComment(
+            paperID: "2501.00001", author: "ada", parentID: nil, body: "  two\nlines\t ", at: Date())
         #expect(comment.body == "two\nlines")
         #expect(try await store.createCollection(owner: "ada", name: " 名前 ", isPublic: false).name == "名前")
     }
@@ -98,18 +103,23 @@ public struct CommunityContract: Sendable {
     public func feedsOverRangesProfilesAndUpvoters() async throws {
         let store = try await seeded()
         let t = Date(timeIntervalSince1970: 1_780_000_000)
-        _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-25")!, submitter: "ada", at: t,
-                                   githubRepo: "https://github.com/o/r", projectPage: nil)
-        _ = try await store.submit(paperID: "2501.00002", day: Day("2026-05-27")!, submitter: "bob", at: t.addingTimeInterval(10),
-                                   githubRepo: nil, projectPage: "https://p.github.io")
-        _ = try await store.submit(paperID: "2501.00003", day: Day("2026-06-01")!, submitter: "ada", at: t.addingTimeInterval(20),
-                                   githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00001", day: Day("2026-05-25")!, submitter: "ada", at: t,
+            githubRepo: "https://github.com/o/r", projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00002", day: Day("2026-05-27")!, submitter: "bob", at: t.addingTimeInterval(10),
+            githubRepo: nil, projectPage: "https://p.github.io")
+        _ = try await store.submit(
+            paperID: "2501.00003", day: Day("2026-06-01")!, submitter: "ada", at: t.addingTimeInterval(20),
+            githubRepo: nil, projectPage: nil)
         try await store.setUpvote(paperID: "2501.00002", username: "ada", upvoted: true)
         try await store.setUpvote(paperID: "2501.00002", username: "cur", upvoted: true)
         let week = try await store.feed(from: Day("2026-05-25")!, through: Day("2026-05-31")!, limit: 10, offset: 0)
         #expect(week.map(\.paper.id) == ["2501.00002", "2501.00001"])
         #expect(week.last?.submission.githubRepo == "https://github.com/o/r")
-        #expect(try await store.feed(from: Day("2026-05-25")!, through: Day("2026-05-31")!, limit: 1, offset: 1).map(\.paper.id) == ["2501.00001"])
+        #expect(
+            try await store.feed(from: Day("2026-05-25")!, through: Day("2026-05-31")!, limit: 1, offset: 1).map(
+                \.paper.id) == ["2501.00001"])
         #expect(try await store.submissions(by: "ada").map(\.paper.id) == ["2501.00003", "2501.00001"])
         #expect(try await store.submittedSince(t.addingTimeInterval(5)).count == 2)
         #expect(try await store.upvoters(paperID: "2501.00002") == ["ada", "cur"])
@@ -120,10 +130,14 @@ public struct CommunityContract: Sendable {
 
     public func commentsAreEditedAndDeletedAndRepliesStay() async throws {
         let store = try await seeded()
-        let root = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: "first", at: Date())
-        let reply = try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "reply", at: Date())
+        let root = try await store.addComment(
+            paperID: "2501.00001", author: "ada", parentID: nil, body: "first", at: Date())
+        let reply = try await store.addComment(
+            paperID: "2501.00001", author: "bob", parentID: root.id, body: "reply", at: Date())
         let read = try #require(try await store.comment(id: root.id))
-        #expect(read.id == root.id && read.body == "first" && read.author == "ada" && read.parentID == nil && !read.isDeleted)
+        #expect(
+            read.id == root.id && read.body == "first" && read.author == "ada" && read.parentID == nil
+                && !read.isDeleted)
         #expect(try await store.comment(id: 9_999) == nil)
         let edited = try await store.editComment(id: root.id, body: "first (edited)", at: Date())
         #expect(edited.body == "first (edited)")
@@ -138,7 +152,8 @@ public struct CommunityContract: Sendable {
         #expect(try await store.comment(id: root.id)?.isDeleted == true)
         await #expect(throws: StoreError.self) { try await store.editComment(id: root.id, body: "x", at: Date()) }
         await #expect(throws: StoreError.self) {
-            try await store.addComment(paperID: "2501.00001", author: "bob", parentID: root.id, body: "late", at: Date())
+            try await store.addComment(
+                paperID: "2501.00001", author: "bob", parentID: root.id, body: "late", at: Date())
         }
     }
 
@@ -146,8 +161,12 @@ public struct CommunityContract: Sendable {
         let store = try await seeded()
         let reading = try await store.createCollection(owner: "ada", name: "Reading list", isPublic: false)
         #expect(reading.isPublic == false && reading.owner == "ada" && reading.paperCount == 0)
-        await #expect(throws: StoreError.self) { try await store.createCollection(owner: "ada", name: "Reading list", isPublic: true) }
-        await #expect(throws: StoreError.self) { try await store.createCollection(owner: "ada", name: "  ", isPublic: true) }
+        await #expect(throws: StoreError.self) {
+            try await store.createCollection(owner: "ada", name: "Reading list", isPublic: true)
+        }
+        await #expect(throws: StoreError.self) {
+            try await store.createCollection(owner: "ada", name: "  ", isPublic: true)
+        }
         try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true)
         try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00002", present: true)
         try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00001", present: true)
@@ -171,7 +190,10 @@ public struct CommunityContract: Sendable {
             try await store.claimAuthorship(paperID: "2501.00001", username: "ada", authorName: "Someone Else")
         }
         try await store.claimAuthorship(paperID: "2501.00001", username: "ada", authorName: "Ada Lovelace")
-        #expect(try await store.pendingClaims() == [AuthorClaim(paperID: "2501.00001", username: "ada", authorName: "Ada Lovelace", confirmed: false)])
+        #expect(
+            try await store.pendingClaims() == [
+                AuthorClaim(paperID: "2501.00001", username: "ada", authorName: "Ada Lovelace", confirmed: false)
+            ])
         try await store.confirmClaim(paperID: "2501.00001", username: "ada")
         #expect(try await store.claims(paperID: "2501.00001").first?.confirmed == true)
         #expect(try await store.pendingClaims().isEmpty)
@@ -179,14 +201,32 @@ public struct CommunityContract: Sendable {
     }
 
     public static let checks: [StoreContractCheck] = [
-        .init("CommunityContract.sessionsExpireAndPasswordChangeEndsOtherSessions") { try await CommunityContract(make: $0).sessionsExpireAndPasswordChangeEndsOtherSessions() },
-        .init("CommunityContract.aNewPasswordRevokesTheAccountsAccessTokensOnly") { try await CommunityContract(make: $0).aNewPasswordRevokesTheAccountsAccessTokensOnly() },
-        .init("CommunityContract.upvoteTogglesFlipTheStoredStateAndCount") { try await CommunityContract(make: $0).upvoteTogglesFlipTheStoredStateAndCount() },
-        .init("CommunityContract.peoplesTextIsTrimmedAndMustNotHoldControlCharacters") { try await CommunityContract(make: $0).peoplesTextIsTrimmedAndMustNotHoldControlCharacters() },
-        .init("CommunityContract.accessTokensBelongToTheirOwnerAndRecordUse") { try await CommunityContract(make: $0).accessTokensBelongToTheirOwnerAndRecordUse() },
-        .init("CommunityContract.feedsOverRangesProfilesAndUpvoters") { try await CommunityContract(make: $0).feedsOverRangesProfilesAndUpvoters() },
-        .init("CommunityContract.commentsAreEditedAndDeletedAndRepliesStay") { try await CommunityContract(make: $0).commentsAreEditedAndDeletedAndRepliesStay() },
-        .init("CommunityContract.collectionsHoldPapersOnce") { try await CommunityContract(make: $0).collectionsHoldPapersOnce() },
-        .init("CommunityContract.authorClaimsNeedAMatchingAuthorAndACurator") { try await CommunityContract(make: $0).authorClaimsNeedAMatchingAuthorAndACurator() },
+        .init("CommunityContract.sessionsExpireAndPasswordChangeEndsOtherSessions") {
+            try await CommunityContract(make: $0).sessionsExpireAndPasswordChangeEndsOtherSessions()
+        },
+        .init("CommunityContract.aNewPasswordRevokesTheAccountsAccessTokensOnly") {
+            try await CommunityContract(make: $0).aNewPasswordRevokesTheAccountsAccessTokensOnly()
+        },
+        .init("CommunityContract.upvoteTogglesFlipTheStoredStateAndCount") {
+            try await CommunityContract(make: $0).upvoteTogglesFlipTheStoredStateAndCount()
+        },
+        .init("CommunityContract.peoplesTextIsTrimmedAndMustNotHoldControlCharacters") {
+            try await CommunityContract(make: $0).peoplesTextIsTrimmedAndMustNotHoldControlCharacters()
+        },
+        .init("CommunityContract.accessTokensBelongToTheirOwnerAndRecordUse") {
+            try await CommunityContract(make: $0).accessTokensBelongToTheirOwnerAndRecordUse()
+        },
+        .init("CommunityContract.feedsOverRangesProfilesAndUpvoters") {
+            try await CommunityContract(make: $0).feedsOverRangesProfilesAndUpvoters()
+        },
+        .init("CommunityContract.commentsAreEditedAndDeletedAndRepliesStay") {
+            try await CommunityContract(make: $0).commentsAreEditedAndDeletedAndRepliesStay()
+        },
+        .init("CommunityContract.collectionsHoldPapersOnce") {
+            try await CommunityContract(make: $0).collectionsHoldPapersOnce()
+        },
+        .init("CommunityContract.authorClaimsNeedAMatchingAuthorAndACurator") {
+            try await CommunityContract(make: $0).authorClaimsNeedAMatchingAuthorAndACurator()
+        },
     ]
 }

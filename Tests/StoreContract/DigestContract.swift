@@ -26,16 +26,21 @@ public struct DigestContract: Sendable {
         #expect(confirmed.status == .confirmed && confirmed.confirmedAt == now)
         let prefs = try await store.updateSubscriberPreferences(
             id: created.id, frequency: .weekly, categories: ["cs.CL"], savedSearches: ["retrieval augmented"])
-        #expect(prefs.frequency == .weekly && prefs.categories == ["cs.CL"] && prefs.savedSearches == ["retrieval augmented"])
+        #expect(
+            prefs.frequency == .weekly && prefs.categories == ["cs.CL"]
+                && prefs.savedSearches == ["retrieval augmented"])
         #expect(try await store.subscribers(status: .confirmed, frequency: .weekly).map(\.id) == [created.id])
         #expect(try await store.subscribers(status: .confirmed, frequency: .daily).isEmpty)
 
         // Unsubscribed, then subscribing again needs a new confirmation.
         #expect(try await store.setSubscriberStatus(id: created.id, status: .unsubscribed).status == .unsubscribed)
-        #expect(try await store.subscribe(email: "ada@example.org", username: nil, frequency: .daily, at: now).status == .pending)
+        #expect(
+            try await store.subscribe(email: "ada@example.org", username: nil, frequency: .daily, at: now).status
+                == .pending)
 
         await #expect(throws: StoreError.self) {
-            try await store.subscribe(email: "a@b.c\r\nBcc: evil@example.org", username: nil, frequency: .daily, at: now)
+            try await store.subscribe(
+                email: "a@b.c\r\nBcc: evil@example.org", username: nil, frequency: .daily, at: now)
         }
         await #expect(throws: StoreError.self) { try await store.confirmSubscriber(id: 9999, at: now) }
     }
@@ -56,9 +61,16 @@ public struct DigestContract: Sendable {
         let store = try await make()
         let s = try await store.subscribe(email: "c@example.org", username: nil, frequency: .daily, at: Date())
         let t0 = Date(timeIntervalSince1970: 1_780_000_000)
-        #expect(try await store.enqueueOutbox(key: "digest:1:daily:2026-05-30", subscriberID: s.id, recipient: s.email, payload: "first", at: t0))
-        #expect(try await !store.enqueueOutbox(key: "digest:1:daily:2026-05-30", subscriberID: s.id, recipient: s.email, payload: "second", at: t0))
-        #expect(try await store.enqueueOutbox(key: "other", subscriberID: nil, recipient: "d@example.org", payload: "x", at: t0.addingTimeInterval(10)))
+        #expect(
+            try await store.enqueueOutbox(
+                key: "digest:1:daily:2026-05-30", subscriberID: s.id, recipient: s.email, payload: "first", at: t0))
+        #expect(
+            try await !store.enqueueOutbox(
+                key: "digest:1:daily:2026-05-30", subscriberID: s.id, recipient: s.email, payload: "second", at: t0))
+        #expect(
+            try await store.enqueueOutbox(
+                key: "other", subscriberID: nil, recipient: "d@example.org", payload: "x", at: t0.addingTimeInterval(10)
+            ))
         let message = try #require(try await store.outboxMessage(key: "digest:1:daily:2026-05-30"))
         #expect(message.payload == "first" && message.state == .queued && message.attempts == 0)
         #expect(try await store.dueOutboxMessages(now: t0, limit: 10).map(\.key) == ["digest:1:daily:2026-05-30"])
@@ -98,9 +110,17 @@ public struct DigestContract: Sendable {
 
     public static let checks: [StoreContractCheck] = [
         .init("DigestContract.subscriptionLifecycle") { try await DigestContract(make: $0).subscriptionLifecycle() },
-        .init("DigestContract.bouncesSuspendAfterTheLimitAndConfirmationResetsThem") { try await DigestContract(make: $0).bouncesSuspendAfterTheLimitAndConfirmationResetsThem() },
-        .init("DigestContract.outboxRecordsOncePerKeyAndTracksDelivery") { try await DigestContract(make: $0).outboxRecordsOncePerKeyAndTracksDelivery() },
-        .init("DigestContract.secretsAreGeneratedOnce") { try await DigestContract(make: $0).secretsAreGeneratedOnce() },
-        .init("DigestContract.settingsAreReadBackAndReplaced") { try await DigestContract(make: $0).settingsAreReadBackAndReplaced() },
+        .init("DigestContract.bouncesSuspendAfterTheLimitAndConfirmationResetsThem") {
+            try await DigestContract(make: $0).bouncesSuspendAfterTheLimitAndConfirmationResetsThem()
+        },
+        .init("DigestContract.outboxRecordsOncePerKeyAndTracksDelivery") {
+            try await DigestContract(make: $0).outboxRecordsOncePerKeyAndTracksDelivery()
+        },
+        .init("DigestContract.secretsAreGeneratedOnce") {
+            try await DigestContract(make: $0).secretsAreGeneratedOnce()
+        },
+        .init("DigestContract.settingsAreReadBackAndReplaced") {
+            try await DigestContract(make: $0).settingsAreReadBackAndReplaced()
+        },
     ]
 }

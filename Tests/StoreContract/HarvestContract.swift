@@ -67,7 +67,11 @@ public struct HarvestContract: Sendable {
     }
 
     public static let checks: [StoreContractCheck] = [
-        .init("HarvestContract.aPageIsAppliedWithItsStateInOneTransaction") { try await HarvestContract(make: $0).aPageIsAppliedWithItsStateInOneTransaction() },
-        .init("HarvestContract.aFailingPageChangesNothingAndErrorsKeepTheProgress") { try await HarvestContract(make: $0).aFailingPageChangesNothingAndErrorsKeepTheProgress() },
+        .init("HarvestContract.aPageIsAppliedWithItsStateInOneTransaction") {
+            try await HarvestContract(make: $0).aPageIsAppliedWithItsStateInOneTransaction()
+        },
+        .init("HarvestContract.aFailingPageChangesNothingAndErrorsKeepTheProgress") {
+            try await HarvestContract(make: $0).aFailingPageChangesNothingAndErrorsKeepTheProgress()
+        },
     ]
 }

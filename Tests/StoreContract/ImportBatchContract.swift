@@ -151,12 +151,26 @@ public struct ImportBatchContract: Sendable {
     }
 
     public static let checks: [StoreContractCheck] = [
-        .init("ImportBatchContract.batchesAdvanceTheJournalAndFinishWithTheWholeSummary") { try await ImportBatchContract(make: $0).batchesAdvanceTheJournalAndFinishWithTheWholeSummary() },
-        .init("ImportBatchContract.aBatchAtTheWrongOffsetIsRefused") { try await ImportBatchContract(make: $0).aBatchAtTheWrongOffsetIsRefused() },
-        .init("ImportBatchContract.aFailingBatchChangesNothingAndKeepsTheJournal") { try await ImportBatchContract(make: $0).aFailingBatchChangesNothingAndKeepsTheJournal() },
-        .init("ImportBatchContract.theTimeLimitEndsATransactionEarly") { try await ImportBatchContract(make: $0).theTimeLimitEndsATransactionEarly() },
-        .init("ImportBatchContract.aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions") { try await ImportBatchContract(make: $0).aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions() },
-        .init("ImportBatchContract.existingPaperIDsAnswersInChunks") { try await ImportBatchContract(make: $0).existingPaperIDsAnswersInChunks() },
-        .init("ImportBatchContract.backupWritesAnOpenableCopyAndNeverOverwrites") { try await ImportBatchContract(make: $0).backupWritesAnOpenableCopyAndNeverOverwrites() },
+        .init("ImportBatchContract.batchesAdvanceTheJournalAndFinishWithTheWholeSummary") {
+            try await ImportBatchContract(make: $0).batchesAdvanceTheJournalAndFinishWithTheWholeSummary()
+        },
+        .init("ImportBatchContract.aBatchAtTheWrongOffsetIsRefused") {
+            try await ImportBatchContract(make: $0).aBatchAtTheWrongOffsetIsRefused()
+        },
+        .init("ImportBatchContract.aFailingBatchChangesNothingAndKeepsTheJournal") {
+            try await ImportBatchContract(make: $0).aFailingBatchChangesNothingAndKeepsTheJournal()
+        },
+        .init("ImportBatchContract.theTimeLimitEndsATransactionEarly") {
+            try await ImportBatchContract(make: $0).theTimeLimitEndsATransactionEarly()
+        },
+        .init("ImportBatchContract.aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions") {
+            try await ImportBatchContract(make: $0).aFreshImportOfAPathForgetsEntriesOfItsEarlierVersions()
+        },
+        .init("ImportBatchContract.existingPaperIDsAnswersInChunks") {
+            try await ImportBatchContract(make: $0).existingPaperIDsAnswersInChunks()
+        },
+        .init("ImportBatchContract.backupWritesAnOpenableCopyAndNeverOverwrites") {
+            try await ImportBatchContract(make: $0).backupWritesAnOpenableCopyAndNeverOverwrites()
+        },
     ]
 }

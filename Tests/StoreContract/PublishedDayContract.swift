@@ -25,14 +25,24 @@ public struct PublishedDayContract: Sendable {
             Self.paper("2606.00005", nil, ["cs.CL"]),
         ])
         let day = Day("2026-06-01")!
-        #expect(try await store.papersPublished(on: day, category: nil, limit: 100).map(\.id) == ["2606.00002", "2606.00003", "2606.00001"])
-        #expect(try await store.papersPublished(on: day, category: "cs.CL", limit: 100).map(\.id) == ["2606.00002", "2606.00001"])
+        #expect(
+            try await store.papersPublished(on: day, category: nil, limit: 100).map(\.id) == [
+                "2606.00002", "2606.00003", "2606.00001",
+            ])
+        #expect(
+            try await store.papersPublished(on: day, category: "cs.CL", limit: 100).map(\.id) == [
+                "2606.00002", "2606.00001",
+            ])
         #expect(try await store.papersPublished(on: day, category: "cs.LG", limit: 100).map(\.id) == ["2606.00002"])
         #expect(try await store.papersPublished(on: day, category: "cs", limit: 100).isEmpty)
-        #expect(try await store.papersPublished(on: day, category: nil, limit: 2).map(\.id) == ["2606.00002", "2606.00003"])
+        #expect(
+            try await store.papersPublished(on: day, category: nil, limit: 2).map(\.id) == ["2606.00002", "2606.00003"])
         #expect(try await store.papersPublished(on: day, category: nil, limit: 0).isEmpty)
         #expect(try await store.papersPublished(on: Day("2026-05-31")!, category: nil, limit: 100).isEmpty)
-        #expect(try await store.papersPublished(on: Day("2026-06-02")!, category: nil, limit: 100).map(\.id) == ["2606.00004"])
+        #expect(
+            try await store.papersPublished(on: Day("2026-06-02")!, category: nil, limit: 100).map(\.id) == [
+                "2606.00004"
+            ])
 
         #expect(try await store.latestPublishedDay(onOrBefore: nil) == Day("2026-06-02"))
         #expect(try await store.latestPublishedDay(onOrBefore: day) == day)
@@ -45,6 +55,8 @@ public struct PublishedDayContract: Sendable {
     }
 
     public static let checks: [StoreContractCheck] = [
-        .init("PublishedDayContract.papersPublishedOnADayNewestFirstAndByCategory") { try await PublishedDayContract(make: $0).papersPublishedOnADayNewestFirstAndByCategory() },
+        .init("PublishedDayContract.papersPublishedOnADayNewestFirstAndByCategory") {
+            try await PublishedDayContract(make: $0).papersPublishedOnADayNewestFirstAndByCategory()
+        }
     ]
 }

@@ -11,7 +11,8 @@ public struct SignalsContract: Sendable {
         let store = try await make()
         try await store.upsert(["2501.00001", "2501.00002", "2501.00003"].map { samplePaper($0) })
         for name in ["ada", "bob", "cur"] {
-            _ = try await store.createUser(username: name, displayName: name, role: name == "cur" ? .curator : .member, passwordHash: nil)
+            _ = try await store.createUser(
+                username: name, displayName: name, role: name == "cur" ? .curator : .member, passwordHash: nil)
         }
         return store
     }
@@ -20,8 +21,10 @@ public struct SignalsContract: Sendable {
         let store = try await seeded()
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         try await store.setNotInterested(paperID: "2501.00001", username: "ada", rejected: true, at: t0)
-        try await store.setNotInterested(paperID: "2501.00002", username: "ada", rejected: true, at: t0.addingTimeInterval(60))
-        try await store.setNotInterested(paperID: "2501.00002", username: "ada", rejected: true, at: t0.addingTimeInterval(120))
+        try await store.setNotInterested(
+            paperID: "2501.00002", username: "ada", rejected: true, at: t0.addingTimeInterval(60))
+        try await store.setNotInterested(
+            paperID: "2501.00002", username: "ada", rejected: true, at: t0.addingTimeInterval(120))
         #expect(try await store.readerSignals(username: "ada").rejected == ["2501.00002", "2501.00001"])
         #expect(try await store.readerSignals(username: "bob").rejected.isEmpty)
         try await store.setNotInterested(paperID: "2501.00002", username: "ada", rejected: false, at: t0)
@@ -40,10 +43,13 @@ public struct SignalsContract: Sendable {
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         try await store.setAuthorFollow(username: "ada", authorName: "Zoë O'Brien-Smith", following: true, at: t0)
         try await store.setAuthorFollow(username: "ada", authorName: "zoe  o brien smith", following: true, at: t0)
-        try await store.setAuthorFollow(username: "ada", authorName: "Alan Turing", following: true, at: t0.addingTimeInterval(1))
-        #expect(try await store.readerSignals(username: "ada").followedAuthors == [
-            FollowedAuthor(key: "zoe o brien smith", name: "Zoë O'Brien-Smith"), FollowedAuthor(key: "alan turing", name: "Alan Turing"),
-        ])
+        try await store.setAuthorFollow(
+            username: "ada", authorName: "Alan Turing", following: true, at: t0.addingTimeInterval(1))
+        #expect(
+            try await store.readerSignals(username: "ada").followedAuthors == [
+                FollowedAuthor(key: "zoe o brien smith", name: "Zoë O'Brien-Smith"),
+                FollowedAuthor(key: "alan turing", name: "Alan Turing"),
+            ])
         try await store.setAuthorFollow(username: "ada", authorName: "ZOE O BRIEN SMITH", following: false, at: t0)
         #expect(try await store.readerSignals(username: "ada").followedAuthors.map(\.key) == ["alan turing"])
         for bad in ["", " -- ", String(repeating: "a", count: 201), "Ada\u{0}Lovelace"] {
@@ -52,8 +58,10 @@ public struct SignalsContract: Sendable {
             }
         }
         try await store.setCategoryFollow(username: "ada", category: "cs.CL", following: true, at: t0)
-        try await store.setCategoryFollow(username: "ada", category: "hep-th", following: true, at: t0.addingTimeInterval(1))
-        try await store.setCategoryFollow(username: "ada", category: "cs.CL", following: true, at: t0.addingTimeInterval(2))
+        try await store.setCategoryFollow(
+            username: "ada", category: "hep-th", following: true, at: t0.addingTimeInterval(1))
+        try await store.setCategoryFollow(
+            username: "ada", category: "cs.CL", following: true, at: t0.addingTimeInterval(2))
         #expect(try await store.readerSignals(username: "ada").followedCategories == ["cs.CL", "hep-th"])
         try await store.setCategoryFollow(username: "ada", category: "cs.CL", following: false, at: t0)
         #expect(try await store.readerSignals(username: "ada").followedCategories == ["hep-th"])
@@ -71,10 +79,14 @@ public struct SignalsContract: Sendable {
         let reading = try await store.createCollection(owner: "ada", name: "Reading", isPublic: false)
         try await store.setCollectionItem(collectionID: reading.id, paperID: "2501.00003", present: true)
         try await store.claimAuthorship(paperID: "2501.00001", username: "ada", authorName: "Ada Lovelace")
-        #expect(try await store.readerSignals(username: "ada").authored.isEmpty, "a claim counts once a curator confirms it")
+        #expect(
+            try await store.readerSignals(username: "ada").authored.isEmpty, "a claim counts once a curator confirms it"
+        )
         try await store.confirmClaim(paperID: "2501.00001", username: "ada")
         let signals = try await store.readerSignals(username: "ada")
-        #expect(signals.upvoted == ["2501.00002"] && signals.collected == ["2501.00003"] && signals.authored == ["2501.00001"])
+        #expect(
+            signals.upvoted == ["2501.00002"] && signals.collected == ["2501.00003"]
+                && signals.authored == ["2501.00001"])
         #expect(signals.positives == ["2501.00002", "2501.00003", "2501.00001"])
         await #expect(throws: StoreError.self) { _ = try await store.readerSignals(username: "nobody") }
     }
@@ -95,9 +107,17 @@ public struct SignalsContract: Sendable {
     }
 
     public static let checks: [StoreContractCheck] = [
-        .init("SignalsContract.notInterestedMarksAreKeptPerReaderAndUndone") { try await SignalsContract(make: $0).notInterestedMarksAreKeptPerReaderAndUndone() },
-        .init("SignalsContract.followsAreByNormalizedNameAndCategory") { try await SignalsContract(make: $0).followsAreByNormalizedNameAndCategory() },
-        .init("SignalsContract.signalsGatherUpvotesCollectionsAndConfirmedAuthorship") { try await SignalsContract(make: $0).signalsGatherUpvotesCollectionsAndConfirmedAuthorship() },
-        .init("SignalsContract.aPrivateFeedTokenIsReplacedAndRevoked") { try await SignalsContract(make: $0).aPrivateFeedTokenIsReplacedAndRevoked() },
+        .init("SignalsContract.notInterestedMarksAreKeptPerReaderAndUndone") {
+            try await SignalsContract(make: $0).notInterestedMarksAreKeptPerReaderAndUndone()
+        },
+        .init("SignalsContract.followsAreByNormalizedNameAndCategory") {
+            try await SignalsContract(make: $0).followsAreByNormalizedNameAndCategory()
+        },
+        .init("SignalsContract.signalsGatherUpvotesCollectionsAndConfirmedAuthorship") {
+            try await SignalsContract(make: $0).signalsGatherUpvotesCollectionsAndConfirmedAuthorship()
+        },
+        .init("SignalsContract.aPrivateFeedTokenIsReplacedAndRevoked") {
+            try await SignalsContract(make: $0).aPrivateFeedTokenIsReplacedAndRevoked()
+        },
     ]
 }

@@ -86,8 +86,11 @@ public struct CoreContract: Sendable {
         let before = try await store.status()
         let day = Day("2026-05-30")!
         let failing = ArraySource(
-            [.paper(samplePaper("2501.00002")), .dailySubmission(paperID: "2501.00002", day: day, submitter: "curator"),
-             .paper(samplePaper("2501.00003"))],
+            [
+                .paper(samplePaper("2501.00002")),
+                .dailySubmission(paperID: "2501.00002", day: day, submitter: "curator"),
+                .paper(samplePaper("2501.00003")),
+            ],
             failAfter: 2)
         await #expect(throws: ArraySource.Boom.self) { try await store.importRecords(from: failing) }
         #expect(try await store.status() == before)
@@ -120,10 +123,15 @@ public struct CoreContract: Sendable {
         _ = try await store.createUser(username: "bob", displayName: "Bob", role: .member, passwordHash: nil)
         let may29 = Day("2026-05-29")!, may30 = Day("2026-05-30")!, jun2 = Day("2026-06-02")!
         let t0 = Date(timeIntervalSince1970: 1_780_000_000)
-        _ = try await store.submit(paperID: "2501.00001", day: may30, submitter: "ada", at: t0, githubRepo: nil, projectPage: nil)
-        _ = try await store.submit(paperID: "2501.00002", day: may30, submitter: "bob", at: t0.addingTimeInterval(60), githubRepo: nil, projectPage: nil)
-        _ = try await store.submit(paperID: "2501.00003", day: may29, submitter: "bob", at: t0, githubRepo: nil, projectPage: nil)
-        _ = try await store.submit(paperID: "2501.00004", day: jun2, submitter: "ada", at: t0, githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00001", day: may30, submitter: "ada", at: t0, githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00002", day: may30, submitter: "bob", at: t0.addingTimeInterval(60), githubRepo: nil,
+            projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00003", day: may29, submitter: "bob", at: t0, githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00004", day: jun2, submitter: "ada", at: t0, githubRepo: nil, projectPage: nil)
 
         // Ties in upvotes: earlier submission first; more upvotes first.
         #expect(try await store.dailyFeed(day: may30).map(\.paper.id) == ["2501.00001", "2501.00002"])
@@ -146,9 +154,13 @@ public struct CoreContract: Sendable {
         let store = try await make()
         try await store.upsert([samplePaper("2501.00001")])
         _ = try await store.createUser(username: "ada", displayName: "Ada", role: .member, passwordHash: nil)
-        _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
+        _ = try await store.submit(
+            paperID: "2501.00001", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil,
+            projectPage: nil)
         do {
-            _ = try await store.submit(paperID: "2501.00001", day: Day("2026-05-31")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
+            _ = try await store.submit(
+                paperID: "2501.00001", day: Day("2026-05-31")!, submitter: "ada", at: Date(), githubRepo: nil,
+                projectPage: nil)
             Issue.record("second submission was accepted")
         } catch let error as StoreError {
             #expect(error.code == .alreadySubmitted)
@@ -156,7 +168,9 @@ public struct CoreContract: Sendable {
             #expect(error.message.contains("ada"))
         }
         await #expect(throws: StoreError(.paperNotFound, "paper 2501.09999 is not in the store")) {
-            try await store.submit(paperID: "2501.09999", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil, projectPage: nil)
+            try await store.submit(
+                paperID: "2501.09999", day: Day("2026-05-30")!, submitter: "ada", at: Date(), githubRepo: nil,
+                projectPage: nil)
         }
     }
 
@@ -186,9 +200,11 @@ public struct CoreContract: Sendable {
         await #expect(throws: StoreError.self) {
             try await store.createUser(username: "<script>", displayName: "", role: .member, passwordHash: nil)
         }
-        let root = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: nil, body: " Nice! ", at: Date())
+        let root = try await store.addComment(
+            paperID: "2501.00001", author: "ada", parentID: nil, body: " Nice! ", at: Date())
         #expect(root.body == "Nice!")
-        let reply = try await store.addComment(paperID: "2501.00001", author: "ada", parentID: root.id, body: "+1", at: Date())
+        let reply = try await store.addComment(
+            paperID: "2501.00001", author: "ada", parentID: root.id, body: "+1", at: Date())
         #expect(reply.parentID == root.id)
         #expect(try await store.comments(paperID: "2501.00001").map(\.body) == ["Nice!", "+1"])
         await #expect(throws: StoreError.self) {
@@ -204,35 +220,52 @@ public struct CoreContract: Sendable {
         try await store.upsert(["2501.00001", "2501.00002", "2501.00003"].map { samplePaper($0) })
         #expect(try await store.embeddingProgress(model: "m1") == 0)
         try await store.saveEmbeddings(
-            [PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8]), PaperEmbedding(paperID: "2501.00002", vector: [1, 0])],
+            [
+                PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8]),
+                PaperEmbedding(paperID: "2501.00002", vector: [1, 0]),
+            ],
             model: "m1", throughSequence: 2)
         #expect(try await store.embeddingProgress(model: "m1") == 2)
         #expect(try await store.embeddingCount(model: "m1") == 2)
         let page = try await store.embeddings(model: "m1", changedAfter: 0, limit: 1)
-        #expect(page == [EmbeddingChange(sequence: 1, embedding: PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8]))])
-        #expect(try await store.embeddings(model: "m1", changedAfter: 1, limit: 10).map(\.embedding.paperID) == ["2501.00002"])
+        #expect(
+            page == [
+                EmbeddingChange(sequence: 1, embedding: PaperEmbedding(paperID: "2501.00001", vector: [0.6, 0.8]))
+            ])
+        #expect(
+            try await store.embeddings(model: "m1", changedAfter: 1, limit: 10).map(\.embedding.paperID) == [
+                "2501.00002"
+            ])
 
         // A failing batch changes nothing, progress included.
         await #expect(throws: StoreError.self) {
             try await store.saveEmbeddings(
-                [PaperEmbedding(paperID: "2501.00003", vector: [1, 0]), PaperEmbedding(paperID: "2501.09999", vector: [1, 0])],
+                [
+                    PaperEmbedding(paperID: "2501.00003", vector: [1, 0]),
+                    PaperEmbedding(paperID: "2501.09999", vector: [1, 0]),
+                ],
                 model: "m1", throughSequence: 3)
         }
         #expect(try await store.embeddingProgress(model: "m1") == 2)
         #expect(try await store.embeddingCount(model: "m1") == 2)
         await #expect(throws: StoreError.self) {
-            try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00003", vector: [.nan])], model: "m1", throughSequence: 3)
+            try await store.saveEmbeddings(
+                [PaperEmbedding(paperID: "2501.00003", vector: [.nan])], model: "m1", throughSequence: 3)
         }
 
         // Another segmentation of the same model lives beside it.
-        try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00001", vectors: [[1, 0], [0, 1]])], model: "m1+sentences", throughSequence: 1)
+        try await store.saveEmbeddings(
+            [PaperEmbedding(paperID: "2501.00001", vectors: [[1, 0], [0, 1]])], model: "m1+sentences",
+            throughSequence: 1)
         #expect(try await store.embeddingCount(model: "m1") == 2)
         #expect(try await store.embeddingCount(model: "m1+sentences") == 1)
-        try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00002", vector: [1, 0])], model: "m1", throughSequence: 2)
+        try await store.saveEmbeddings(
+            [PaperEmbedding(paperID: "2501.00002", vector: [1, 0])], model: "m1", throughSequence: 2)
         #expect(try await store.embeddingCount(model: "m1+sentences") == 1)
 
         // Another model starts from zero and replaces the old vectors, every segmentation of them.
-        try await store.saveEmbeddings([PaperEmbedding(paperID: "2501.00003", vector: [0, 1])], model: "m2", throughSequence: 3)
+        try await store.saveEmbeddings(
+            [PaperEmbedding(paperID: "2501.00003", vector: [0, 1])], model: "m2", throughSequence: 3)
         #expect(try await store.embeddingCount(model: "m1") == 0)
         #expect(try await store.embeddingProgress(model: "m1") == 0)
         #expect(try await store.embeddingCount(model: "m1+sentences") == 0)
@@ -241,15 +274,31 @@ public struct CoreContract: Sendable {
     }
 
     public static let checks: [StoreContractCheck] = [
-        .init("CoreContract.upsertInsertsUpdatesAndIgnoresOlderVersions") { try await CoreContract(make: $0).upsertInsertsUpdatesAndIgnoresOlderVersions() },
-        .init("CoreContract.papersByIDsKeepTheRequestedOrder") { try await CoreContract(make: $0).papersByIDsKeepTheRequestedOrder() },
-        .init("CoreContract.changeSequenceIsMonotonicAndOnlyMovesOnRealChanges") { try await CoreContract(make: $0).changeSequenceIsMonotonicAndOnlyMovesOnRealChanges() },
+        .init("CoreContract.upsertInsertsUpdatesAndIgnoresOlderVersions") {
+            try await CoreContract(make: $0).upsertInsertsUpdatesAndIgnoresOlderVersions()
+        },
+        .init("CoreContract.papersByIDsKeepTheRequestedOrder") {
+            try await CoreContract(make: $0).papersByIDsKeepTheRequestedOrder()
+        },
+        .init("CoreContract.changeSequenceIsMonotonicAndOnlyMovesOnRealChanges") {
+            try await CoreContract(make: $0).changeSequenceIsMonotonicAndOnlyMovesOnRealChanges()
+        },
         .init("CoreContract.importIsOneTransaction") { try await CoreContract(make: $0).importIsOneTransaction() },
-        .init("CoreContract.submissionForUnknownPaperAbortsImport") { try await CoreContract(make: $0).submissionForUnknownPaperAbortsImport() },
-        .init("CoreContract.dailyFeedOrderAndNavigation") { try await CoreContract(make: $0).dailyFeedOrderAndNavigation() },
-        .init("CoreContract.duplicateSubmissionIsRefusedWithTheFirstSubmitter") { try await CoreContract(make: $0).duplicateSubmissionIsRefusedWithTheFirstSubmitter() },
-        .init("CoreContract.upvotesAreOnePerUserAndToggle") { try await CoreContract(make: $0).upvotesAreOnePerUserAndToggle() },
+        .init("CoreContract.submissionForUnknownPaperAbortsImport") {
+            try await CoreContract(make: $0).submissionForUnknownPaperAbortsImport()
+        },
+        .init("CoreContract.dailyFeedOrderAndNavigation") {
+            try await CoreContract(make: $0).dailyFeedOrderAndNavigation()
+        },
+        .init("CoreContract.duplicateSubmissionIsRefusedWithTheFirstSubmitter") {
+            try await CoreContract(make: $0).duplicateSubmissionIsRefusedWithTheFirstSubmitter()
+        },
+        .init("CoreContract.upvotesAreOnePerUserAndToggle") {
+            try await CoreContract(make: $0).upvotesAreOnePerUserAndToggle()
+        },
         .init("CoreContract.usersAndComments") { try await CoreContract(make: $0).usersAndComments() },
-        .init("CoreContract.embeddingsAdvanceProgressAtomicallyAndResetOnModelChange") { try await CoreContract(make: $0).embeddingsAdvanceProgressAtomicallyAndResetOnModelChange() },
+        .init("CoreContract.embeddingsAdvanceProgressAtomicallyAndResetOnModelChange") {
+            try await CoreContract(make: $0).embeddingsAdvanceProgressAtomicallyAndResetOnModelChange()
+        },
     ]
 }

@@ -28,7 +28,7 @@ public struct StoreContractCheck: Sendable, CustomTestStringConvertible {
 /// The whole contract.
 public enum StoreContract {
     public static let checks: [StoreContractCheck] =
-CoreContract.checks
+        CoreContract.checks
         + AliasContract.checks
         + CommunityContract.checks
         + DigestContract.checks

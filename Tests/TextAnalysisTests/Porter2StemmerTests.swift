@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TextAnalysis
 
 /// Reads the gzip-compressed pairs with the system `gzip`, since Foundation on Linux has no decompressor.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VectorIndex
 
 @Suite("HNSW approximate search")
@@ -26,7 +27,8 @@ struct ApproximateSearchTests {
         // A tiny beam is measurably worse, which shows the check above can fail.
         var narrow = 0.0
         for q in queries {
-            narrow += recallAt(10, got: try index.searchApproximate(q, k: 10, ef: 10), truth: try index.search(q, k: 10))
+            narrow += recallAt(
+                10, got: try index.searchApproximate(q, k: 10, ef: 10), truth: try index.search(q, k: 10))
         }
         #expect(narrow / Double(queries.count) <= recall)
     }
@@ -45,7 +47,8 @@ struct ApproximateSearchTests {
         var total = 0.0
         let queries = fixture.batch(100)
         for q in queries {
-            total += recallAt(10, got: try approx.searchApproximate(q, k: 10, ef: 64), truth: try exact.search(q, k: 10))
+            total += recallAt(
+                10, got: try approx.searchApproximate(q, k: 10, ef: 64), truth: try exact.search(q, k: 10))
         }
         #expect(total / Double(queries.count) >= 0.9)
     }

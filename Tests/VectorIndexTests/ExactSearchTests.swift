@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import VectorIndex
 
 @Suite("Exact search")
 struct ExactSearchTests {
-    @Test("kernels match a double-precision reference for every tail length", arguments: [1, 3, 15, 16, 17, 31, 63, 64, 65, 100, 127, 384, 385])
+    @Test(
+        "kernels match a double-precision reference for every tail length",
+        arguments: [1, 3, 15, 16, 17, 31, 63, 64, 65, 100, 127, 384, 385])
     func kernelsMatchReference(dim: Int) throws {
         let rows = randomUnitVectors(9, dim: dim, seed: UInt64(dim))
         let q = randomUnitVectors(1, dim: dim, seed: 99)[0]

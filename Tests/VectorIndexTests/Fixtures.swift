@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import VectorIndex
 
 /// Deterministic synthetic embeddings shaped like real ones: a low-dimensional
@@ -14,7 +15,8 @@ struct EmbeddingFixture {
         var rng = SplitMix64(seed: seed)
         self.dim = dim
         self.latent = latent
-        projection = (0..<(latent * dim)).map { _ in Float(EmbeddingFixture.gaussian(&rng)) / Float(latent).squareRoot() }
+        projection = (0..<(latent * dim)).map { _ in Float(EmbeddingFixture.gaussian(&rng)) / Float(latent).squareRoot()
+        }
         centers = (0..<topics).map { _ in (0..<latent).map { _ in Float(EmbeddingFixture.gaussian(&rng)) } }
         self.rng = rng
     }
@@ -55,7 +57,9 @@ func naiveDot(_ a: [Float], _ b: [Float]) -> Double {
 }
 
 /// Brute-force reference: (key, score) best first, ties by key.
-func naiveTopK(_ items: [(String, [Float])], _ q: [Float], k: Int, allowed: (String) -> Bool = { _ in true }) -> [(key: String, score: Double)] {
+func naiveTopK(
+    _ items: [(String, [Float])], _ q: [Float], k: Int, allowed: (String) -> Bool = { _ in true }
+) -> [(key: String, score: Double)] {
     var scored: [(key: String, score: Double)] = []
     for (key, v) in items where allowed(key) { scored.append((key: key, score: naiveDot(v, q))) }
     scored.sort { (a: (key: String, score: Double), b: (key: String, score: Double)) -> Bool in

@@ -68,7 +68,9 @@ struct ArxivAPIController<Search: PaperSearching>: Sendable {
             guard let search else { throw WebError(.searchNotReady, "The search index is not ready yet.") }
             var scores = try await search.fieldedMatches(query)
             if !parameters.ids.isEmpty { scores = scores.filter { parameters.ids.contains($0.key) } }
-            matches = scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+            matches = scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
+                ($0.key, $0.value)
+            }
         } else if !parameters.ids.isEmpty {
             let found = Set(try await store.papers(ids: parameters.ids).map(\.id))
             matches = parameters.ids.filter(found.contains).map { ($0, 0) }
@@ -93,7 +95,8 @@ struct ArxivAPIController<Search: PaperSearching>: Sendable {
         }
         let pageIDs = Array(ordered.dropFirst(parameters.start).prefix(parameters.maxResults))
         if known.isEmpty {
-            known = Dictionary(try await store.papers(ids: pageIDs).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            known = Dictionary(
+                try await store.papers(ids: pageIDs).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         }
         let page = pageIDs.compactMap { known[$0] }
         let feed = ArxivAtom.feed(

@@ -8,7 +8,8 @@ import PaperStore
 enum ArxivAtom {
 
     static func feed(
-        _ papers: [Paper], total: Int, start: Int, perPage: Int, selfLink: String, base: String, title: String, now: Date
+        _ papers: [Paper], total: Int, start: Int, perPage: Int, selfLink: String, base: String, title: String,
+        now: Date
     ) -> String {
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -58,9 +59,13 @@ enum ArxivAtom {
         }
         out += "    <published>\(Timestamp.atom(published))</published>\n"
         if let comment = paper.comments { out += "    <arxiv:comment>\(XML.escape(comment))</arxiv:comment>\n" }
-        if let journal = paper.journalRef { out += "    <arxiv:journal_ref>\(XML.escape(journal))</arxiv:journal_ref>\n" }
+        if let journal = paper.journalRef {
+            out += "    <arxiv:journal_ref>\(XML.escape(journal))</arxiv:journal_ref>\n"
+        }
         if let doi = paper.doi { out += "    <arxiv:doi>\(XML.escape(doi))</arxiv:doi>\n" }
-        if let primary = paper.primaryCategory { out += "    <arxiv:primary_category term=\"\(XML.escape(primary))\"/>\n" }
+        if let primary = paper.primaryCategory {
+            out += "    <arxiv:primary_category term=\"\(XML.escape(primary))\"/>\n"
+        }
         for author in paper.authors { out += "    <author>\n      <name>\(XML.escape(author))</name>\n    </author>\n" }
         out += "  </entry>\n"
         return out

@@ -56,86 +56,128 @@ enum ErrorCode: String, Sendable, CaseIterable {
     var entry: Entry {
         switch self {
         case .invalidParameter:
-            Entry(status: .badRequest, type: .invalidRequest, title: "Bad request",
-                  meaning: "A path or query parameter, or a form field, is malformed or out of range; the message names it.")
+            Entry(
+                status: .badRequest, type: .invalidRequest, title: "Bad request",
+                meaning:
+                    "A path or query parameter, or a form field, is malformed or out of range; the message names it.")
         case .invalidBody:
-            Entry(status: .badRequest, type: .invalidRequest, title: "Bad request",
-                  meaning: "The request body is not what the endpoint reads (a JSON object, a form).")
+            Entry(
+                status: .badRequest, type: .invalidRequest, title: "Bad request",
+                meaning: "The request body is not what the endpoint reads (a JSON object, a form).")
         case .invalidPath:
-            Entry(status: .badRequest, type: .invalidRequest, title: "Bad request",
-                  meaning: "The path cannot name anything here (it contains a backslash).")
+            Entry(
+                status: .badRequest, type: .invalidRequest, title: "Bad request",
+                meaning: "The path cannot name anything here (it contains a backslash).")
         case .invalidSearchQuery:
-            Entry(status: .badRequest, type: .invalidRequest, title: "Cannot search",
-                  meaning: "The search query is malformed (an unbalanced quote or parenthesis, an unknown field) or asks for a mode this instance lacks.")
+            Entry(
+                status: .badRequest, type: .invalidRequest, title: "Cannot search",
+                meaning:
+                    "The search query is malformed (an unbalanced quote or parenthesis, an unknown field) or asks for a mode this instance lacks."
+            )
         case .invalidArxivQuery:
-            Entry(status: .badRequest, type: .invalidRequest, title: "Malformed arXiv query",
-                  meaning: "The arXiv API's search_query, id_list or sort parameters are malformed; answered as arXiv does, with an Atom feed holding one entry titled Error.")
+            Entry(
+                status: .badRequest, type: .invalidRequest, title: "Malformed arXiv query",
+                meaning:
+                    "The arXiv API's search_query, id_list or sort parameters are malformed; answered as arXiv does, with an Atom feed holding one entry titled Error."
+            )
         case .invalidEmail:
-            Entry(status: .badRequest, type: .invalidRequest, title: "Not an email address",
-                  meaning: "The address cannot receive mail as written.")
+            Entry(
+                status: .badRequest, type: .invalidRequest, title: "Not an email address",
+                meaning: "The address cannot receive mail as written.")
         case .invalidLink:
-            Entry(status: .notFound, type: .invalidRequest, title: "Link not valid",
-                  meaning: "A signed link from a mail (confirm, unsubscribe, preferences) is incomplete or altered, or names a subscription that no longer exists.")
+            Entry(
+                status: .notFound, type: .invalidRequest, title: "Link not valid",
+                meaning:
+                    "A signed link from a mail (confirm, unsubscribe, preferences) is incomplete or altered, or names a subscription that no longer exists."
+            )
         case .expiredLink:
-            Entry(status: .gone, type: .invalidRequest, title: "Link expired",
-                  meaning: "A signed link from a mail has expired; subscribe again for a new one.")
+            Entry(
+                status: .gone, type: .invalidRequest, title: "Link expired",
+                meaning: "A signed link from a mail has expired; subscribe again for a new one.")
         case .payloadTooLarge:
-            Entry(status: .contentTooLarge, type: .invalidRequest, title: "Too large",
-                  meaning: "The request body is larger than the endpoint accepts.")
+            Entry(
+                status: .contentTooLarge, type: .invalidRequest, title: "Too large",
+                meaning: "The request body is larger than the endpoint accepts.")
         case .notFound:
-            Entry(status: .notFound, type: .invalidRequest, title: "Not found",
-                  meaning: "Nothing is at this path, or the thing it names (a collection, a token, a comment) does not exist.")
+            Entry(
+                status: .notFound, type: .invalidRequest, title: "Not found",
+                meaning:
+                    "Nothing is at this path, or the thing it names (a collection, a token, a comment) does not exist.")
         case .paperNotFound:
-            Entry(status: .notFound, type: .invalidRequest, title: "Paper not found",
-                  meaning: "No paper with this id is stored; arXiv papers can be imported first.")
+            Entry(
+                status: .notFound, type: .invalidRequest, title: "Paper not found",
+                meaning: "No paper with this id is stored; arXiv papers can be imported first.")
         case .userNotFound:
-            Entry(status: .notFound, type: .invalidRequest, title: "No such user",
-                  meaning: "No account has this username.")
+            Entry(
+                status: .notFound, type: .invalidRequest, title: "No such user",
+                meaning: "No account has this username.")
         case .methodNotAllowed:
-            Entry(status: .methodNotAllowed, type: .invalidRequest, title: "Method not allowed",
-                  meaning: "The path exists but not for this HTTP method.")
+            Entry(
+                status: .methodNotAllowed, type: .invalidRequest, title: "Method not allowed",
+                meaning: "The path exists but not for this HTTP method.")
         case .conflict:
-            Entry(status: .conflict, type: .invalidRequest, title: "Conflict",
-                  meaning: "The change conflicts with what is stored.")
+            Entry(
+                status: .conflict, type: .invalidRequest, title: "Conflict",
+                meaning: "The change conflicts with what is stored.")
         case .alreadySubmitted:
-            Entry(status: .conflict, type: .invalidRequest, title: "Already submitted",
-                  meaning: "The paper is on a daily feed already; upvote it there.")
+            Entry(
+                status: .conflict, type: .invalidRequest, title: "Already submitted",
+                meaning: "The paper is on a daily feed already; upvote it there.")
         case .usernameTaken:
-            Entry(status: .conflict, type: .invalidRequest, title: "Username taken",
-                  meaning: "Another account has this username.")
+            Entry(
+                status: .conflict, type: .invalidRequest, title: "Username taken",
+                meaning: "Another account has this username.")
         case .rateLimited:
-            Entry(status: .tooManyRequests, type: .invalidRequest, title: "Too many requests",
-                  meaning: "A rate limit was reached; Retry-After says in how many seconds to try again.")
+            Entry(
+                status: .tooManyRequests, type: .invalidRequest, title: "Too many requests",
+                meaning: "A rate limit was reached; Retry-After says in how many seconds to try again.")
         case .unauthorized:
-            Entry(status: .unauthorized, type: .auth, title: "Sign in needed",
-                  meaning: "The endpoint needs a personal access token (Authorization: Bearer pb_…) or a signed-in session.")
+            Entry(
+                status: .unauthorized, type: .auth, title: "Sign in needed",
+                meaning:
+                    "The endpoint needs a personal access token (Authorization: Bearer pb_…) or a signed-in session.")
         case .invalidToken:
-            Entry(status: .unauthorized, type: .auth, title: "Token not valid",
-                  meaning: "The access token is revoked, expired or mistyped; create a new one on your profile page.")
+            Entry(
+                status: .unauthorized, type: .auth, title: "Token not valid",
+                meaning: "The access token is revoked, expired or mistyped; create a new one on your profile page.")
         case .forbidden:
-            Entry(status: .forbidden, type: .auth, title: "Not allowed",
-                  meaning: "The caller is known but may not do this (someone else's collection, a curator's page).")
+            Entry(
+                status: .forbidden, type: .auth, title: "Not allowed",
+                meaning: "The caller is known but may not do this (someone else's collection, a curator's page).")
         case .invalidCSRFToken:
-            Entry(status: .forbidden, type: .auth, title: "Form expired",
-                  meaning: "A form was sent without its security token, or with an old one; reload the page and send it again.")
+            Entry(
+                status: .forbidden, type: .auth, title: "Form expired",
+                meaning:
+                    "A form was sent without its security token, or with an old one; reload the page and send it again."
+            )
         case .unavailable:
-            Entry(status: .serviceUnavailable, type: .system, title: "Unavailable",
-                  meaning: "A part of Paperboy this needs is off or not running.")
+            Entry(
+                status: .serviceUnavailable, type: .system, title: "Unavailable",
+                meaning: "A part of Paperboy this needs is off or not running.")
         case .storeBusy:
-            Entry(status: .serviceUnavailable, type: .system, title: "Busy for a moment",
-                  meaning: "The database stayed locked by another writer (an import) past the wait; nothing was changed, retry after Retry-After seconds.")
+            Entry(
+                status: .serviceUnavailable, type: .system, title: "Busy for a moment",
+                meaning:
+                    "The database stayed locked by another writer (an import) past the wait; nothing was changed, retry after Retry-After seconds."
+            )
         case .searchNotReady:
-            Entry(status: .serviceUnavailable, type: .system, title: "Search is starting",
-                  meaning: "The search index is not open yet; retry in a few seconds.")
+            Entry(
+                status: .serviceUnavailable, type: .system, title: "Search is starting",
+                meaning: "The search index is not open yet; retry in a few seconds.")
         case .arxivUnavailable:
-            Entry(status: .serviceUnavailable, type: .system, title: "arXiv is unreachable",
-                  meaning: "arXiv did not answer (or answered with an error); nothing was changed, retry in a minute.")
+            Entry(
+                status: .serviceUnavailable, type: .system, title: "arXiv is unreachable",
+                meaning: "arXiv did not answer (or answered with an error); nothing was changed, retry in a minute.")
         case .mailUnavailable:
-            Entry(status: .serviceUnavailable, type: .system, title: "Mail could not be sent",
-                  meaning: "The mail server did not take the message; nothing was lost, try again later.")
+            Entry(
+                status: .serviceUnavailable, type: .system, title: "Mail could not be sent",
+                meaning: "The mail server did not take the message; nothing was lost, try again later.")
         case .internal:
-            Entry(status: .internalServerError, type: .internal, title: "Something went wrong",
-                  meaning: "Paperboy failed; the error was logged under the request id that the response's X-Request-Id carries.")
+            Entry(
+                status: .internalServerError, type: .internal, title: "Something went wrong",
+                meaning:
+                    "Paperboy failed; the error was logged under the request id that the response's X-Request-Id carries."
+            )
         }
     }
 

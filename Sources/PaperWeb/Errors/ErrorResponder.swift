@@ -49,7 +49,9 @@ enum ErrorResponder {
     static func resolve(_ error: any Error, _ request: Request, _ context: PaperboyRequestContext) -> ResolvedError {
         var resolved: ResolvedError
         if let http = error as? HTTPError {
-            let message = http.body ?? (http.status == .notFound ? "There is nothing at \(request.uri.path)." : http.status.reasonPhrase)
+            let message =
+                http.body
+                ?? (http.status == .notFound ? "There is nothing at \(request.uri.path)." : http.status.reasonPhrase)
             resolved = ResolvedError(code: http.catalogCode, message: message)
             for field in http.headers where field.name != .contentType && field.name != .contentLength {
                 resolved.headers.append(field)
@@ -60,12 +62,16 @@ enum ErrorResponder {
                 retryAfter: cataloged.retryAfter)
         } else if let http = error as? any HTTPResponseError {
             // Hummingbird's other errors (a malformed request it rejected): the status says what kind.
-            let code = ErrorCode.allCases.first { $0.status == http.status } ?? (http.status.code >= 500 ? .internal : .invalidParameter)
+            let code =
+                ErrorCode.allCases.first { $0.status == http.status }
+                ?? (http.status.code >= 500 ? .internal : .invalidParameter)
             resolved = ResolvedError(code: code, message: http.status.reasonPhrase)
         } else {
             resolved = ResolvedError(code: .internal, message: "")
         }
-        let metadata: Logger.Metadata = ["path": "\(request.uri.path)", "code": "\(resolved.code.rawValue)", "error": "\(error)"]
+        let metadata: Logger.Metadata = [
+            "path": "\(request.uri.path)", "code": "\(resolved.code.rawValue)", "error": "\(error)",
+        ]
         switch resolved.code {
         case .internal:
             context.logger.error("request failed", metadata: metadata)
@@ -117,7 +123,9 @@ struct ErrorMiddleware: RouterMiddleware {
     let audience: ErrorAudience
     let configuration: WebConfiguration
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {

@@ -2,7 +2,9 @@ extension FeedLink {
     /// The RSS, Atom and JSON Feed links of a feed path, for a page's `<link rel="alternate">`.
     static func alternates(_ path: String, title: String) -> [FeedLink] {
         Syndication.Format.allCases.map {
-            FeedLink(type: $0.contentType.components(separatedBy: ";")[0], title: "\(title) (\($0.label))", href: "\(path).\($0.rawValue)")
+            FeedLink(
+                type: $0.contentType.components(separatedBy: ";")[0], title: "\(title) (\($0.label))",
+                href: "\(path).\($0.rawValue)")
         }
     }
 }

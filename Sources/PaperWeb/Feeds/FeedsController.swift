@@ -33,7 +33,9 @@ struct FeedsController<Search: PaperSearching>: Sendable {
         case "trending": feed = try await trending(base: base, format: format)
         case "search": feed = try await searchFeed(request, base: base, format: format)
         case "new": feed = try await newFeed(request, base: base, format: format)
-        default: throw WebError(.notFound, "There is no feed \(name.prefix(40).debugDescription); try daily, trending, new or search")
+        default:
+            throw WebError(
+                .notFound, "There is no feed \(name.prefix(40).debugDescription); try daily, trending, new or search")
         }
         return Syndication.response(feed, format, base: base)
     }
@@ -51,7 +53,9 @@ struct FeedsController<Search: PaperSearching>: Sendable {
     }
 
     func trending(base: String, format: Format) async throws -> Feed {
-        let entries = try await TrendingPapers.current(store: store, now: configuration.clock(), limit: FeedLimits.periodPageSize).entries
+        let entries = try await TrendingPapers.current(
+            store: store, now: configuration.clock(), limit: FeedLimits.periodPageSize
+        ).entries
         return Feed(
             title: "Paperboy · Trending Papers", description: "Upvotes and comments, fading with age.",
             pageURL: base + "/papers/trending", feedURL: "\(base)/feeds/trending.\(format.rawValue)",
@@ -66,11 +70,14 @@ struct FeedsController<Search: PaperSearching>: Sendable {
         let upvotes = try await store.upvoteCounts(paperIDs: papers.map(\.id))
         let queryString = query.queryString(day: query.day)
         return Feed(
-            title: "Paperboy · New on arXiv" + (query.category.map { " · \($0)" } ?? "") + (query.day.map { " · \($0)" } ?? ""),
-            description: "Papers first published on arXiv on \(day)\(query.category.map { " in \($0)" } ?? ""), newest first.",
+            title: "Paperboy · New on arXiv" + (query.category.map { " · \($0)" } ?? "")
+                + (query.day.map { " · \($0)" } ?? ""),
+            description:
+                "Papers first published on arXiv on \(day)\(query.category.map { " in \($0)" } ?? ""), newest first.",
             pageURL: "\(base)/papers/new\(queryString)", feedURL: "\(base)/feeds/new.\(format.rawValue)\(queryString)",
             items: papers.map {
-                Item(paper: $0, date: $0.publishedAt ?? day.startDate, upvotes: upvotes[$0.id] ?? 0, codeURL: $0.codeURL)
+                Item(
+                    paper: $0, date: $0.publishedAt ?? day.startDate, upvotes: upvotes[$0.id] ?? 0, codeURL: $0.codeURL)
             })
     }
 
@@ -78,7 +85,9 @@ struct FeedsController<Search: PaperSearching>: Sendable {
         let parameters = FormQuery(request.uri.query ?? "")
         let query = try PaperSearchQuery.parse { parameters[$0] }
         let text = query.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw WebError.invalidParameter("a search feed needs a query: /feeds/search.\(format.rawValue)?q=...") }
+        guard !text.isEmpty else {
+            throw WebError.invalidParameter("a search feed needs a query: /feeds/search.\(format.rawValue)?q=...")
+        }
         guard let search else { throw WebError(.searchNotReady, "The search index is not ready yet.") }
         let response = try await search.search(
             SearchRequest(query: text, mode: query.mode, filter: query.filter, limit: Self.itemLimit))
@@ -89,7 +98,9 @@ struct FeedsController<Search: PaperSearching>: Sendable {
             title: "Paperboy · Search: \(text)", description: "Papers matching \(text.debugDescription).",
             pageURL: "\(base)/papers\(queryString)", feedURL: "\(base)/feeds/search.\(format.rawValue)\(queryString)",
             items: papers.map {
-                Item(paper: $0, date: $0.publishedAt ?? Date(timeIntervalSince1970: 0), upvotes: upvotes[$0.id] ?? 0, codeURL: $0.codeURL)
+                Item(
+                    paper: $0, date: $0.publishedAt ?? Date(timeIntervalSince1970: 0), upvotes: upvotes[$0.id] ?? 0,
+                    codeURL: $0.codeURL)
             })
     }
 
@@ -102,10 +113,13 @@ struct FeedsController<Search: PaperSearching>: Sendable {
         let papers = try await store.collectionPapers(id: id)
         let upvotes = try await store.upvoteCounts(paperIDs: papers.map(\.id))
         let feed = Feed(
-            title: "Paperboy · \(collection.name) by \(collection.owner)", description: "A collection of papers by \(collection.owner).",
+            title: "Paperboy · \(collection.name) by \(collection.owner)",
+            description: "A collection of papers by \(collection.owner).",
             pageURL: "\(base)/collections/\(id)", feedURL: "\(base)/feeds/collections/\(id).\(format.rawValue)",
             items: papers.prefix(Self.itemLimit).map {
-                Item(paper: $0, date: $0.publishedAt ?? collection.createdAt, upvotes: upvotes[$0.id] ?? 0, codeURL: $0.codeURL)
+                Item(
+                    paper: $0, date: $0.publishedAt ?? collection.createdAt, upvotes: upvotes[$0.id] ?? 0,
+                    codeURL: $0.codeURL)
             })
         return Syndication.response(feed, format, base: base)
     }

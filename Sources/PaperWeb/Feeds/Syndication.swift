@@ -29,7 +29,8 @@ enum Syndication {
 
     /// `name.format` from the last path component.
     static func split(_ file: String) throws -> (String, Format) {
-        guard let dot = file.lastIndex(of: "."), let format = Format(rawValue: String(file[file.index(after: dot)...])) else {
+        guard let dot = file.lastIndex(of: "."), let format = Format(rawValue: String(file[file.index(after: dot)...]))
+        else {
             throw WebError(.notFound, "Feeds end in .rss, .atom or .json")
         }
         return (String(file[..<dot]), format)
@@ -53,8 +54,9 @@ enum Syndication {
     }
 
     static func item(_ entry: FeedEntry) -> Item {
-        Item(paper: entry.paper, date: entry.submission.submittedAt, upvotes: entry.upvotes,
-             codeURL: entry.submission.githubRepo ?? entry.paper.codeURL)
+        Item(
+            paper: entry.paper, date: entry.submission.submittedAt, upvotes: entry.upvotes,
+            codeURL: entry.submission.githubRepo ?? entry.paper.codeURL)
     }
 
     // MARK: Rendering
@@ -129,9 +131,13 @@ enum Syndication {
             out += "    <id>\(XML.escape(url))</id>\n"
             out += "    <title>\(XML.escape(item.paper.title))</title>\n"
             out += "    <link rel=\"alternate\" type=\"text/html\" href=\"\(XML.escape(url))\"/>\n"
-            if let code = item.codeURL { out += "    <link rel=\"related\" title=\"code\" href=\"\(XML.escape(code))\"/>\n" }
+            if let code = item.codeURL {
+                out += "    <link rel=\"related\" title=\"code\" href=\"\(XML.escape(code))\"/>\n"
+            }
             out += "    <updated>\(Timestamp.atom(item.date))</updated>\n"
-            if let published = item.paper.publishedAt { out += "    <published>\(Timestamp.atom(published))</published>\n" }
+            if let published = item.paper.publishedAt {
+                out += "    <published>\(Timestamp.atom(published))</published>\n"
+            }
             for author in item.paper.authors { out += "    <author><name>\(XML.escape(author))</name></author>\n" }
             for category in item.paper.categories { out += "    <category term=\"\(XML.escape(category))\"/>\n" }
             out += "    <summary>\(XML.escape(itemText(item)))</summary>\n"
@@ -169,7 +175,8 @@ enum Syndication {
             items: feed.items.map { item in
                 let url = "\(base)/papers/\(item.paper.id)"
                 return JSONFeed.Item(
-                    id: url, url: url, external_url: item.codeURL, title: item.paper.title, content_text: itemText(item),
+                    id: url, url: url, external_url: item.codeURL, title: item.paper.title,
+                    content_text: itemText(item),
                     summary: String(item.paper.abstract.prefix(300)), date_published: Timestamp.atom(item.date),
                     authors: item.paper.authors.map { JSONFeed.Author(name: $0) }, tags: item.paper.categories)
             })

@@ -53,7 +53,9 @@ struct HubAPIController<Search: PaperSearching>: Sendable {
         for paper in papers {
             let submission = try await store.submission(paperID: paper.id)
             let comments = try await store.comments(paperID: paper.id).filter { !$0.isDeleted }.count
-            items.append(try await builder.item(paper, submission: submission, upvotes: upvotes[paper.id] ?? 0, comments: comments))
+            items.append(
+                try await builder.item(
+                    paper, submission: submission, upvotes: upvotes[paper.id] ?? 0, comments: comments))
         }
         return try JSONBody(value: items).response(from: request, context: context)
     }
@@ -75,7 +77,9 @@ struct HubAPIController<Search: PaperSearching>: Sendable {
         var entries: [FeedEntry]
         if let submitter {
             entries = try await store.submissions(by: submitter)
-            if let period { entries = entries.filter { $0.submission.day >= period.first && $0.submission.day <= period.last } }
+            if let period {
+                entries = entries.filter { $0.submission.day >= period.first && $0.submission.day <= period.last }
+            }
             entries.sort { ($0.upvotes, $1.submission.submittedAt) > ($1.upvotes, $0.submission.submittedAt) }
         } else {
             let first = period?.first ?? Day(year: 1, month: 1, day: 1)!
@@ -97,8 +101,9 @@ struct HubAPIController<Search: PaperSearching>: Sendable {
         var builder = Builder(store: store, base: baseURL(request, configuration))
         var items: [HubListItem] = []
         for entry in slice {
-            items.append(try await builder.item(
-                entry.paper, submission: entry.submission, upvotes: entry.upvotes, comments: entry.commentCount))
+            items.append(
+                try await builder.item(
+                    entry.paper, submission: entry.submission, upvotes: entry.upvotes, comments: entry.commentCount))
         }
         return try JSONBody(value: items).response(from: request, context: context)
     }
@@ -124,7 +129,9 @@ enum PaperMarkdown {
         if !paper.authors.isEmpty { out += "**Authors:** \(paper.authors.joined(separator: ", "))\n\n" }
         var facts: [String] = []
         if let published = paper.publishedAt { facts.append("Published: \(Day(published))") }
-        if let submission { facts.append("On the daily feed: \(submission.day) (submitted by \(submission.submitter))") }
+        if let submission {
+            facts.append("On the daily feed: \(submission.day) (submitted by \(submission.submitter))")
+        }
         facts.append("Upvotes: \(upvotes)")
         if !paper.categories.isEmpty { facts.append("Categories: \(paper.categories.joined(separator: ", "))") }
         out += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
@@ -135,7 +142,9 @@ enum PaperMarkdown {
             links.append("- PDF: https://arxiv.org/pdf/\(arxiv.base)")
         }
         if let code = submission?.githubRepo ?? paper.codeURL { links.append("- Code: \(code)") }
-        if let page = submission?.projectPage ?? HubAPI.Builder.projectPage(paper) { links.append("- Project page: \(page)") }
+        if let page = submission?.projectPage ?? HubAPI.Builder.projectPage(paper) {
+            links.append("- Project page: \(page)")
+        }
         if let doi = paper.doi { links.append("- DOI: https://doi.org/\(doi)") }
         out += "## Links\n\n" + links.joined(separator: "\n") + "\n"
         if let comments = paper.comments { out += "\n## Comments\n\n\(comments)\n" }

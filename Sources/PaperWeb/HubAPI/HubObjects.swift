@@ -125,16 +125,20 @@ enum HubAPI {
                 publishedAt: (paper.publishedAt ?? submission?.submittedAt).map(Timestamp.hub),
                 submittedOnDailyAt: submission.map { Timestamp.hub($0.submittedAt) }, title: paper.title,
                 summary: paper.abstract, upvotes: upvotes, discussionId: paper.id,
-                githubRepo: submission?.githubRepo ?? paper.codeURL, projectPage: submission?.projectPage ?? Self.projectPage(paper),
+                githubRepo: submission?.githubRepo ?? paper.codeURL,
+                projectPage: submission?.projectPage ?? Self.projectPage(paper),
                 githubStars: nil, ai_summary: nil, ai_keywords: nil, categories: paper.categories,
                 url: "\(base)/papers/\(paper.id)", arxivUrl: paper.arxivID.map { "https://arxiv.org/abs/\($0.base)" },
                 pdfUrl: paper.arxivID.map { "https://arxiv.org/pdf/\($0.base)" })
         }
 
-        mutating func item(_ paper: Paper, submission: DailySubmission?, upvotes: Int, comments: Int) async throws -> HubListItem {
+        mutating func item(
+            _ paper: Paper, submission: DailySubmission?, upvotes: Int, comments: Int
+        ) async throws -> HubListItem {
             let p = try await self.paper(paper, submission: submission, upvotes: upvotes)
             return HubListItem(
-                paper: p, publishedAt: submission.map { Timestamp.hub($0.submittedAt) } ?? p.publishedAt, title: p.title,
+                paper: p, publishedAt: submission.map { Timestamp.hub($0.submittedAt) } ?? p.publishedAt,
+                title: p.title,
                 summary: p.summary, upvotes: upvotes, numComments: comments,
                 submittedBy: try await submission.asyncMap { try await user($0.submitter) }, githubRepo: p.githubRepo,
                 projectPage: p.projectPage, githubStars: nil, ai_summary: nil, ai_keywords: nil,
@@ -149,15 +153,19 @@ enum HubAPI {
     static func period(_ query: APIQuery) throws -> (first: Day, last: Day)? {
         let given = ["date", "week", "month"].filter { query[$0] != nil }
         guard given.count <= 1 else {
-            throw WebError.invalidParameter("give at most one of date, week and month (got \(given.joined(separator: ", ")))")
+            throw WebError.invalidParameter(
+                "give at most one of date, week and month (got \(given.joined(separator: ", ")))")
         }
         if let text = query["date"] {
-            guard let day = Day(text) else { throw WebError.invalidParameter("date must be YYYY-MM-DD, got \(text.prefix(40).debugDescription)") }
+            guard let day = Day(text) else {
+                throw WebError.invalidParameter("date must be YYYY-MM-DD, got \(text.prefix(40).debugDescription)")
+            }
             return (day, day)
         }
         if let text = query["week"] {
             guard let week = FeedPeriod.week(text) else {
-                throw WebError.invalidParameter("week must be an ISO week YYYY-Www (e.g. 2026-W22), got \(text.prefix(40).debugDescription)")
+                throw WebError.invalidParameter(
+                    "week must be an ISO week YYYY-Www (e.g. 2026-W22), got \(text.prefix(40).debugDescription)")
             }
             return (week.first, week.last)
         }

@@ -11,12 +11,15 @@ struct APIEdgeMiddleware: RouterMiddleware {
     let audience: ErrorAudience
     let configuration: WebConfiguration
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let readOnly = request.method == .get || request.method == .head
         var response: Response
         let ip = context.remoteAddress?.ipAddress ?? "unknown"
         if let wait = limiter.takeOrWait("ip:" + ip) {
-            let error = ResolvedError(code: .rateLimited, message: "Too many requests; retry in \(wait) s.", retryAfter: wait)
+            let error = ResolvedError(
+                code: .rateLimited, message: "Too many requests; retry in \(wait) s.", retryAfter: wait)
             response = ErrorResponder.response(
                 error, audience: audience, base: baseURL(request, configuration), now: configuration.clock())
             response.headers[.accessControlAllowOrigin] = "*"

@@ -18,7 +18,9 @@ struct EdgeMiddleware: RouterMiddleware {
     /// Renders site errors as pages; nil in tests of the edge alone (plain text then).
     let pages: ErrorPages?
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var response: Response
         let path = request.uri.path
         if path.contains("\\") {
@@ -28,14 +30,17 @@ struct EdgeMiddleware: RouterMiddleware {
         } else if let canonical = Self.canonicalPath(path) {
             let query = request.uri.query.map { "?" + $0 } ?? ""
             response = Response(
-                status: .permanentRedirect, headers: [.location: canonical + query, .contentType: "text/plain; charset=utf-8"],
+                status: .permanentRedirect,
+                headers: [.location: canonical + query, .contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: "See \(canonical)\n")))
         } else if request.method == .options, ErrorAudience(path: path) != .site {
             // CORS preflight: only simple reads are allowed from other origins.
-            response = Response(status: .noContent, headers: [
-                .accessControlAllowOrigin: "*", .accessControlAllowMethods: "GET, HEAD, OPTIONS",
-                .accessControlAllowHeaders: "Accept, Content-Type", .accessControlMaxAge: "86400",
-            ])
+            response = Response(
+                status: .noContent,
+                headers: [
+                    .accessControlAllowOrigin: "*", .accessControlAllowMethods: "GET, HEAD, OPTIONS",
+                    .accessControlAllowHeaders: "Accept, Content-Type", .accessControlMaxAge: "86400",
+                ])
         } else {
             do {
                 response = try await next(request, context)

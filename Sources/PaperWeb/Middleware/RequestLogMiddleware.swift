@@ -17,7 +17,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         self.clock = clock
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         if let forwarded = request.headers[ErrorResponder.requestIDHeader], Self.isPlausibleID(forwarded) {
             context.logger[metadataKey: "hb.request.id"] = .string(forwarded)
@@ -29,8 +31,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         } catch {
             // The edge answers every error; this is for an error thrown past it (none today).
             let resolved = ErrorResponder.resolve(error, request, context)
-            response = Response(status: resolved.status, headers: [.contentType: "text/plain; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: resolved.message + "\n")))
+            response = Response(
+                status: resolved.status, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: resolved.message + "\n")))
         }
         response.headers[ErrorResponder.requestIDHeader] = context.id
         let elapsed = clock() - started

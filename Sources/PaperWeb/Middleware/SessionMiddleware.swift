@@ -23,7 +23,9 @@ struct SessionMiddleware: RouterMiddleware {
     static let sessionCookie = "pb_session"
     static let csrfCookie = "pb_csrf"
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         // Only the site's route group has this middleware: APIs and feeds are cookie-free (programs authenticate
         // with access tokens, and a session cookie riding along on a cross-site request must not act for anyone).
         var context = context
@@ -93,7 +95,8 @@ struct SessionMiddleware: RouterMiddleware {
 
 enum CSRF {
     /// Reads a POST form and checks its token: the first lines of every state-changing handler.
-    static func verifiedForm(_ request: Request, _ context: PaperboyRequestContext) async throws -> (FormQuery, Request) {
+    static func verifiedForm(_ request: Request, _ context: PaperboyRequestContext) async throws -> (FormQuery, Request)
+    {
         var request = request
         let form = try await request.form()
         try verify(form, request, context)
@@ -107,8 +110,8 @@ enum CSRF {
         // Constant-time comparison: the token must not leak through timing.
         // Signed in: the token is the session's own. Anonymous: the form must echo the cookie (double submit).
         guard !expected.isEmpty, sent.utf8.count == expected.utf8.count,
-              zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
-              context.csrfBoundToSession || request.cookies[SessionMiddleware.csrfCookie]?.value == expected
+            zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
+            context.csrfBoundToSession || request.cookies[SessionMiddleware.csrfCookie]?.value == expected
         else {
             throw WebError(.invalidCSRFToken, "The form was missing its security token. Reload the page and try again.")
         }

@@ -69,7 +69,8 @@ struct HealthController<Search: PaperSearching>: Sendable {
                     lastErrorAt: $0.lastError == nil ? nil : $0.lastErrorAt.map(Timestamp.atom))
             }
             let body = Health(
-                status: "ok", store: .init(ok: true, backend: status.backend, error: nil), paperCount: status.paperCount,
+                status: "ok", store: .init(ok: true, backend: status.backend, error: nil),
+                paperCount: status.paperCount,
                 schemaVersion: status.schemaVersion, changeSequence: status.latestChangeSequence, search: search,
                 intake: intake, version: PaperboyVersion.current)
             return try body.response(from: request, context: context)
@@ -77,7 +78,8 @@ struct HealthController<Search: PaperSearching>: Sendable {
             // The details go to the log, not to whoever asks.
             context.logger.error("health check: the store cannot be read", metadata: ["error": "\(error)"])
             let body = Health(
-                status: "unavailable", store: .init(ok: false, backend: nil, error: "the store cannot be read (see the log)"),
+                status: "unavailable",
+                store: .init(ok: false, backend: nil, error: "the store cannot be read (see the log)"),
                 paperCount: 0, schemaVersion: nil, changeSequence: nil, search: search, intake: [],
                 version: PaperboyVersion.current)
             var response = try body.response(from: request, context: context)
@@ -100,12 +102,14 @@ struct MetricsController: Sendable {
     func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("/metrics") { request, context in
             // A request a local reverse proxy forwarded comes from loopback too: it is not from this machine.
-            let forwarded = request.headers[.init("X-Forwarded-For")!] != nil || request.headers[.init("Forwarded")!] != nil
+            let forwarded =
+                request.headers[.init("X-Forwarded-For")!] != nil || request.headers[.init("Forwarded")!] != nil
             guard fromAnyAddress || (Self.isLoopback(context.remoteAddress) && !forwarded) else {
                 throw WebError(.forbidden, heading: "Not allowed", "Metrics are served to this machine only.")
             }
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: text())))
         }
     }

@@ -17,7 +17,7 @@ struct StaticController: Sendable {
     init() throws {
         assets = try Self.files.map { name, type in
             guard let url = Bundle.module.resourceURL?.appendingPathComponent("Static/\(name)"),
-                  let body = try? String(contentsOf: url, encoding: .utf8), !body.isEmpty
+                let body = try? String(contentsOf: url, encoding: .utf8), !body.isEmpty
             else { throw StaticResourceError(name: name) }
             return Asset(path: "/static/\(name)", contentType: type, body: body)
         }
@@ -48,11 +48,11 @@ struct OpenAPIController: Sendable {
 
     init() throws {
         guard let url = Bundle.module.resourceURL?.appendingPathComponent("Static/openapi.json"),
-              let data = try? Data(contentsOf: url),
-              var root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              var components = root["components"] as? [String: Any],
-              var schemas = components["schemas"] as? [String: Any],
-              var code = schemas["ErrorCode"] as? [String: Any], var type = schemas["ErrorType"] as? [String: Any]
+            let data = try? Data(contentsOf: url),
+            var root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            var components = root["components"] as? [String: Any],
+            var schemas = components["schemas"] as? [String: Any],
+            var code = schemas["ErrorCode"] as? [String: Any], var type = schemas["ErrorType"] as? [String: Any]
         else { throw StaticResourceError(name: "openapi.json (with components.schemas.ErrorCode and ErrorType)") }
         code["enum"] = ErrorCode.allCases.map(\.rawValue)
         type["enum"] = ErrorType.allCases.map(\.rawValue)
@@ -68,7 +68,8 @@ struct OpenAPIController: Sendable {
         let document = self.document
         router.get("/openapi.json") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=300"],
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "public, max-age=300"],
                 body: .init(byteBuffer: ByteBuffer(string: document)))
         }
     }

@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
-import PaperSupport
 import Intake
 import PaperModel
 import PaperStore
+import PaperSupport
 
 /// On-demand imports from arXiv ("index this paper"): the paper page's button, the submit form and
 /// `POST /api/papers/index` share one `PaperFetcher` (one upstream call per id, however many ask at once) and
@@ -102,7 +102,8 @@ struct ImportController: Sendable {
         if let number = context.parameters.get("number") { raw += "/" + number }
         _ = try await CSRF.verifiedForm(request, context)
         guard let viewer = context.viewer else {
-            return .redirect(to: "/login?next=" + (ArxivID.parse(raw).map { "/papers/\($0.base)" } ?? "/"), type: .normal)
+            return .redirect(
+                to: "/login?next=" + (ArxivID.parse(raw).map { "/papers/\($0.base)" } ?? "/"), type: .normal)
         }
         let paper = try await imports.importPaper(raw, by: viewer.username)
         return .redirect(to: "/papers/\(paper.id)", type: .normal)

@@ -41,7 +41,8 @@ enum Timestamp {
     /// RFC 3339 without fractions, as Atom and the arXiv API write it: `2026-05-30T12:00:00Z`.
     static func atom(_ date: Date) -> String {
         let c = Day.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 
     /// RFC 822 as RSS 2.0 wants it: `Sat, 30 May 2026 12:00:00 +0000`.
@@ -50,7 +51,8 @@ enum Timestamp {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         return String(
-            format: "%@, %02d %@ %04d %02d:%02d:%02d +0000", days[c.weekday! - 1], c.day!, months[c.month! - 1], c.year!,
+            format: "%@, %02d %@ %04d %02d:%02d:%02d +0000", days[c.weekday! - 1], c.day!, months[c.month! - 1],
+            c.year!,
             c.hour!, c.minute!, c.second!)
     }
 }
@@ -72,14 +74,18 @@ struct APIQuery {
     func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = self[name] else { return value }
         guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
-            throw WebError.invalidParameter("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(text.prefix(40).debugDescription)")
+            throw WebError.invalidParameter(
+                "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(text.prefix(40).debugDescription)"
+            )
         }
         return n
     }
 
     func text(_ name: String, maxLength: Int = 1_000) throws -> String? {
         guard let v = self[name] else { return nil }
-        guard v.count <= maxLength else { throw WebError.invalidParameter("\(name) is longer than \(maxLength) characters") }
+        guard v.count <= maxLength else {
+            throw WebError.invalidParameter("\(name) is longer than \(maxLength) characters")
+        }
         guard !v.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) else {
             throw WebError.invalidParameter("\(name) contains control characters")
         }
@@ -90,9 +96,10 @@ struct APIQuery {
 /// Where absolute links point: the configured public URL, or the scheme and Host of the request.
 func baseURL(_ request: Request, _ configuration: WebConfiguration) -> String {
     if let url = configuration.publicURL { return url }
-    let host = request.head.authority.flatMap { h in
-        h.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) && !h.isEmpty ? h : nil
-    } ?? "\(configuration.host):\(configuration.port)"
+    let host =
+        request.head.authority.flatMap { h in
+            h.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) && !h.isEmpty ? h : nil
+        } ?? "\(configuration.host):\(configuration.port)"
     let scheme = request.headers[.init("X-Forwarded-Proto")!] == "https" ? "https" : "http"
     return "\(scheme)://\(host)"
 }

@@ -23,13 +23,17 @@ struct NewPapersQuery: Equatable, Sendable {
         var query = NewPapersQuery()
         if let text = form["date"], !text.isEmpty {
             guard let day = Day(text) else {
-                throw WebError(.invalidParameter, heading: "Not a date", "\(text.prefix(80).debugDescription) is not a date of the form YYYY-MM-DD.")
+                throw WebError(
+                    .invalidParameter, heading: "Not a date",
+                    "\(text.prefix(80).debugDescription) is not a date of the form YYYY-MM-DD.")
             }
             query.day = day
         }
         if let text = form["cat"], !text.isEmpty {
             guard isCategory(text) else {
-                throw WebError(.invalidParameter, heading: "Not a category", "\(text.prefix(80).debugDescription) is not an arXiv category (e.g. cs.CL, hep-th).")
+                throw WebError(
+                    .invalidParameter, heading: "Not a category",
+                    "\(text.prefix(80).debugDescription) is not an arXiv category (e.g. cs.CL, hep-th).")
             }
             query.category = text
         }

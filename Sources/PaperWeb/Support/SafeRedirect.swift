@@ -4,7 +4,7 @@ enum SafeRedirect {
     /// slash), else `/`.
     static func path(_ raw: String?) -> String {
         guard let raw, raw.utf8.count < 500, raw.hasPrefix("/"), !raw.hasPrefix("//"),
-              raw.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") })
+            raw.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") })
         else { return "/" }
         return raw
     }

@@ -8,7 +8,11 @@ enum SafeMarkdown {
         return normalized.components(separatedBy: "\n\n")
             .map { $0.trimmingCharacters(in: .newlines) }
             .filter { !$0.isEmpty }
-            .map { "<p>" + $0.split(separator: "\n", omittingEmptySubsequences: false).map { inline(String($0)) }.joined(separator: "<br>") + "</p>" }
+            .map {
+                "<p>"
+                    + $0.split(separator: "\n", omittingEmptySubsequences: false).map { inline(String($0)) }.joined(
+                        separator: "<br>") + "</p>"
+            }
             .joined()
     }
 
@@ -31,14 +35,14 @@ enum SafeMarkdown {
                 out += "<a href=\"\(HTMLText.escape(link.url))\" rel=\"nofollow noopener\">\(inline(link.text))</a>"
                 i = link.end
             } else if rest.hasPrefix("**"), let close = s[s.index(i, offsetBy: 2)...].range(of: "**"),
-                      close.lowerBound > s.index(i, offsetBy: 2)
+                close.lowerBound > s.index(i, offsetBy: 2)
             {
                 flush()
                 out += "<strong>" + inline(String(s[s.index(i, offsetBy: 2)..<close.lowerBound])) + "</strong>"
                 i = close.upperBound
             } else if let marker = rest.first, marker == "*" || marker == "_",
-                      let close = s[s.index(after: i)...].firstIndex(of: marker), close > s.index(after: i),
-                      !s[s.index(after: i)].isWhitespace
+                let close = s[s.index(after: i)...].firstIndex(of: marker), close > s.index(after: i),
+                !s[s.index(after: i)].isWhitespace
             {
                 flush()
                 out += "<em>" + inline(String(s[s.index(after: i)..<close])) + "</em>"
@@ -55,12 +59,14 @@ enum SafeMarkdown {
     /// `[text](http://…)` at the start of `s`.
     static func parseLink(_ s: Substring) -> (text: String, url: String, end: String.Index)? {
         guard let closeBracket = s.firstIndex(of: "]"), s[s.index(after: closeBracket)...].hasPrefix("("),
-              let closeParen = s[closeBracket...].firstIndex(of: ")")
+            let closeParen = s[closeBracket...].firstIndex(of: ")")
         else { return nil }
         let text = String(s[s.index(after: s.startIndex)..<closeBracket])
         let url = String(s[s.index(closeBracket, offsetBy: 2)..<closeParen]).trimmingCharacters(in: .whitespaces)
         let lower = url.lowercased()
-        guard !text.isEmpty, lower.hasPrefix("https://") || lower.hasPrefix("http://"), !url.contains(" ") else { return nil }
+        guard !text.isEmpty, lower.hasPrefix("https://") || lower.hasPrefix("http://"), !url.contains(" ") else {
+            return nil
+        }
         return (text, url, s.index(after: closeParen))
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
-import PaperSupport
 import PaperModel
 import PaperServices
 import PaperStore
+import PaperSupport
 
 /// The write API for programs: upvote, submit, comment and collections, authenticated by personal access tokens
 /// (`Authorization: Bearer pb_...`, created on the profile page). No cookies are read here, so there is no CSRF
@@ -40,7 +40,10 @@ struct WriteAPIController: Sendable {
     /// The token's owner; 401 without a valid token, 429 when the token is over its limit.
     func authenticate(_ request: Request) async throws -> User {
         guard let token = AccessTokenSecret.bearer(request) else {
-            throw WebError(.unauthorized, "This endpoint needs a personal access token: Authorization: Bearer pb_... (create one on your profile page)")
+            throw WebError(
+                .unauthorized,
+                "This endpoint needs a personal access token: Authorization: Bearer pb_... (create one on your profile page)"
+            )
         }
         let hash = AccessTokenSecret.hash(token)
         guard let user = try await store.accessTokenUser(tokenHash: hash, now: configuration.clock()) else {
@@ -70,7 +73,9 @@ struct WriteAPIController: Sendable {
 
     func paper(_ context: PaperboyRequestContext) async throws -> Paper {
         let raw = context.parameters.get("id") ?? ""
-        guard let id = PaperIdentifier.canonical(raw.removingPercentEncoding ?? raw), let paper = try await store.paper(id: id) else {
+        guard let id = PaperIdentifier.canonical(raw.removingPercentEncoding ?? raw),
+            let paper = try await store.paper(id: id)
+        else {
             throw WebError(.notFound, "Paper \(raw.prefix(80).debugDescription) not found")
         }
         return paper
@@ -99,14 +104,16 @@ struct WriteAPIController: Sendable {
         let user = try await authenticate(request)
         let paper = try await paper(context)
         let count = try await store.setUpvote(paperID: paper.id, username: user.username, upvoted: true)
-        return try JSONBody(value: UpvoteResult(paperId: paper.id, upvoted: true, upvotes: count)).response(from: request, context: context)
+        return try JSONBody(value: UpvoteResult(paperId: paper.id, upvoted: true, upvotes: count)).response(
+            from: request, context: context)
     }
 
     @Sendable func removeUpvote(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         let user = try await authenticate(request)
         let paper = try await paper(context)
         let count = try await store.setUpvote(paperID: paper.id, username: user.username, upvoted: false)
-        return try JSONBody(value: UpvoteResult(paperId: paper.id, upvoted: false, upvotes: count)).response(from: request, context: context)
+        return try JSONBody(value: UpvoteResult(paperId: paper.id, upvoted: false, upvotes: count)).response(
+            from: request, context: context)
     }
 
     struct SubmissionResult: Encodable {
@@ -174,10 +181,14 @@ struct WriteAPIController: Sendable {
         let user = try await authenticate(request)
         let paper = try await paper(context)
         let body = try await body(request)
-        guard let text = body["body"] as? String else { throw WebError.invalidParameter("body (the comment text) is required") }
+        guard let text = body["body"] as? String else {
+            throw WebError.invalidParameter("body (the comment text) is required")
+        }
         var parent: Int64?
         if let p = body["parentId"] {
-            guard let n = (p as? NSNumber)?.int64Value, !(p is Bool) else { throw WebError.invalidParameter("parentId must be a comment id") }
+            guard let n = (p as? NSNumber)?.int64Value, !(p is Bool) else {
+                throw WebError.invalidParameter("parentId must be a comment id")
+            }
             parent = n
         }
         let comment = try await store.addComment(
@@ -219,12 +230,15 @@ struct WriteAPIController: Sendable {
         guard let name = body["name"] as? String else { throw WebError.invalidParameter("name is required") }
         let isPublic = (body["public"] as? Bool) ?? false
         let collection = try await store.createCollection(owner: user.username, name: name, isPublic: isPublic)
-        return try JSONBody(status: .created, value: CollectionResult(collection)).response(from: request, context: context)
+        return try JSONBody(status: .created, value: CollectionResult(collection)).response(
+            from: request, context: context)
     }
 
     func setItem(_ request: Request, _ context: PaperboyRequestContext, present: Bool) async throws -> Response {
         let user = try await authenticate(request)
-        guard let id = context.parameters.get("collection").flatMap(Int64.init), let collection = try await store.collection(id: id) else {
+        guard let id = context.parameters.get("collection").flatMap(Int64.init),
+            let collection = try await store.collection(id: id)
+        else {
             throw WebError(.notFound, "No such collection")
         }
         // Someone else's private collection is not there for this caller at all; a public one is, but not theirs.
@@ -232,7 +246,8 @@ struct WriteAPIController: Sendable {
             throw WebError(.notFound, "No such collection")
         }
         let paper = try await paper(context)
-        try await CommunityService(store: store).setCollectionItem(collectionID: id, paperID: paper.id, present: present, by: user)
+        try await CommunityService(store: store).setCollectionItem(
+            collectionID: id, paperID: paper.id, present: present, by: user)
         let updated = try await store.collection(id: id) ?? collection
         return try JSONBody(value: CollectionResult(updated)).response(from: request, context: context)
     }
@@ -252,11 +267,15 @@ struct WriteAPIController: Sendable {
         var notInterested: Bool
     }
 
-    func setNotInterested(_ request: Request, _ context: PaperboyRequestContext, _ rejected: Bool) async throws -> Response {
+    func setNotInterested(
+        _ request: Request, _ context: PaperboyRequestContext, _ rejected: Bool
+    ) async throws -> Response {
         let user = try await authenticate(request)
         let paper = try await paper(context)
-        try await store.setNotInterested(paperID: paper.id, username: user.username, rejected: rejected, at: configuration.clock())
-        return try JSONBody(value: NotInterestedResult(paperId: paper.id, notInterested: rejected)).response(from: request, context: context)
+        try await store.setNotInterested(
+            paperID: paper.id, username: user.username, rejected: rejected, at: configuration.clock())
+        return try JSONBody(value: NotInterestedResult(paperId: paper.id, notInterested: rejected)).response(
+            from: request, context: context)
     }
 
     /// `POST /api/papers/{id}/not-interested`: the paper leaves the reader's recommendations.
@@ -276,8 +295,10 @@ struct WriteAPIController: Sendable {
 
     func followsResponse(_ user: User, _ request: Request, _ context: PaperboyRequestContext) async throws -> Response {
         let signals = try await store.readerSignals(username: user.username)
-        return try JSONBody(value: FollowsResult(authors: signals.followedAuthors, categories: signals.followedCategories))
-            .response(from: request, context: context)
+        return try JSONBody(
+            value: FollowsResult(authors: signals.followedAuthors, categories: signals.followedCategories)
+        )
+        .response(from: request, context: context)
     }
 
     /// `GET /api/follows`: the authors and categories the token's owner follows.
@@ -287,21 +308,29 @@ struct WriteAPIController: Sendable {
 
     func pathText(_ context: PaperboyRequestContext, _ name: String) throws -> String {
         let raw = context.parameters.get(name) ?? ""
-        guard let text = raw.removingPercentEncoding, !text.isEmpty else { throw WebError.invalidParameter("\(name) is missing") }
+        guard let text = raw.removingPercentEncoding, !text.isEmpty else {
+            throw WebError.invalidParameter("\(name) is missing")
+        }
         return text
     }
 
-    func setAuthorFollow(_ request: Request, _ context: PaperboyRequestContext, _ following: Bool) async throws -> Response {
+    func setAuthorFollow(
+        _ request: Request, _ context: PaperboyRequestContext, _ following: Bool
+    ) async throws -> Response {
         let user = try await authenticate(request)
         try await store.setAuthorFollow(
-            username: user.username, authorName: try pathText(context, "name"), following: following, at: configuration.clock())
+            username: user.username, authorName: try pathText(context, "name"), following: following,
+            at: configuration.clock())
         return try await followsResponse(user, request, context)
     }
 
-    func setCategoryFollow(_ request: Request, _ context: PaperboyRequestContext, _ following: Bool) async throws -> Response {
+    func setCategoryFollow(
+        _ request: Request, _ context: PaperboyRequestContext, _ following: Bool
+    ) async throws -> Response {
         let user = try await authenticate(request)
         try await store.setCategoryFollow(
-            username: user.username, category: try pathText(context, "category"), following: following, at: configuration.clock())
+            username: user.username, category: try pathText(context, "category"), following: following,
+            at: configuration.clock())
         return try await followsResponse(user, request, context)
     }
 
