@@ -52,6 +52,12 @@ let package = Package(
         // BM25 over immutable on-disk segments; retrieval metrics and BEIR loading.
         .target(name: "LexicalIndex", dependencies: ["TextAnalysis"]),
         .target(name: "SearchEval"),
+        // Personal recommendations ("For you"): TF-IDF + linear classifier + embedding cosines over a candidate
+        // window, diversity, explanations; and the offline evaluation protocol. Engine-agnostic (no store, no web).
+        .target(
+            name: "Recommendations",
+            dependencies: ["TextAnalysis", "CVectorKernels", "SearchEval"]
+        ),
         // arXiv's OAI-PMH and query (Atom) APIs: pages of records as `Paper` values, politely (rate limit, retries).
         .target(
             name: "ArxivClient",
@@ -124,7 +130,7 @@ let package = Package(
             name: "paperboy",
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
-                "LexicalIndex", "SearchEval",
+                "LexicalIndex", "SearchEval", "Recommendations",
                 "Digests", "Mail", "ArxivClient", "Intake",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -184,6 +190,7 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "SearchEval"]),
         .testTarget(name: "SearchEvalTests", dependencies: ["SearchEval"]),
+        .testTarget(name: "RecommendationsTests", dependencies: ["Recommendations"]),
         .testTarget(name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(
