@@ -8,6 +8,8 @@ public struct TermFeatureSettings: Sendable, Equatable {
     /// Terms in more than this fraction of the documents are dropped.
     public var maximumDocumentFraction: Double = 0.5
     public var bigrams = true
+    /// arXiv categories as extra terms (`cs.cl` weighs like a word), so a reader's fields count too.
+    public var categoryTerms = true
     public init() {}
 }
 
@@ -47,6 +49,8 @@ public final class RecommendationIndex: @unchecked Sendable {
     let authors: [[String]]
     let normalizedAuthors: [[String]]
     let rowOfBase: [String: Int]
+    let rowsByAuthor: [String: [Int]]
+    let rowsByCategory: [String: [Int]]
 
     let vocabulary: [UInt64: Int32]
     let termHashes: [UInt64]
@@ -54,6 +58,10 @@ public final class RecommendationIndex: @unchecked Sendable {
     let rowStart: [Int]
     let rowTerms: [Int32]
     let rowValues: [Float]
+    /// The same matrix by term (postings in row order), for scoring only the terms a reader's model uses.
+    let termStart: [Int]
+    let postingRows: [Int32]
+    let postingValues: [Float]
 
     /// count × dimension unit vectors (zeros where a paper has none).
     let vectors: [Float]
@@ -90,6 +98,11 @@ public final class RecommendationIndex: @unchecked Sendable {
         var rows: [String: Int] = [:]
         for (i, base) in baseIDs.enumerated() { rows[base] = i }
         rowOfBase = rows
+        var byAuthor: [String: [Int]] = [:], byCategory: [String: [Int]] = [:]
+        for (i, names) in normalizedAuthors.enumerated() { for name in Set(names) { byAuthor[name, default: []].append(i) } }
+        for (i, cats) in categories.enumerated() { for c in Set(cats) { byCategory[c, default: []].append(i) } }
+        rowsByAuthor = byAuthor
+        rowsByCategory = byCategory
 
         // Terms per document, in parallel (tokenizing is most of the build).
         let extractor = self.extractor
@@ -100,7 +113,8 @@ public final class RecommendationIndex: @unchecked Sendable {
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 var i = chunk
                 while i < papers.count {
-                    out.value[i] = extractor.counts(title: papers[i].title, abstract: papers[i].abstract)
+                    out.value[i] = extractor.counts(title: papers[i].title, abstract: papers[i].abstract,
+                                                    categories: settings.categoryTerms ? papers[i].categories : [])
                     i += chunks
                 }
             }
@@ -136,6 +150,23 @@ public final class RecommendationIndex: @unchecked Sendable {
         self.rowStart = rowStart
         self.rowTerms = rowTerms
         self.rowValues = rowValues
+        var termStart = [Int](repeating: 0, count: kept.count + 1)
+        for t in rowTerms { termStart[Int(t) + 1] += 1 }
+        for t in 0..<kept.count { termStart[t + 1] += termStart[t] }
+        var fill = termStart
+        var postingRows = [Int32](repeating: 0, count: rowTerms.count)
+        var postingValues = [Float](repeating: 0, count: rowTerms.count)
+        for r in 0..<papers.count {
+            for k in rowStart[r]..<rowStart[r + 1] {
+                let t = Int(rowTerms[k])
+                postingRows[fill[t]] = Int32(r)
+                postingValues[fill[t]] = rowValues[k]
+                fill[t] += 1
+            }
+        }
+        self.termStart = termStart
+        self.postingRows = postingRows
+        self.postingValues = postingValues
 
         let dimension = papers.first(where: { $0.vector != nil })?.vector?.count ?? 0
         self.dimension = dimension
@@ -174,8 +205,9 @@ public final class RecommendationIndex: @unchecked Sendable {
     }
 
     /// TF-IDF vector of any text against this index's vocabulary (terms the index lacks are dropped).
-    public func features(title: String, abstract: String) -> SparseVector {
-        Self.weigh(extractor.counts(title: title, abstract: abstract), vocabulary: vocabulary, idf: idf)
+    public func features(title: String, abstract: String, categories: [String] = []) -> SparseVector {
+        Self.weigh(extractor.counts(title: title, abstract: abstract, categories: settings.categoryTerms ? categories : []),
+                   vocabulary: vocabulary, idf: idf)
     }
 
     func row(_ i: Int) -> SparseVector {

@@ -26,7 +26,7 @@ extension RecommendationIndex {
         // The reader's papers as features: an indexed paper uses its row, others are analyzed now.
         func lexical(_ p: SignalPaper) -> SparseVector {
             if let r = row(of: p.id) { return row(r) }
-            return features(title: p.title, abstract: p.abstract)
+            return features(title: p.title, abstract: p.abstract, categories: p.categories)
         }
         func vector(_ p: SignalPaper) -> [Float]? {
             if let v = p.vector, v.count == dimension { return Self.unit(v) }
@@ -63,19 +63,57 @@ extension RecommendationIndex {
             cost: options.cost, passes: options.passes, rng: &rng)
 
         // Full scan over the window: classifier score and, with vectors, nearest-positive and centroid cosines.
+        // Only the terms the model weighs, through their postings (from the first row of the window on).
         var lex = [Float](repeating: 0, count: window)
-        weights.withUnsafeBufferPointer { w in
-            rowTerms.withUnsafeBufferPointer { terms in
-                rowValues.withUnsafeBufferPointer { values in
-                    rowStart.withUnsafeBufferPointer { start in
-                        for i in 0..<window {
-                            var s: Float = 0
-                            for k in start[lo + i]..<start[lo + i + 1] { s += w[Int(terms[k])] * values[k] }
-                            lex[i] = s
+        let used = weights.indices.filter { weights[$0] != 0 }
+        lex.withUnsafeMutableBufferPointer { out in
+            postingRows.withUnsafeBufferPointer { rows in
+                postingValues.withUnsafeBufferPointer { values in
+                    for t in used {
+                        let w = weights[t]
+                        var a = termStart[t], b = termStart[t + 1]
+                        if lo > 0 {
+                            while a < b {
+                                let m = (a + b) / 2
+                                if Int(rows[m]) < lo { a = m + 1 } else { b = m }
+                            }
+                            b = termStart[t + 1]
                         }
+                        for k in a..<b { out[Int(rows[k]) - lo] += w * values[k] }
                     }
                 }
             }
+        }
+        if options.lexicalNearestWeight > 0 {
+            // Max TF-IDF cosine to the latest 8 positives, one sparse gather per positive.
+            var best = [Float](repeating: -1, count: window)
+            var dense = [Float](repeating: 0, count: vocabularySize)
+            for p in positiveFeatures.suffix(8) {
+                for (t, v) in zip(p.terms, p.values) { dense[Int(t)] = v }
+                dense.withUnsafeBufferPointer { w in
+                    rowTerms.withUnsafeBufferPointer { terms in
+                        rowValues.withUnsafeBufferPointer { values in
+                            rowStart.withUnsafeBufferPointer { start in
+                                for i in 0..<window {
+                                    var s: Float = 0
+                                    for k in start[lo + i]..<start[lo + i + 1] { s += w[Int(terms[k])] * values[k] }
+                                    if s > best[i] { best[i] = s }
+                                }
+                            }
+                        }
+                    }
+                }
+                for t in p.terms { dense[Int(t)] = 0 }
+            }
+            func standardize(_ x: inout [Float]) {
+                let n = Float(x.count)
+                let mean = x.reduce(0, +) / n
+                let sd = max(sqrt(x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n), 1e-9)
+                for i in x.indices { x[i] = (x[i] - mean) / sd }
+            }
+            standardize(&lex)
+            standardize(&best)
+            for i in 0..<window { lex[i] = (1 - options.lexicalNearestWeight) * lex[i] + options.lexicalNearestWeight * best[i] }
         }
         var near = [Float](repeating: 0, count: useEmbeddings ? window : 0)
         var centroid = [Float](repeating: 0, count: useEmbeddings ? window : 0)
@@ -115,9 +153,11 @@ extension RecommendationIndex {
         }
 
         // Blend z-scores (over the eligible rows; a row without a vector scores the mean on vector parts).
+        var isExcluded = [Bool](repeating: false, count: window)
+        for r in excludedRows where r >= lo && r < hi { isExcluded[r - lo] = true }
         func zscore(_ values: inout [Float], valid: (Int) -> Bool) {
             var sum: Double = 0, squares: Double = 0, n = 0
-            for i in values.indices where valid(i) && !excludedRows.contains(lo + i) {
+            for i in values.indices where valid(i) && !isExcluded[i] {
                 sum += Double(values[i]); squares += Double(values[i]) * Double(values[i]); n += 1
             }
             guard n > 0 else { return }
@@ -136,17 +176,21 @@ extension RecommendationIndex {
         }
         var authorOf = [Int: String]()
         var categoryOf = [Int: String]()
-        if !followedAuthors.isEmpty || !followedCategories.isEmpty {
-            for i in 0..<window {
-                if let a = followedAuthor(lo + i, followedAuthors) { score[i] += options.followedAuthorBoost; authorOf[lo + i] = a }
-                if let c = categories[lo + i].first(where: { followedCategories.contains($0) }) {
-                    score[i] += options.followedCategoryBoost; categoryOf[lo + i] = c
-                }
+        // Through the index's author and category lists, so the cost is the followed papers', not the window's.
+        for name in followedAuthors {
+            for r in rowsByAuthor[name] ?? [] where r >= lo && authorOf[r] == nil {
+                if let a = followedAuthor(r, followedAuthors) { score[r - lo] += options.followedAuthorBoost; authorOf[r] = a }
+            }
+        }
+        for category in followedCategories {
+            for r in rowsByCategory[category] ?? [] where r >= lo && categoryOf[r] == nil {
+                score[r - lo] += options.followedCategoryBoost
+                categoryOf[r] = categories[r].first { followedCategories.contains($0) }
             }
         }
 
         // Shortlist, then diversify: greedy, each pick penalizing candidates too similar to it.
-        let shortlist = TopK.largest(score, k: max(options.shortlist, options.limit)) { !excludedRows.contains(lo + $0) }
+        let shortlist = TopK.largest(score, k: max(options.shortlist, options.limit)) { !isExcluded[$0] }
             .map { (row: lo + $0.index, score: $0.score) }
         var remaining = shortlist
         var penalty = [Float](repeating: 0, count: remaining.count)

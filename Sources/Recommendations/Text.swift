@@ -52,11 +52,15 @@ public struct TermExtractor: Sendable {
     }
 
     /// Term hashes with their counts, in first-occurrence order.
-    public func counts(title: String, abstract: String) -> [(hash: UInt64, count: Int)] {
+    public func counts(title: String, abstract: String, categories: [String] = []) -> [(hash: UInt64, count: Int)] {
         var order: [UInt64] = []
         var counts: [UInt64: Int] = [:]
         visit(title: title, abstract: abstract) { hash, _ in
             if let c = counts[hash] { counts[hash] = c + 1 } else { counts[hash] = 1; order.append(hash) }
+        }
+        for category in categories {
+            let hash = Self.categoryHash(category)
+            if counts[hash] == nil { counts[hash] = 1; order.append(hash) }
         }
         return order.map { ($0, counts[$0]!) }
     }
@@ -82,6 +86,9 @@ public struct TermExtractor: Sendable {
             previous = nil
         }
     }
+
+    /// A category's term (a prefix no word token can have, since tokens hold no spaces).
+    static func categoryHash(_ category: String) -> UInt64 { hash("category " + category.lowercased()) }
 
     static func hash(_ term: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325

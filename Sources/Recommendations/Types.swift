@@ -28,12 +28,14 @@ public struct SignalPaper: Sendable, Equatable {
     public var id: String
     public var title: String
     public var abstract: String
+    public var categories: [String]
     public var vector: [Float]?
 
-    public init(id: String, title: String, abstract: String, vector: [Float]? = nil) {
+    public init(id: String, title: String, abstract: String, categories: [String] = [], vector: [Float]? = nil) {
         self.id = id
         self.title = title
         self.abstract = abstract
+        self.categories = categories
         self.vector = vector
     }
 }
@@ -71,12 +73,14 @@ public struct RecommendationOptions: Sendable, Equatable {
     public var lexicalWeight: Float = 0.5
     public var nearestWeight: Float = 0.3
     public var centroidWeight: Float = 0.7
+    /// Weight of the max TF-IDF cosine to the (latest 8) positives, blended into the lexical component.
+    public var lexicalNearestWeight: Float = 0
     /// Added (in z units) to candidates by a followed author or in a followed category.
     public var followedAuthorBoost: Float = 2.0
     public var followedCategoryBoost: Float = 0.25
     /// Background candidates sampled as negatives for the classifier (at most a tenth of the eligible window;
     /// none when that is under 20).
-    public var backgroundSample: Int = 256
+    public var backgroundSample: Int = 0
     /// Classifier: L2-loss linear SVM (dual coordinate descent), cost per class balanced.
     public var cost: Float = 1.0
     public var passes: Int = 8
