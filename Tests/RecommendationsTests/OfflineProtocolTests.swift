@@ -38,6 +38,10 @@ import Testing
         let first = OfflineProtocol.sample(readers, limit: 1)
         #expect(first.map(\.name) == [aliceKey < bobKey ? "alice smith" : "bob jones"])
         #expect(OfflineProtocol.sample(readers, limit: 5) == readers)
+        // Ten readers: the three with the smallest keys, returned by name.
+        let many = (0..<10).map { OfflineProtocol.Reader(name: "r\($0)", seeds: [], lastSeedDay: 0, relevant: [], candidateCount: 0) }
+        let expected = many.map(\.name).sorted { OfflineProtocol.sha256Hex("paperboy-recommend:" + $0) < OfflineProtocol.sha256Hex("paperboy-recommend:" + $1) }
+        #expect(OfflineProtocol.sample(many, limit: 3).map(\.name) == Array(expected.prefix(3)).sorted())
         let text = "alice smith\tp1,p2\tp4,p5,p6\t6\nbob jones\tp1,p0\tp6\t3\n"
         #expect(OfflineProtocol.fingerprint(readers) == OfflineProtocol.sha256Hex(text))
         #expect(OfflineProtocol.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -59,6 +63,9 @@ import Testing
         #expect(late.ndcgAt20 == 0 && late.recallAt50 == 0 && abs(late.mrr - 1.0 / 60) < 1e-12)
         let tooLate = OfflineProtocol.metrics(ranked: (0..<100).map { "g\($0)" } + ["a"], relevant: ["a"])
         #expect(tooLate.mrr == 0)
+        // At rank 15: inside nDCG@20 (1/log2(16) = 0.25), which a cut at 10 would miss.
+        let fifteenth = OfflineProtocol.metrics(ranked: (0..<14).map { "h\($0)" } + ["a"], relevant: ["a"])
+        #expect(abs(fifteenth.ndcgAt20 - 0.25) < 1e-12 && fifteenth.recallAt50 == 1)
         // More than 20 relevant: the ideal DCG is cut at 20, so a perfect top 20 scores 1.
         let many = (0..<30).map { "r\($0)" }
         #expect(abs(OfflineProtocol.metrics(ranked: many, relevant: many).ndcgAt20 - 1) < 1e-12)
@@ -70,6 +77,9 @@ import Testing
         #expect(a == b)
         let mean = values.reduce(0, +) / Double(values.count)
         #expect(a.low < mean && mean < a.high && a.high - a.low < 0.15)
+        // Half zeros, half ones (n = 100): the mean's 2.5th/97.5th percentiles are near 0.5 ∓ 1.96 × 0.05.
+        let coin = OfflineProtocol.bootstrap((0..<100).map { Double($0 % 2) })
+        #expect(coin.low > 0.38 && coin.low < 0.43 && coin.high > 0.57 && coin.high < 0.62)
         let constant = OfflineProtocol.bootstrap([0.25, 0.25, 0.25])
         #expect(constant.low == 0.25 && constant.high == 0.25)
         // SplitMix64 reference value (seed 0), as benchmarks/recommend/peers.py computes it.
