@@ -54,6 +54,12 @@ let package = Package(
         // BM25 over immutable on-disk segments; retrieval metrics and BEIR loading.
         .target(name: "LexicalIndex", dependencies: ["TextAnalysis", "PaperSupport"]),
         .target(name: "SearchEval"),
+        // Personal recommendations ("For you"): TF-IDF + linear classifier + embedding cosines over a candidate
+        // window, diversity, explanations; and the offline evaluation protocol. Engine-agnostic (no store, no web).
+        .target(
+            name: "Recommendations",
+            dependencies: ["TextAnalysis", "CVectorKernels", "SearchEval"]
+        ),
         // arXiv's OAI-PMH and query (Atom) APIs: pages of records as `Paper` values, politely (rate limit, retries).
         .target(
             name: "ArxivClient",
@@ -127,7 +133,7 @@ let package = Package(
             name: "paperboy",
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
-                "LexicalIndex", "SearchEval",
+                "LexicalIndex", "SearchEval", "Recommendations",
                 "Digests", "Mail", "ArxivClient", "Intake",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -209,6 +215,7 @@ let package = Package(
         .testTarget(name: "SearchEvalTests", dependencies: ["SearchEval"]),
         .testTarget(
             name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel", "LexicalIndex"]),
+        .testTarget(name: "RecommendationsTests", dependencies: ["Recommendations"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(
             name: "PaperWebTests",

@@ -107,7 +107,7 @@ final class KaggleSource: RecordSource, @unchecked Sendable {
     }
 
     /// Parses `Mon, 2 Apr 2007 19:18:42 GMT`; one per source because formatters are costly to make.
-    private let rfc2822: DateFormatter = {
+    let rfc2822: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

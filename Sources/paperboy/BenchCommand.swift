@@ -4,7 +4,8 @@ import Foundation
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure Paperboy's engines.", subcommands: [BenchEmbed.self])
+        commandName: "bench", abstract: "Measure Paperboy's engines.",
+        subcommands: [BenchEmbed.self, BenchRecommend.self])
 }
 
 struct BenchEmbed: AsyncParsableCommand {

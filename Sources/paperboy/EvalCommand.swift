@@ -11,7 +11,8 @@ extension SearchMode: ExpressibleByArgument {}
 
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Measure search quality.", subcommands: [EvalBEIR.self])
+        commandName: "eval", abstract: "Measure search and recommendation quality.",
+        subcommands: [EvalBEIR.self, EvalRecommend.self])
 }
 
 struct EvalBEIR: AsyncParsableCommand {
