@@ -1,5 +1,8 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -80,9 +83,11 @@ final class ServeProcess: @unchecked Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
+    /// Polls `/healthz` until it answers 200. The budget is a number of attempts (about `timeout` seconds on an
+    /// idle machine), not a wall-clock deadline: when parallel tests keep this task from running, waiting time
+    /// passes without the server being asked, and that must not count against it.
     func waitUntilHealthy(client: HTTPClient, timeout: TimeInterval = 120) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        for _ in 0..<Int(timeout / 0.2) {
             guard process.isRunning else { throw CLIError("paperboy serve exited:\n\(logTail())") }
             if let response = try? await client.send("GET", base + "/healthz"), response.status == 200 { return }
             try await Task.sleep(for: .milliseconds(200))
@@ -92,8 +97,8 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Waits until `/healthz` answers, and returns its first answer.
     func waitUntilListening(timeout: TimeInterval = 120) async throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        // Attempts, not a deadline (see `waitUntilHealthy`).
+        for _ in 0..<Int(timeout / 0.05) {
             guard process.isRunning else { throw CLIError("paperboy serve exited:\n\(logTail())") }
             if let (status, body) = try? await get("/healthz"), status == 200,
                 let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any]
@@ -102,14 +107,18 @@ final class ServeProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw CLIError("paperboy serve did not listen within \(timeout) s:\n\(logTail())")
+        throw CLIError("paperboy serve did not listen within \(timeout) s of attempts:\n\(logTail())")
     }
 
+    /// A GET over a plain socket on its own thread: checks of a server's state must not queue behind the heavy
+    /// URLSession traffic other tests run in the same process (FoundationNetworking shares its machinery).
     func get(_ path: String) async throws -> (Int, Data) {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.timeoutInterval = 30
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        let port = self.port
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try LoopbackHTTP.get(port: port, path: path, timeout: 30) })
+            }.start()
+        }
     }
 
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
@@ -211,4 +220,43 @@ func cookie(_ name: String, in response: HTTPResponse) -> String? {
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+/// The smallest HTTP/1.1 GET: `Connection: close`, the answer read to its end.
+enum LoopbackHTTP {
+    static func get(port: Int, path: String, timeout: Int) throws -> (Int, Data) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CLIError("socket: \(errno)") }
+        defer { close(fd) }
+        var time = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw CLIError("connect: \(errno)") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else {
+            throw CLIError("send: \(errno)")
+        }
+        var answer = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 { throw CLIError("recv: \(errno)") }
+            if n == 0 { break }
+            answer.append(contentsOf: buffer[0..<n])
+        }
+        guard let end = answer.range(of: Data("\r\n\r\n".utf8)),
+            let head = String(data: answer[..<end.lowerBound], encoding: .utf8),
+            let status = head.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { throw CLIError("not an HTTP answer") }
+        return (status, Data(answer[end.upperBound...]))
+    }
 }
