@@ -58,7 +58,10 @@ let package = Package(
         // window, diversity, explanations; and the offline evaluation protocol. Engine-agnostic (no store, no web).
         .target(
             name: "Recommendations",
-            dependencies: ["TextAnalysis", "CVectorKernels", "SearchEval"]
+            dependencies: [
+                "TextAnalysis", "CVectorKernels", "SearchEval", "PaperSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // arXiv's OAI-PMH and query (Atom) APIs: pages of records as `Paper` values, politely (rate limit, retries).
         .target(
@@ -133,7 +136,7 @@ let package = Package(
             name: "paperboy",
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
-                "LexicalIndex", "SearchEval", "Recommendations",
+                "LexicalIndex", "SearchEval", "Recommendations", "PaperSupport",
                 "Digests", "Mail", "ArxivClient", "Intake",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -210,12 +213,12 @@ let package = Package(
         ),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "CEmbeddingKernels"]),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], resources: [.copy("Resources")]),
-        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
-        .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "SearchEval"]),
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "PaperSupport"]),
+        .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "SearchEval", "PaperSupport"]),
         .testTarget(name: "SearchEvalTests", dependencies: ["SearchEval"]),
         .testTarget(
             name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel", "LexicalIndex"]),
-        .testTarget(name: "RecommendationsTests", dependencies: ["Recommendations"]),
+        .testTarget(name: "RecommendationsTests", dependencies: ["Recommendations", "PaperSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(
             name: "PaperWebTests",

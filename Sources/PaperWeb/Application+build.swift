@@ -97,8 +97,8 @@ public func buildRouter(
     let renderer = try await PageRenderer.load()
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let pages = ErrorPages(renderer: renderer, site: site)
-    let services = WebServices(
-        store: store, search: search, subscriptions: subscriptions, fetcher: fetcher, configuration: configuration)
+    // On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); nil without a fetcher.
+    let imports = fetcher.map { PaperImports(fetcher: $0, clock: configuration.clock) }
     let router = Router(context: PaperboyRequestContext.self)
     router.add(middleware: RequestLogMiddleware(level: configuration.requestLogLevel))
     router.add(middleware: EdgeMiddleware(configuration: configuration, pages: pages))
@@ -128,13 +128,13 @@ public func buildRouter(
         )
         .add(middleware: ErrorPageMiddleware(pages: pages))
     SearchController(store: store, engine: search, renderer: renderer, site: site).addRoutes(to: siteGroup)
-    PagesController(store: store, search: search, renderer: renderer, site: site, imports: services.imports).addRoutes(
+    PagesController(store: store, search: search, renderer: renderer, site: site, imports: imports).addRoutes(
         to: siteGroup)
-    if let imports = services.imports { ImportController(imports: imports).addRoutes(to: siteGroup) }
+    if let imports = imports { ImportController(imports: imports).addRoutes(to: siteGroup) }
     NewPapersController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
     CommunityController(store: store, site: site).addRoutes(to: siteGroup)
-    SubmitController(store: store, renderer: renderer, site: site, imports: services.imports).addRoutes(to: siteGroup)
+    SubmitController(store: store, renderer: renderer, site: site, imports: imports).addRoutes(to: siteGroup)
     CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
     DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: siteGroup)
     ErrorCatalogController(renderer: renderer, site: site).addRoutes(to: siteGroup)
@@ -154,22 +154,9 @@ public func buildRouter(
         store: store,
         limiter: Throttle(
             .perMinute(configuration.apiLimits.writesPerMinute), clock: WallClock(now: configuration.clock)),
-        imports: services.imports, configuration: configuration
+        imports: imports, configuration: configuration
     ).addRoutes(to: programmatic("api", .api))
     return router
-}
-
-/// The services the web layer is built over, made once.
-struct WebServices: Sendable {
-    /// On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); nil without a fetcher.
-    let imports: PaperImports?
-
-    init(
-        store: any PaperStore, search: PaperSearchEngine?, subscriptions: SubscriptionService?, fetcher: PaperFetcher?,
-        configuration: WebConfiguration
-    ) {
-        imports = fetcher.map { PaperImports(fetcher: $0, clock: configuration.clock) }
-    }
 }
 
 public func buildApplication(

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import PaperSupport
 import SearchEval
 
 /// The offline evaluation of `paperboy eval recommend` (and `benchmarks/recommend/peers.py`, which must agree to
@@ -130,9 +132,11 @@ public enum OfflineProtocol {
     }
 
     public static func sha256Hex(_ text: String) -> String {
-        var digest = SHA256Digest()
-        digest.update(Data(text.utf8))
-        return digest.hex()
+        hex(SHA256.hash(data: Data(text.utf8)))
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     static func bytesPrecede(_ a: String, _ b: String) -> Bool {
@@ -143,9 +147,9 @@ public enum OfflineProtocol {
 extension OfflineProtocol {
     /// Streaming SHA-256 (hex), for hashing large files such as model weights.
     public struct SHA256Stream {
-        var digest = SHA256Digest()
+        var hasher = SHA256()
         public init() {}
-        public mutating func update(_ data: Data) { digest.update(data) }
-        public func finalize() -> String { digest.hex() }
+        public mutating func update(_ data: Data) { hasher.update(data: data) }
+        public func finalize() -> String { OfflineProtocol.hex(hasher.finalize()) }
     }
 }

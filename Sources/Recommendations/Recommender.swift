@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import PaperSupport
 
 extension RecommendationIndex {
     /// Ranks the eligible candidates for one reader. See ARCHITECTURE.md ("Recommendations") for the model.

@@ -106,16 +106,3 @@ public struct TermExtractor: Sendable {
         return z ^ (z >> 31)
     }
 }
-
-/// SplitMix64: small, seedable, and easy to reproduce in Python (the bootstrap and background samples use it).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import PaperSupport
 import Synchronization
 
 /// Scores a fixed query against stored rows, and rows against each other.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaperSupport
 import Recommendations
 
 /// `paperboy bench recommend FILE`: latency of one reader's recommendations over a large candidate window.

@@ -1,4 +1,5 @@
 import Foundation
+import PaperSupport
 import Testing
 
 @testable import VectorIndex

@@ -1,4 +1,5 @@
 import Foundation
+import PaperSupport
 
 @testable import VectorIndex
 
