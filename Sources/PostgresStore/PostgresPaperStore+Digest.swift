@@ -285,9 +285,80 @@ extension PostgresPaperStore {
 
     // MARK: Backups
 
+    /// Writes an SQLite store file (what `paperboy backup` makes of an SQLite store, openable as one) from one
+    /// snapshot of the database; under a temporary name, linked into place at the end, so a failed backup leaves
+    /// nothing at `file` and an existing file is never replaced.
     public func backup(to file: URL) async throws {
-        throw StoreError(
-            .invalidInput,
-            "a PostgreSQL store is backed up with the database's own tools (pg_dump \(location)), not paperboy backup")
+        let manager = FileManager.default
+        let target = file.standardizedFileURL
+        if manager.fileExists(atPath: target.path) {
+            throw StoreError(.invalidInput, "\(target.path) already exists; a backup never overwrites a file")
+        }
+        let directory = target.deletingLastPathComponent()
+        do {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.storage, "cannot create \(directory.path): \(error.localizedDescription)")
+        }
+        let partial = directory.appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString)")
+        defer {
+            for suffix in ["", "-journal", "-wal", "-shm"] { try? manager.removeItem(atPath: partial.path + suffix) }
+        }
+        let copy = try SQLiteStoreWriter.create(file: partial)
+        do {
+            try await snapshot { c in
+                for table in SQLiteStoreWriter.copiedTables {
+                    try await Self.copy(table: table, from: c, to: copy, logger)
+                }
+                try await copy.setChangeSequence(
+                    try await c.value(Int64.self, "SELECT value FROM change_counter WHERE id = 1", logger) ?? 0)
+            }
+            try copy.close()
+        } catch {
+            try? copy.close()
+            throw error
+        }
+        guard link(partial.path, target.path) == 0 else {
+            let code = errno
+            if code == EEXIST {
+                throw StoreError(.invalidInput, "\(target.path) already exists; a backup never overwrites a file")
+            }
+            throw StoreError(.storage, "cannot create \(target.path): \(String(cString: strerror(code)))")
+        }
+    }
+
+    /// Copies one table's rows, in key order, in batches, by column name (the schemas name columns alike; SQLite's
+    /// `user` is `account` here).
+    static func copy(
+        table: String, from c: PostgresConnection, to copy: SQLiteStoreWriter, _ logger: Logger
+    ) async throws {
+        let columns = try await copy.columns(of: table)
+        let source = table == "user" ? "account" : table
+        // Parents before children within a table too (comment replies), and submissions in their first order.
+        let order = table == "daily_submission" ? " ORDER BY seq" : columns.contains("id") ? " ORDER BY id" : ""
+        let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        var batch: [[StoreValue]] = []
+        for try await row in try await c.query(
+            PostgresQuery(unsafeSQL: "SELECT \(list) FROM \(source)\(order)"), logger: logger)
+        {
+            batch.append(try row.makeRandomAccess().map(Self.storeValue))
+            if batch.count == 500 {
+                try await copy.insert(into: table, columns: columns, rows: batch)
+                batch = []
+            }
+        }
+        try await copy.insert(into: table, columns: columns, rows: batch)
+    }
+
+    static func storeValue(_ cell: PostgresCell) throws -> StoreValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .timestamptz, .timestamp: return .date(try cell.decode(Date.self))
+        case .bytea: return .blob(try cell.decode(Data.self))
+        default: return .text(try cell.decode(String.self))
+        }
     }
 }
