@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "PostgresStoreTests",
             dependencies: [
-                "PaperModel", "PaperStore", "PostgresStore", "StoreContract",
+                "PaperModel", "PaperStore", "PostgresStore", "StoreContract", "DemoCorpus",
                 .product(name: "Logging", package: "swift-log"),
                 // To create and inspect the test databases directly.
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -90,3 +90,65 @@ public final class SQLiteStoreWriter: Sendable {
         }
     }
 }
+
+/// Reading a store table by table, for copies into another backend (`paperboy store copy`).
+extension SQLitePaperStore {
+    /// The number of rows of `table` (one of `SQLiteStoreWriter.copiedTables`).
+    public func rowCount(of table: String) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0
+        }
+    }
+
+    /// Up to `limit` rows of `table` from `offset` on, in insertion order (rowid) or, for tables without rowid, key
+    /// order; values in the order of `columns`, dates (DATETIME columns) as `.date`. The caller keeps writers away
+    /// while it pages through a table.
+    public func copyRows(
+        of table: String, offset: Int, limit: Int
+    ) async throws -> (
+        columns: [String], rows: [[StoreValue]]
+    ) {
+        try await read { db in
+            let columns = try db.columns(in: table)
+            let definition =
+                try String.fetchOne(
+                    db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
+                ?? ""
+            let order: String
+            if definition.uppercased().contains("WITHOUT ROWID") {
+                let key = try db.primaryKey(table).columns
+                order = key.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+            } else {
+                order = "rowid"
+            }
+            let names = columns.map(\.name)
+            let dates = columns.map { $0.type.uppercased() == "DATETIME" }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(names.map(\.quotedDatabaseIdentifier).joined(separator: ", "))
+                    FROM \(table.quotedDatabaseIdentifier) ORDER BY \(order) LIMIT ? OFFSET ?
+                    """,
+                arguments: [limit, offset]
+            ).map { row in
+                try (0..<names.count).map { i -> StoreValue in
+                    let value: DatabaseValue = row[i]
+                    switch value.storage {
+                    case .null: return .null
+                    case .int64(let n): return .integer(n)
+                    case .double(let d): return .real(d)
+                    case .blob(let data): return .blob(data)
+                    case .string(let text):
+                        guard dates[i] else { return .text(text) }
+                        guard let date = Date.fromDatabaseValue(value) else {
+                            throw StoreError(
+                                .storage, "\(table).\(names[i]) holds \(text.debugDescription), not a date")
+                        }
+                        return .date(date)
+                    }
+                }
+            }
+            return (names, rows)
+        }
+    }
+}
