@@ -148,7 +148,7 @@ let package = Package(
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
                 "LexicalIndex", "SearchEval", "Recommendations", "PaperSupport",
-                "Digests", "Mail", "ArxivClient", "Intake",
+                "Digests", "Mail", "ArxivClient", "Intake", "PostgresStore",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
