@@ -120,7 +120,7 @@ extension PostgresPaperStore {
     }
 
     public func createAccessToken(username: String, name: String, tokenHash: String) async throws -> AccessToken {
-        let trimmed = try Self.validated(name, "a token name", maximum: 100)
+        let trimmed = try StoredText.validated(name, "a token name", maximum: 100)
         let now = clock.now()
         return try await write { c in
             let id = try await Self.userID(username, c, logger)
@@ -293,32 +293,10 @@ extension PostgresPaperStore {
         return try comment(from: row)
     }
 
-    /// People's text as the store keeps it (the rules of `StoredText` in PaperStore, which is internal there):
-    /// trimmed, 1 to `maximum` Unicode scalars, no control characters but tab and line breaks.
-    static func validated(_ text: String, _ what: String, maximum: Int) throws -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let count = trimmed.unicodeScalars.count
-        guard count >= 1, count <= maximum else {
-            let digits = String(maximum)
-            let grouped = digits.enumerated().map { i, c in
-                (i > 0 && (digits.count - i) % 3 == 0 ? "," : "") + String(c)
-            }.joined()
-            throw StoreError(.invalidInput, "\(what) must have 1 to \(grouped) characters")
-        }
-        guard
-            !trimmed.unicodeScalars.contains(where: {
-                ($0.value < 0x20 && !"\t\n\r".unicodeScalars.contains($0)) || $0.value == 0x7F
-            })
-        else {
-            throw StoreError(.invalidInput, "\(what) must not contain control characters")
-        }
-        return trimmed
-    }
-
     public func addComment(
         paperID: String, author: String, parentID: Int64?, body: String, at date: Date
     ) async throws -> Comment {
-        let trimmed = try Self.validated(body, "a comment", maximum: 20_000)
+        let trimmed = try StoredText.validated(body, "a comment", maximum: 20_000)
         return try await write { c in
             guard try await Self.paperExists(paperID, c, logger) else {
                 throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
@@ -366,7 +344,7 @@ extension PostgresPaperStore {
     }
 
     public func editComment(id: Int64, body: String, at date: Date) async throws -> Comment {
-        let trimmed = try Self.validated(body, "a comment", maximum: 20_000)
+        let trimmed = try StoredText.validated(body, "a comment", maximum: 20_000)
         return try await write { c in
             _ = try await Self.liveComment(id, c, logger)
             try await c.run("UPDATE comment SET body = \(trimmed), edited_at = \(date) WHERE id = \(id)", logger)
@@ -405,7 +383,7 @@ extension PostgresPaperStore {
     }
 
     public func createCollection(owner: String, name: String, isPublic: Bool) async throws -> PaperCollection {
-        let trimmed = try Self.validated(name, "a collection name", maximum: 100)
+        let trimmed = try StoredText.validated(name, "a collection name", maximum: 100)
         let now = clock.now()
         return try await write { c in
             let userID = try await Self.userID(owner, c, logger)
@@ -561,7 +539,7 @@ extension PostgresPaperStore {
         guard !key.isEmpty, name.count <= 200, key.count <= 200 else {
             throw StoreError(.invalidInput, "an author name needs letters or digits and at most 200 characters")
         }
-        let display = try Self.validated(name, "an author name", maximum: 200)
+        let display = try StoredText.validated(name, "an author name", maximum: 200)
         try await write { c in
             let userID = try await Self.userID(username, c, logger)
             if following {

@@ -272,7 +272,7 @@ struct PaperWriteBatch {
     var summary = ImportSummary()
     /// Stored papers as this transaction knows them (loaded on first sight, then as written here).
     private var known: [String: Paper?] = [:]
-    /// Papers to write, by id, with their sequence and whether the row exists already.
+    /// Papers to write, by id, with their sequence (the last record of a paper wins, with the last sequence).
     private var pending: [String: (paper: Paper, sequence: Int64)] = [:]
     private var pendingOrder: [String] = []
     private var aliases: [String: String] = [:]

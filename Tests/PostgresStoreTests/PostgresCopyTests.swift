@@ -18,7 +18,7 @@ struct PostgresCopyTests {
         _ = try await DemoCorpus.importIfEmpty(into: source)
         let paperID = try #require(try await source.changes(after: 0, limit: 1).first?.paper.id)
         _ = try await source.createUser(username: "Ada", displayName: "Ada L.", role: .admin, passwordHash: "h")
-        try await source.setUpvote(paperID: paperID, username: "ada", upvoted: true)
+        _ = try await source.setUpvote(paperID: paperID, username: "ada", upvoted: true)
         let root = try await source.addComment(
             paperID: paperID, author: "ada", parentID: nil, body: "first",
             at: Date(timeIntervalSince1970: 1_800_000_000))
@@ -32,7 +32,7 @@ struct PostgresCopyTests {
         let subscriber = try await source.subscribe(
             email: "Ada@Example.org", username: "ada", frequency: .weekly,
             at: Date(timeIntervalSince1970: 1_800_000_000))
-        try await source.updateSubscriberPreferences(
+        _ = try await source.updateSubscriberPreferences(
             id: subscriber.id, frequency: .weekly, categories: ["cs.CL"], savedSearches: ["parsing"])
         _ = try await source.secret(named: "signing") { Data([1, 2, 3]) }
 

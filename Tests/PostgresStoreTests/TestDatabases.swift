@@ -29,22 +29,9 @@ enum TestPostgres {
         return components.string!
     }
 
-    /// Runs `body` on one connection to the server's maintenance database.
+    /// Runs `body` on one connection to the server's maintenance database (the URL's own).
     static func admin<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let components = URLComponents(string: serverURL!)!
-        let configuration = PostgresConnection.Configuration(
-            host: components.host!, port: components.port ?? 5432, username: components.user!,
-            password: components.password, database: String(components.path.dropFirst()), tls: .disable)
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration, id: 1, logger: logger)
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await connection(database: String(URLComponents(string: serverURL!)!.path.dropFirst()), body)
     }
 
     /// A new, empty database; returns its name.
