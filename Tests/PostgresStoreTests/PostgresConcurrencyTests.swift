@@ -125,7 +125,7 @@ struct PostgresConcurrencyTests {
             ("postgres://u@localhost/db?color=blue", "unknown parameter"),
         ] {
             do {
-                _ = try await PostgresPaperStore.connect(url: url)
+                _ = try await PostgresPaperStore.connect(url: url, logger: TestPostgres.logger)
                 Issue.record("\(url) was accepted")
             } catch let error as StoreError {
                 #expect(error.code == .invalidInput)
@@ -138,7 +138,8 @@ struct PostgresConcurrencyTests {
     @Test func unreachableServerFailsWithTheAddress() async throws {
         do {
             _ = try await PostgresPaperStore.connect(
-                url: "postgres://paperboy:secret@127.0.0.1:1/none", connectTimeout: .seconds(1))
+                url: "postgres://paperboy:secret@127.0.0.1:1/none", logger: TestPostgres.logger,
+                connectTimeout: .seconds(1))
             Issue.record("connected to port 1")
         } catch let error as StoreError {
             #expect(error.code == .storage)
