@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Small shared building blocks, no dependencies: the reader-writer lock, the injectable wall clock, the throttle.
@@ -34,6 +35,16 @@ let package = Package(
         .target(
             name: "PaperStore",
             dependencies: ["PaperModel", "PaperSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The same store on PostgreSQL (PostgresNIO), for several processes sharing one database.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "PaperModel", "PaperStore", "PaperSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Importers: listing pages and arXiv metadata snapshots into the store.
@@ -137,7 +148,7 @@ let package = Package(
             dependencies: [
                 "PaperModel", "PaperStore", "Ingest", "DemoCorpus", "PaperServices", "PaperWeb", "Embeddings",
                 "LexicalIndex", "SearchEval", "Recommendations", "PaperSupport",
-                "Digests", "Mail", "ArxivClient", "Intake",
+                "Digests", "Mail", "ArxivClient", "Intake", "PostgresStore",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -202,6 +213,17 @@ let package = Package(
             dependencies: [
                 "PaperModel", "PaperStore", "StoreContract", "PaperSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The contract against a real PostgreSQL server (PAPERBOY_TEST_POSTGRES_URL, started by scripts/test), the
+        // change feed under concurrent writers, and concurrent migrations.
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: [
+                "PaperModel", "PaperStore", "PostgresStore", "StoreContract", "DemoCorpus",
+                .product(name: "Logging", package: "swift-log"),
+                // To create and inspect the test databases directly.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // Runs the built `paperboy` executable end to end.

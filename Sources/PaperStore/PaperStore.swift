@@ -515,9 +515,10 @@ public enum StoreSetting {
 
 /// People's text as the store keeps it: trimmed, 1 to `maximum` characters (Unicode scalars, as SQLite counts
 /// them), and no control characters other than tab and line breaks (SQLite's `length()` stops at a NUL, so a
-/// NUL would pass here and fail the schema's check, and no one types the others).
-enum StoredText {
-    static func validated(_ text: String, _ what: String, maximum: Int) throws -> String {
+/// NUL would pass here and fail the schema's check, and no one types the others). Public for the other backends,
+/// which keep text by the same rules.
+public enum StoredText {
+    public static func validated(_ text: String, _ what: String, maximum: Int) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let count = trimmed.unicodeScalars.count
         guard count >= 1, count <= maximum else {

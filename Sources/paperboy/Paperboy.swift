@@ -16,6 +16,7 @@ struct Paperboy: AsyncParsableCommand {
             ServeCommand.self, ImportCommand.self, StatsCommand.self, SearchCommand.self, ReindexCommand.self,
             EvalCommand.self, EmbedCommand.self, BenchCommand.self, UserCommand.self, DigestCommand.self,
             BackupCommand.self, HarvestCommand.self, FetchCommand.self, ResolveCommand.self,
+            StoreCommand.self,
         ]
     )
 }
