@@ -48,7 +48,7 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = storeOptions.makeLogger("paperboy")
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let store = try await storeOptions.openStore(logger: logger).store
         let engine = try await openSearchEngine(
             store: store, dataDirectory: storeOptions.resolvedDataDirectory, model: model, needModel: mode != .lexical,
             logger: logger)
@@ -96,7 +96,7 @@ struct ReindexCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = storeOptions.makeLogger("paperboy")
         let directory = storeOptions.resolvedDataDirectory
-        let store = try SQLitePaperStore.open(directory: directory)
+        let store = try await storeOptions.openStore(logger: logger).store
         let indexDirectory = directory.appendingPathComponent("index/lexical")
         // The index is derived: removing it and catching up from sequence 0 rebuilds it exactly.
         try? FileManager.default.removeItem(at: indexDirectory)
