@@ -194,7 +194,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let engine = try PaperSearchEngine(
-            store: store, directory: directory.appendingPathComponent("index/lexical"), embedder: encoder,
+            store: store,
+            directory: try await lexicalIndexDirectory(
+                store: store, sharedStore: opened.isShared, dataDirectory: directory, logger: logger),
+            embedder: encoder,
             sentenceChunking: noSentenceVectors ? nil : .sentences, logger: logger)
         // The port opens at once; the index catches up in the background (SearchIndexer's first pass), and pages
         // and /healthz say "indexing" until it has.

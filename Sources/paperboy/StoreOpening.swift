@@ -51,3 +51,33 @@ extension StoreOptions {
         return components.string ?? url
     }
 }
+
+/// The folder of a data folder's lexical index, made sure to belong to `store`.
+///
+/// The index remembers the last change sequence it applied, and sequences are a store's own: an index built from
+/// another store (the data folder pointed at a new database, a database recreated, a copy restored in place) would
+/// skip that many of this store's changes. So the index folder records the store's identity (a random secret the
+/// store keeps) and is emptied, to be rebuilt from the change feed, when it names another store. A folder without
+/// the record beside a SQLite store is that store's own index (from before the record existed) and is kept.
+func lexicalIndexDirectory(
+    store: any PaperStore, sharedStore: Bool, dataDirectory: URL, logger: Logger
+) async throws -> URL {
+    let index = dataDirectory.appendingPathComponent("index", isDirectory: true)
+    let lexical = index.appendingPathComponent("lexical", isDirectory: true)
+    let record = index.appendingPathComponent("store-identity")
+    let identity = try await store.secret(named: "store-identity") {
+        Data((0..<16).map { _ in UInt8.random(in: .min ... .max) })
+    }
+    .map { String(format: "%02x", $0) }.joined()
+    let recorded = (try? String(contentsOf: record, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard recorded != identity else { return lexical }
+    if recorded != nil || sharedStore, FileManager.default.fileExists(atPath: lexical.path) {
+        logger.notice(
+            "the search index in the data folder was built from another store: rebuilding it from this one",
+            metadata: ["index": "\(lexical.path)"])
+        try FileManager.default.removeItem(at: lexical)
+    }
+    try FileManager.default.createDirectory(at: index, withIntermediateDirectories: true)
+    try Data((identity + "\n").utf8).write(to: record, options: .atomic)
+    return lexical
+}

@@ -311,4 +311,32 @@ struct StoreSelectionTests {
         run = try paperboy(["backup", data + "-backup", "--data-dir", data, "--database-url", url])
         #expect(run.status != 0 && run.stderr.contains("pg_dump"), "\(run.stderr)")
     }
+
+    /// A data folder's search index follows its store's change sequence, which is that store's own: when the store
+    /// behind the folder is another one (here a copy of another store put in place; with PostgreSQL, a new or
+    /// recreated database), the index is rebuilt from it instead of skipping its first changes.
+    @Test func aSearchIndexBuiltFromAnotherStoreIsRebuilt() throws {
+        let work = try temporaryDirectory()
+        let a = work.appendingPathComponent("a").path, b = work.appendingPathComponent("b").path
+        let alpha = work.appendingPathComponent("alpha.jsonl"), omega = work.appendingPathComponent("omega.jsonl")
+        try Data(kaggleTestLine("2501.00001", title: "Alpha particles").utf8).write(to: alpha)
+        try Data(kaggleTestLine("2501.00002", title: "Omega baryons").utf8).write(to: omega)
+        var run = try paperboy(["import", "--data-dir", a, alpha.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        run = try paperboy(["search", "--data-dir", a, "alpha"])
+        #expect(run.status == 0 && run.stdout.contains("2501.00001"), "\(run.stdout)\(run.stderr)")
+        run = try paperboy(["import", "--data-dir", b, omega.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        run = try paperboy(["backup", work.appendingPathComponent("copy").path, "--data-dir", b])
+        #expect(run.status == 0, "\(run.stderr)")
+        // B's store takes A's place; A's index (at change 1 of A's store) stays.
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: a + "/paperboy.sqlite" + suffix)
+        }
+        try FileManager.default.copyItem(
+            atPath: work.appendingPathComponent("copy/paperboy.sqlite").path, toPath: a + "/paperboy.sqlite")
+        run = try paperboy(["search", "--data-dir", a, "omega"])
+        #expect(run.status == 0 && run.stdout.contains("2501.00002"), "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("built from another store"), "\(run.stderr)")
+    }
 }
