@@ -187,9 +187,12 @@ def main():
     os.makedirs(args.outdir, exist_ok=True)
     # server_hostname: without it aiosmtpd calls socket.getfqdn() for every connection, which can wait on DNS
     # timeouts for longer than the client's reply timeout.
+    # timeout: aiosmtpd drops a connection idle for 300 s. The Swift tests share two cooperative threads with
+    # suites that run minutes of synchronous work, so a client can sit between a reply and its next command for
+    # that long; the connection must outlive that starvation, which a real client on its own machine never sees.
     controller = Controller(
         Handler(args.outdir, script, [c.strip() for c in args.data_replies.split(",") if c.strip()], args.delay),
-        hostname="127.0.0.1", port=free_port(), server_hostname="peer.paperboy.test", **kwargs)
+        hostname="127.0.0.1", port=free_port(), server_hostname="peer.paperboy.test", timeout=3600, **kwargs)
     controller.start()
     print(controller.port, flush=True)
 
