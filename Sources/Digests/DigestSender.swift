@@ -114,10 +114,9 @@ public final class DigestSender: Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while !(try await lease.acquire()) {
             guard ContinuousClock.now < deadline else {
-                let holder = try? await store.leaseHolder(lease.name, now: clock())
+                let holder = (try? await lease.currentHolder()) ?? nil
                 throw DigestError(
-                    "another Paperboy instance (\(holder?.holder ?? "unknown")) is delivering the outbox; try again later"
-                )
+                    "another Paperboy instance (\(holder ?? "unknown")) is delivering the outbox; try again later")
             }
             try await Task.sleep(for: .milliseconds(200))
         }

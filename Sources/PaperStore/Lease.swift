@@ -48,6 +48,11 @@ public struct Lease: Sendable {
         return try await renew(now: now)
     }
 
+    /// Who holds the lease now (by this lease's clock), nil when nobody does.
+    public func currentHolder() async throws -> String? {
+        try await store.leaseHolder(name, now: clock.now())?.holder
+    }
+
     /// Takes or renews the lease in the store at `now`.
     func renew(now: Date) async throws -> Bool {
         let held = try await store.acquireLease(name, holder: holder, duration: duration, now: now)
@@ -56,9 +61,13 @@ public struct Lease: Sendable {
     }
 
     /// Gives the lease up (when this holder has it), so another instance need not wait for it to expire.
+    ///
+    /// Also from a cancelled task (a service stopping): the release runs in a task of its own, which does not
+    /// inherit the cancellation that would otherwise stop the store's write before it starts.
     public func release() async throws {
         renewedAt.value = nil
-        try await store.releaseLease(name, holder: holder)
+        let (store, name, holder) = (self.store, self.name, self.holder)
+        try await Task { try await store.releaseLease(name, holder: holder) }.value
     }
 
     /// Runs `body` while holding the lease, renewing it every `renewEvery` meanwhile; nil, without running it, when
