@@ -160,7 +160,8 @@ let package = Package(
         ),
         .testTarget(name: "PaperSupportTests", dependencies: ["PaperSupport"]),
         .testTarget(name: "PaperModelTests", dependencies: ["PaperModel"]),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "ArxivClient", "PaperStore", "PaperModel"]),
+        .testTarget(
+            name: "IntakeTests", dependencies: ["Intake", "ArxivClient", "PaperStore", "PaperModel", "PaperSupport"]),
         // A fake arXiv (SwiftNIO, loopback) for tests: replays recorded responses and injects faults.
         .target(
             name: "ArxivTestServer",
@@ -239,7 +240,8 @@ let package = Package(
         .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "SearchEval", "PaperSupport"]),
         .testTarget(name: "SearchEvalTests", dependencies: ["SearchEval"]),
         .testTarget(
-            name: "PaperServicesTests", dependencies: ["PaperServices", "PaperStore", "PaperModel", "LexicalIndex"]),
+            name: "PaperServicesTests",
+            dependencies: ["PaperServices", "PaperStore", "PaperModel", "LexicalIndex", "PaperSupport"]),
         .testTarget(name: "RecommendationsTests", dependencies: ["Recommendations", "PaperSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PaperStore", "PaperModel", "DemoCorpus"]),
         .testTarget(

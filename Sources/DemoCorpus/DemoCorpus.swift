@@ -46,4 +46,24 @@ public enum DemoCorpus {
         }
         return reports
     }
+
+    /// The lease instances take to import the demo corpus into an empty shared store.
+    public static let leaseName = "demo-import"
+
+    /// `importIfEmpty` by one instance at a time: several `serve`s starting at once on one empty database import
+    /// the corpus once. An instance that finds another importing waits for it to finish (so it starts with the
+    /// whole corpus), and takes over if the importer dies before (its lease expires; an import started but cut
+    /// off leaves papers, so nothing is imported twice).
+    @discardableResult
+    public static func importIfEmpty(
+        into store: any PaperStore, lease: Lease, pollInterval: Duration = .milliseconds(500)
+    ) async throws -> [ImportReport] {
+        while true {
+            if let reports = try await lease.whileHeld({ try await DemoCorpus.importIfEmpty(into: store) }) {
+                try? await lease.release()
+                return reports
+            }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
 }

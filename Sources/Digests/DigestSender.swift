@@ -36,27 +36,31 @@ public struct DeliveryPolicy: Sendable {
 /// 250 and the commit sends it again on the next run — with the same Message-ID (derived from the idempotency
 /// key), which mail systems collapse into one. That window is the price of SMTP having no two-phase commit.
 ///
-/// Only one sender per data folder runs at a time: `lockFile` is held with `flock` while delivering (the kernel
+/// Only one sender runs at a time. Per data folder, `lockFile` is held with `flock` while delivering (the kernel
 /// drops it when the process dies, even by SIGKILL), so `serve` and a `paperboy digest send` never deliver the
-/// same row twice.
+/// same row twice. Across instances sharing one database (each with its own data folder, maybe on another
+/// machine) the store's `lease` does the same: taken before delivering, renewed meanwhile, released after; a
+/// killed sender's lease expires and the next run takes it.
 public final class DigestSender: Sendable {
     public let store: any PaperStore
     public let transport: any MailTransport
     public let policy: DeliveryPolicy
     let lockFile: URL?
+    let lease: Lease?
     let logger: Logger
     let clock: @Sendable () -> Date
     let inProcess = InProcessLock()
 
     public init(
         store: any PaperStore, transport: any MailTransport, policy: DeliveryPolicy = DeliveryPolicy(),
-        lockFile: URL? = nil,
+        lockFile: URL? = nil, lease: Lease? = nil,
         logger: Logger = Logger(label: "paperboy.digest"), clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.transport = transport
         self.policy = policy
         self.lockFile = lockFile
+        self.lease = lease
         self.logger = logger
         self.clock = clock
     }
@@ -76,46 +80,81 @@ public final class DigestSender: Sendable {
         public init() {}
     }
 
+    /// The lease name every instance's sender takes.
+    public static let leaseName = "digest-outbox"
+
     /// Sends every due message, again and again while retries fall due (immediate ones in tests), until none is
-    /// due. Waits up to `lockTimeout` for another sender to finish.
+    /// due. Waits up to `lockTimeout` for another sender (in this process, on this data folder, or another instance
+    /// on the same database) to finish.
     public func deliverDue(
         lockTimeout: Duration = .seconds(60), progress: (@Sendable (OutboxMessage, Outcome) -> Void)? = nil
     ) async throws -> Report {
         try await inProcess.withLock {
             let fd = try await self.lockOutbox(timeout: lockTimeout)
             defer { if let fd { close(fd) } }
-            var report = Report()
-            var lastSend: ContinuousClock.Instant?
-            var retriedThisRun: [Int64: Int] = [:]
-            while true {
-                try Task.checkCancellation()
-                let due = try await self.store.dueOutboxMessages(now: self.clock(), limit: 100)
-                    .filter { (retriedThisRun[$0.id] ?? 0) <= self.policy.backoff.count }
-                if due.isEmpty { break }
-                for message in due {
-                    try Task.checkCancellation()
-                    if self.policy.messagesPerSecond > 0, let lastSend {
-                        let gap = Duration.seconds(1 / self.policy.messagesPerSecond)
-                        let wait = lastSend.advanced(by: gap) - ContinuousClock.now
-                        if wait > .zero { try await Task.sleep(for: wait) }
-                    }
-                    lastSend = ContinuousClock.now
-                    let outcome = try await self.deliver(message)
-                    switch outcome {
-                    case .sent: report.sent += 1
-                    case .retryLater:
-                        report.retrying += 1
-                        retriedThisRun[message.id, default: 0] += 1
-                    case .failed: report.failed += 1
-                    case .skipped: report.skipped += 1
-                    }
-                    progress?(message, outcome)
-                }
+            guard let lease = self.lease else { return try await self.deliverAll(progress: progress) }
+            try await self.waitForLease(lease, timeout: lockTimeout)
+            let report: Report?
+            do {
+                report = try await lease.whileHeld { try await self.deliverAll(progress: progress) }
+            } catch {
+                try? await lease.release()
+                throw error
             }
-            // Retries that are not due yet stay queued for the next run.
-            report.retrying = try await self.store.outboxMessages(state: .queued).count
+            try? await lease.release()
+            guard let report else {
+                throw DigestError("another Paperboy instance took the outbox lease \(lease.name); try again later")
+            }
             return report
         }
+    }
+
+    /// Takes the outbox lease, waiting up to `timeout` for another instance to finish.
+    func waitForLease(_ lease: Lease, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while !(try await lease.acquire()) {
+            guard ContinuousClock.now < deadline else {
+                let holder = (try? await lease.currentHolder()) ?? nil
+                throw DigestError(
+                    "another Paperboy instance (\(holder ?? "unknown")) is delivering the outbox; try again later")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The delivery itself, once this sender holds the locks.
+    func deliverAll(progress: (@Sendable (OutboxMessage, Outcome) -> Void)?) async throws -> Report {
+        var report = Report()
+        var lastSend: ContinuousClock.Instant?
+        var retriedThisRun: [Int64: Int] = [:]
+        while true {
+            try Task.checkCancellation()
+            let due = try await self.store.dueOutboxMessages(now: self.clock(), limit: 100)
+                .filter { (retriedThisRun[$0.id] ?? 0) <= self.policy.backoff.count }
+            if due.isEmpty { break }
+            for message in due {
+                try Task.checkCancellation()
+                if self.policy.messagesPerSecond > 0, let lastSend {
+                    let gap = Duration.seconds(1 / self.policy.messagesPerSecond)
+                    let wait = lastSend.advanced(by: gap) - ContinuousClock.now
+                    if wait > .zero { try await Task.sleep(for: wait) }
+                }
+                lastSend = ContinuousClock.now
+                let outcome = try await self.deliver(message)
+                switch outcome {
+                case .sent: report.sent += 1
+                case .retryLater:
+                    report.retrying += 1
+                    retriedThisRun[message.id, default: 0] += 1
+                case .failed: report.failed += 1
+                case .skipped: report.skipped += 1
+                }
+                progress?(message, outcome)
+            }
+        }
+        // Retries that are not due yet stay queued for the next run.
+        report.retrying = try await self.store.outboxMessages(state: .queued).count
+        return report
     }
 
     /// One attempt at one message, recorded.

@@ -19,7 +19,7 @@ public struct SubscriptionService: Sendable {
     let clock: @Sendable () -> Date
     let library: DigestRendererCache
     /// Confirmation mails per address: a subscribe form must not become a way to flood someone's inbox.
-    let confirmationThrottle = ConfirmationThrottle()
+    let confirmationThrottle: ConfirmationThrottle
 
     public init(
         store: any PaperStore, transport: any MailTransport, from: MailAddress, tokens: SubscriptionTokens,
@@ -32,6 +32,7 @@ public struct SubscriptionService: Sendable {
         self.logger = logger
         self.clock = clock
         self.library = DigestRendererCache(from: from)
+        self.confirmationThrottle = ConfirmationThrottle(store: store)
     }
 
     public enum SubscribeResult: Sendable, Equatable {
@@ -81,7 +82,7 @@ public struct SubscriptionService: Sendable {
         if subscriber.status == .confirmed { return .alreadyConfirmed(subscriber) }
         // A repeat within the throttle window answers as if sent (the mail from a moment ago is still valid);
         // nothing tells a stranger whether the address is subscribed.
-        guard confirmationThrottle.allow(address.address.lowercased(), now: clock()) else {
+        guard try await confirmationThrottle.allow(address.address, now: clock()) else {
             logger.notice("confirmation mail throttled", metadata: ["subscriber": "\(subscriber.id)"])
             return .confirmationSent(subscriber)
         }
@@ -180,20 +181,24 @@ actor DigestRendererCache {
     }
 }
 
-/// At most one confirmation mail per address every `interval`, and `dailyLimit` a day (as a token bucket: a full
-/// day's allowance, refilled evenly over the day). In memory: a restart forgets, which at worst allows one more mail.
-final class ConfirmationThrottle: Sendable {
-    let interval: TimeInterval
+/// At most one confirmation mail per address every `interval`, and `dailyLimit` in any 24 hours. Counted in the
+/// store, not in memory: every instance serving the same database (and a restarted one) sees the same count, so
+/// the limit is the site's, not one allowance per process.
+struct ConfirmationThrottle: Sendable {
+    let store: any ThrottleStore
+    let interval: Duration
     let dailyLimit: Int
-    private let throttle: Throttle<String>
 
-    init(interval: TimeInterval = 10 * 60, dailyLimit: Int = 5) {
+    init(store: any ThrottleStore, interval: Duration = .seconds(10 * 60), dailyLimit: Int = 5) {
+        self.store = store
         self.interval = interval
         self.dailyLimit = dailyLimit
-        throttle = Throttle(rules: [.spacing(interval), .limit(dailyLimit, per: 86_400)], maxKeys: 100_000)
     }
 
-    func allow(_ key: String, now: Date) -> Bool {
-        throttle.take(key, now: now) == nil
+    /// Counts a mail to `address` (case-insensitive) and returns true when it may go out.
+    func allow(_ address: String, now: Date) async throws -> Bool {
+        try await store.recordThrottledEvent(
+            "confirmation-mail:" + address.lowercased(), now: now, spacing: interval, limit: dailyLimit,
+            window: .seconds(86_400))
     }
 }

@@ -64,6 +64,11 @@ public struct HarvestSchedule: Sendable, Equatable {
 /// harvest was missed (the server was down, or the last one failed) or a list is still in flight. A failed
 /// harvest is retried after `retryInterval`; errors are logged and kept in the store (/healthz shows them),
 /// never fatal to the server.
+///
+/// With a `lease`, several instances on one database harvest once: a pass runs only while holding it (renewed
+/// meanwhile, released after), and an instance that finds it held stands by and looks again one lease duration
+/// later, so when the holder dies mid-harvest its lease expires and another instance continues the list from the
+/// saved token.
 public struct HarvestService: Service {
     let harvester: Harvester
     let harvests: [HarvestOptions]
@@ -71,10 +76,12 @@ public struct HarvestService: Service {
     let retryInterval: Duration
     let clock: @Sendable () -> Date
     let logger: Logger
+    let lease: Lease?
 
     public init(
         harvester: Harvester, harvests: [HarvestOptions], schedule: HarvestSchedule = .arxivAnnouncement,
-        retryInterval: Duration = .seconds(30 * 60), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        retryInterval: Duration = .seconds(30 * 60), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
+        lease: Lease? = nil
     ) {
         self.harvester = harvester
         self.harvests = harvests
@@ -82,6 +89,20 @@ public struct HarvestService: Service {
         self.retryInterval = retryInterval
         self.clock = clock
         self.logger = logger
+        self.lease = lease
+    }
+
+    /// The lease name every instance's harvester takes.
+    public static let leaseName = "arxiv-harvest"
+
+    /// What one pass did.
+    public enum Turn: Sendable, Equatable {
+        /// Every due set harvested (or none was due).
+        case done
+        /// A set failed: try again after `retryInterval`.
+        case failed
+        /// Another instance holds the harvest lease: look again when it could have expired.
+        case standingBy
     }
 
     public func run() async throws {
@@ -98,15 +119,49 @@ public struct HarvestService: Service {
 
     private func loop() async throws {
         while !Task.isCancelled {
-            let failed = await harvestDue(at: clock())
+            let turn = await harvestTurn(at: clock())
             let now = clock()
             var wake = schedule.nextRun(after: now) ?? now.addingTimeInterval(86_400)
-            if failed { wake = min(wake, now.addingTimeInterval(Double(retryInterval.components.seconds))) }
+            switch turn {
+            case .done: break
+            case .failed: wake = min(wake, now.addingTimeInterval(Double(retryInterval.components.seconds)))
+            case .standingBy:
+                let duration = lease.map { Double($0.duration.components.seconds) } ?? 60
+                wake = min(wake, now.addingTimeInterval(max(1, duration)))
+            }
             try await Task.sleep(for: .milliseconds(Int64(max(1, wake.timeIntervalSince(now)) * 1000)))
         }
     }
 
-    /// Harvests every set that is due at `date`; true when one failed.
+    /// One pass at `date`: every due set, when this instance may harvest (holds the lease, or there is none).
+    public func harvestTurn(at date: Date) async -> Turn {
+        guard let lease else { return await harvestDue(at: date) ? .failed : .done }
+        let failed: Bool?
+        do {
+            failed = try await lease.whileHeld {
+                logger.info("holding the arXiv harvest lease", metadata: ["holder": "\(lease.holder)"])
+                return await self.harvestDue(at: date)
+            }
+        } catch is LeaseLost {
+            logger.notice("another instance took the arXiv harvest lease; standing by")
+            return .standingBy
+        } catch {
+            logger.error("cannot take the arXiv harvest lease", metadata: ["error": "\(error)"])
+            return .failed
+        }
+        guard let failed else {
+            let holder = try? await harvester.store.leaseHolder(lease.name, now: date)
+            logger.info(
+                "another instance is harvesting arXiv; standing by",
+                metadata: ["holder": "\(holder?.holder ?? "unknown")"])
+            return .standingBy
+        }
+        // Given up between passes: whichever instance wakes next may run the next one.
+        try? await lease.release()
+        return failed ? .failed : .done
+    }
+
+    /// Harvests every set that is due at `date`; true when one failed. Takes no lease (`harvestTurn` does).
     public func harvestDue(at date: Date) async -> Bool {
         var failed = false
         for options in harvests {

@@ -8,7 +8,7 @@ import PaperModel
 /// checks (the `StoreContract` library target, `Tests/StoreContract`). No database type appears in these interfaces.
 public protocol PaperStore:
     PaperCatalog, PaperImportStore, HarvestStore, DailyFeedStore, EmbeddingStore, AccountStore, CommunityStore,
-    ReaderSignalStore, SubscriptionStore, SettingsStore
+    ReaderSignalStore, SubscriptionStore, SettingsStore, LeaseStore, ThrottleStore
 {}
 
 /// Papers and their change feed: the source of truth that derived indexes follow.
@@ -267,6 +267,29 @@ public protocol SettingsStore: Sendable {
     /// A named setting one command leaves for the others (`StoreSetting` names them); nil when never set.
     func setting(named name: String) async throws -> String?
     func setSetting(named name: String, value: String) async throws
+}
+
+/// Named leases for background work that must run once across all instances sharing a database.
+public protocol LeaseStore: Sendable {
+    /// Takes `name` for `holder` until `now + duration` when it is free, expired at `now`, or already held by
+    /// `holder` (a renewal). Returns whether `holder` holds it now. Atomic: two holders never both get true.
+    func acquireLease(_ name: String, holder: String, duration: Duration, now: Date) async throws -> Bool
+    /// Gives the lease up if `holder` holds it; otherwise does nothing.
+    func releaseLease(_ name: String, holder: String) async throws
+    /// The current holder and expiry, nil when free or expired at `now`.
+    func leaseHolder(_ name: String, now: Date) async throws -> (holder: String, expiresAt: Date)?
+}
+
+/// Limits that must hold across all instances sharing a database (confirmation mails per address), where a
+/// per-process bucket would allow one allowance per instance.
+public protocol ThrottleStore: Sendable {
+    /// Records one event of `key` at `now` and returns true when that keeps within both limits: no recorded event
+    /// of `key` in the `spacing` before `now`, and fewer than `limit` in the `window` before `now`. Otherwise
+    /// records nothing and returns false. Atomic: concurrent callers never together exceed a limit. Events older
+    /// than their `window` may be forgotten.
+    func recordThrottledEvent(
+        _ key: String, now: Date, spacing: Duration, limit: Int, window: Duration
+    ) async throws -> Bool
 }
 
 public struct PaperCollection: Sendable, Equatable {

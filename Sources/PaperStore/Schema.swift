@@ -334,6 +334,29 @@ extension SQLitePaperStore {
                     );
                     """)
         }
+        migrator.registerMigration("v13-leases-and-throttles") { db in
+            // State that several instances on one database must agree on: who runs each piece of background
+            // work (a lease a holder renews, another takes once it expires), and events counted against limits
+            // that hold across instances (confirmation mails per address). `expires_at` lets old events go.
+            try db.execute(
+                sql: """
+                    CREATE TABLE lease (
+                      name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+                      holder TEXT NOT NULL CHECK (length(holder) BETWEEN 1 AND 200),
+                      expires_at DATETIME NOT NULL,
+                      acquired_at DATETIME NOT NULL
+                    );
+
+                    CREATE TABLE throttle_event (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 400),
+                      happened_at DATETIME NOT NULL,
+                      expires_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX throttle_event_key ON throttle_event(key, happened_at);
+                    CREATE INDEX throttle_event_expiry ON throttle_event(expires_at);
+                    """)
+        }
         return migrator
     }()
 }

@@ -41,6 +41,11 @@ public final class PostgresPaperStore: PaperStore {
         maximumConnections: Int = 10, connectTimeout: Duration = .seconds(15)
     ) async throws -> PostgresPaperStore {
         let settings = try PostgresURL(url)
+        do {
+            try await probe(settings, timeout: connectTimeout, logger: logger)
+        } catch {
+            throw Self.storeError(error, "cannot reach PostgreSQL at \(settings.redacted)")
+        }
         var configuration = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: settings.tls.clientTLS)
@@ -77,8 +82,23 @@ public final class PostgresPaperStore: PaperStore {
         return store
     }
 
+    /// One direct connection before the pool starts: the pool retries a refused, unresolvable or misconfigured
+    /// server until its circuit breaker trips (about a minute) and then names only that, where a single attempt
+    /// fails at once with the server's reason (connection refused, password authentication failed, no database).
+    static func probe(_ settings: PostgresURL, timeout: Duration, logger: Logger) async throws {
+        var configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            database: settings.database, tls: try settings.tls.connectionTLS())
+        configuration.options.connectTimeout = .seconds(max(1, timeout.components.seconds))
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        try await connection.close()
+    }
+
     /// The newest migration: what `status().schemaVersion` says once a store is open.
     public static var currentSchemaVersion: String { PostgresSchema.currentVersion }
+
+    /// Every migration's version, oldest first: what `schema_migrations` holds once a store is open.
+    public static var schemaVersions: [String] { PostgresSchema.migrations.map(\.version) }
 
     /// Ends the connection pool. The store must not be used afterwards.
     public func close() async {
@@ -118,6 +138,14 @@ public final class PostgresPaperStore: PaperStore {
         // generation also sees the new data.
         defer { writes.withLock { $0 += 1 } }
         return try await read { connection in
+            try await Self.transaction(connection, begin: "BEGIN", logger) { try await body(connection) }
+        }
+    }
+
+    /// A write transaction that no page shows (leases, throttle events): it leaves `writeGeneration()` alone, so
+    /// that an instance renewing its leases every few seconds does not empty the page caches each time.
+    func writeUnseenByPages<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await read { connection in
             try await Self.transaction(connection, begin: "BEGIN", logger) { try await body(connection) }
         }
     }
@@ -220,6 +248,14 @@ struct PostgresURL {
             case .disable: return .disable
             case .prefer: return .prefer(.makeClientConfiguration())
             case .require: return .require(.makeClientConfiguration())
+            }
+        }
+
+        func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+            switch self {
+            case .disable: return .disable
+            case .prefer: return .prefer(try .init(configuration: .makeClientConfiguration()))
+            case .require: return .require(try .init(configuration: .makeClientConfiguration()))
             }
         }
     }

@@ -323,7 +323,31 @@ enum PostgresSchema {
                   created_at TIMESTAMPTZ NOT NULL
                 )
                 """,
-            ])
+            ]),
+        // SQLite's v13: leases for background work that runs once across instances, and events counted against
+        // limits that hold across instances (confirmation mails per address).
+        Migration(
+            version: "pg2-leases-and-throttles",
+            statements: [
+                """
+                CREATE TABLE lease (
+                  name TEXT COLLATE "C" PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+                  holder TEXT COLLATE "C" NOT NULL CHECK (length(holder) BETWEEN 1 AND 200),
+                  expires_at TIMESTAMPTZ NOT NULL,
+                  acquired_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE throttle_event (
+                  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                  key TEXT COLLATE "C" NOT NULL CHECK (length(key) BETWEEN 1 AND 400),
+                  happened_at TIMESTAMPTZ NOT NULL,
+                  expires_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE INDEX throttle_event_key ON throttle_event (key, happened_at)",
+                "CREATE INDEX throttle_event_expiry ON throttle_event (expires_at)",
+            ]),
     ]
 
     /// Applies the migrations not applied yet, each in its own transaction, holding the advisory lock on one

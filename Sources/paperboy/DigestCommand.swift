@@ -61,14 +61,15 @@ struct MailOptions: ParsableArguments {
 
 /// The pieces every digest command needs, built from the store and the options.
 struct DigestKit {
-    let store: SQLitePaperStore
+    let store: any PaperStore
     let batch: DigestBatch
     let subscriptions: SubscriptionService
     let transportDescription: String
 
     static func make(
-        store: SQLitePaperStore, search: PaperSearchEngine?, mail: MailOptions, dataDirectory: URL, publicURL: String,
-        messagesPerSecond: Double = 5, logger: Logger
+        store: any PaperStore, search: PaperSearchEngine?, mail: MailOptions, dataDirectory: URL, publicURL: String,
+        messagesPerSecond: Double = 5, sharedStore: Bool = false, leaseDuration: Duration = .seconds(60),
+        logger: Logger
     ) async throws -> DigestKit {
         let from = try mail.from()
         let (transport, description) = try mail.transport(dataDirectory: dataDirectory, logger: logger)
@@ -76,7 +77,14 @@ struct DigestKit {
         let renderer = try await DigestRenderer(from: from, links: DigestLinks(baseURL: publicURL))
         let sender = DigestSender(
             store: store, transport: transport, policy: DeliveryPolicy(messagesPerSecond: messagesPerSecond),
-            lockFile: dataDirectory.appendingPathComponent("outbox.lock"), logger: logger)
+            lockFile: dataDirectory.appendingPathComponent("outbox.lock"),
+            // A store in this data folder has every sender on the folder's flock, which the kernel drops the moment
+            // its holder dies; a store shared with other machines needs the store's lease, which a dead holder
+            // keeps until it expires.
+            lease: sharedStore
+                ? Lease(DigestSender.leaseName, store: store, duration: leaseDuration, renewEvery: leaseDuration / 3)
+                : nil,
+            logger: logger)
         let batch = DigestBatch(
             store: store, selector: DigestSelector(store: store, search: search), renderer: renderer, tokens: tokens,
             sender: sender, logger: logger)
@@ -177,7 +185,8 @@ struct DigestSendCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = storeOptions.makeLogger("paperboy.digest")
         let directory = storeOptions.resolvedDataDirectory
-        let store = try SQLitePaperStore.open(directory: directory)
+        let opened = try await storeOptions.openStore(logger: logger)
+        let store = opened.store
         guard let period = try await periodOptions.resolve(store) else {
             FileHandle.standardError.write(Data("No daily feed yet: no digest to send.\n".utf8))
             return
@@ -185,7 +194,7 @@ struct DigestSendCommand: AsyncParsableCommand {
         let kit = try await DigestKit.make(
             store: store, search: nil, mail: mail, dataDirectory: directory,
             publicURL: try await periodOptions.resolvedPublicURL(store),
-            messagesPerSecond: rate, logger: logger)
+            messagesPerSecond: rate, sharedStore: opened.isShared, logger: logger)
         let frequency = period.frequency
         FileHandle.standardError.write(
             Data("\(frequency.rawValue) digest of \(period.label) (\(period.key)); \(kit.transportDescription)\n".utf8))
@@ -323,7 +332,8 @@ struct DigestPreviewCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = storeOptions.makeLogger("paperboy.digest")
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let opened = try await storeOptions.openStore(logger: logger)
+        let store = opened.store
         guard let period = try await periodOptions.resolve(store) else {
             throw CommandFailure("no daily feed yet: nothing to preview")
         }

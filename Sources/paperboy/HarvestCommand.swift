@@ -88,7 +88,7 @@ struct HarvestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = storeOptions.makeLogger("paperboy.harvest")
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let store = try await storeOptions.openStore(logger: logger).store
         let service = arxiv.makeService()
         let harvester = Harvester(store: store, service: service, logger: logger)
         var failed = false
@@ -152,7 +152,7 @@ struct FetchCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = storeOptions.makeLogger("paperboy.fetch")
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let store = try await storeOptions.openStore(logger: storeOptions.makeLogger("paperboy.harvest")).store
         let service = arxiv.makeService()
         let fetcher = PaperFetcher(store: store, service: service)
         var failed = false

@@ -49,7 +49,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let store = try await storeOptions.openStore(logger: storeOptions.makeLogger("paperboy.import")).store
         var options = ImportOptions()
         options.format = format
         options.listingDay = date.flatMap(Day.init)

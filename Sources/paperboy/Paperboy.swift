@@ -26,6 +26,13 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data folder (default: $PAPERBOY_DATA_DIR or ./.paperboy).")
     var dataDirectory: String?
 
+    @Option(
+        name: .customLong("database-url"),
+        help:
+            "A PostgreSQL database to keep the store in, shared by several instances: postgres://user:pass@host:5432/db (default: $PAPERBOY_DATABASE_URL; none: SQLite in the data folder)."
+    )
+    var databaseURL: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["PAPERBOY_LOG_LEVEL"] ?? "info"
 
@@ -37,6 +44,14 @@ struct StoreOptions: ParsableArguments {
     func validate() throws {
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
             throw ValidationError("unknown log level \(logLevel.debugDescription)")
+        }
+        if let url = resolvedDatabaseURL {
+            guard let parsed = URLComponents(string: url), ["postgres", "postgresql"].contains(parsed.scheme ?? ""),
+                parsed.host?.isEmpty == false
+            else {
+                throw ValidationError(
+                    "--database-url (or PAPERBOY_DATABASE_URL) must look like postgres://user:pass@host:5432/db")
+            }
         }
     }
 

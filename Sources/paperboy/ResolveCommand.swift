@@ -24,7 +24,7 @@ struct ResolveCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = storeOptions.makeLogger("paperboy.resolve")
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let store = try await storeOptions.openStore(logger: storeOptions.makeLogger("paperboy.resolve")).store
         let papers = try await store.localPapers()
         let service = arxiv.makeService()
         let bar = ProgressBar(label: "resolve", unit: .count)

@@ -8,12 +8,15 @@ import PaperStore
 
 /// Opens the search engine of a data folder, caught up with its store.
 func openSearchEngine(
-    store: any PaperStore, dataDirectory: URL, model: ModelOptions, needModel: Bool, logger: Logger
+    store: any PaperStore, sharedStore: Bool, dataDirectory: URL, model: ModelOptions, needModel: Bool,
+    logger: Logger
 ) async throws -> PaperSearchEngine {
     let encoder = needModel && model.resolvedDirectory != nil ? try model.load() : nil
     let engine = try PaperSearchEngine(
-        store: store, directory: dataDirectory.appendingPathComponent("index/lexical"), embedder: encoder,
-        logger: logger)
+        store: store,
+        directory: try await lexicalIndexDirectory(
+            store: store, sharedStore: sharedStore, dataDirectory: dataDirectory, logger: logger),
+        embedder: encoder, logger: logger)
     try await engine.catchUp()
     return engine
 }
@@ -48,10 +51,11 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = storeOptions.makeLogger("paperboy")
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let opened = try await storeOptions.openStore(logger: logger)
+        let store = opened.store
         let engine = try await openSearchEngine(
-            store: store, dataDirectory: storeOptions.resolvedDataDirectory, model: model, needModel: mode != .lexical,
-            logger: logger)
+            store: store, sharedStore: opened.isShared, dataDirectory: storeOptions.resolvedDataDirectory,
+            model: model, needModel: mode != .lexical, logger: logger)
         let response: SearchResponse
         do {
             response = try await engine.search(SearchRequest(query: query, mode: mode, limit: limit))
@@ -96,8 +100,10 @@ struct ReindexCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = storeOptions.makeLogger("paperboy")
         let directory = storeOptions.resolvedDataDirectory
-        let store = try SQLitePaperStore.open(directory: directory)
-        let indexDirectory = directory.appendingPathComponent("index/lexical")
+        let opened = try await storeOptions.openStore(logger: logger)
+        let store = opened.store
+        let indexDirectory = try await lexicalIndexDirectory(
+            store: store, sharedStore: opened.isShared, dataDirectory: directory, logger: logger)
         // The index is derived: removing it and catching up from sequence 0 rebuilds it exactly.
         try? FileManager.default.removeItem(at: indexDirectory)
         let started = Date()

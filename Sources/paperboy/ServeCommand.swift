@@ -100,6 +100,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var mail: MailOptions
 
+    @Option(
+        name: .customLong("lease-seconds"),
+        help: ArgumentHelp(
+            "How long a background-work lease lasts unrenewed: how soon another instance takes over a dead one's work.",
+            visibility: .hidden))
+    var leaseSeconds: Int = 60
+
     @Option(name: .customLong("digest-hour"), help: "Hour (0-23) at which digests are sent.")
     var digestHour = 7
 
@@ -137,6 +144,9 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--oai-url and --api-url must be http(s) addresses, got \(url.debugDescription)")
             }
         }
+        guard (3...3600).contains(leaseSeconds) else {
+            throw ValidationError("--lease-seconds must be 3 to 3600")
+        }
         guard (0...23).contains(digestHour) else {
             throw ValidationError("--digest-hour must be 0-23, got \(digestHour)")
         }
@@ -150,13 +160,23 @@ struct ServeCommand: AsyncParsableCommand {
         let metricsText = ServeMetrics.bootstrap()
         let logger = storeOptions.makeLogger("paperboy")
         let directory = storeOptions.resolvedDataDirectory
-        let store = try SQLitePaperStore.open(directory: directory)
-        logger.info("store opened", metadata: ["dataDir": "\(directory.path)"])
+        let opened = try await storeOptions.openStore(logger: logger)
+        let store = opened.store
+        logger.info(
+            "store opened",
+            metadata: ["store": "\(opened.backend)", "at": "\(opened.location)", "dataDir": "\(directory.path)"])
+        // Background work that must run once across the instances sharing the store takes a lease named for it
+        // (digest delivery only on a shared store: on SQLite the data folder's flock does it, see DigestKit).
+        let leaseDuration = Duration.seconds(leaseSeconds)
+        func lease(_ name: String) -> Lease {
+            Lease(name, store: store, duration: leaseDuration, renewEvery: leaseDuration / 3)
+        }
+        logger.info("instance", metadata: ["leaseHolder": "\(LeaseHolder.thisProcess)"])
         if !noDemo {
-            let reports = try await DemoCorpus.importIfEmpty(into: store)
+            let reports = try await DemoCorpus.importIfEmpty(into: store, lease: lease(DemoCorpus.leaseName))
             if !reports.isEmpty {
                 let papers = reports.reduce(0) { $0 + $1.summary.inserted }
-                logger.info("empty data folder: imported the demo corpus", metadata: ["papers": "\(papers)"])
+                logger.info("empty store: imported the demo corpus", metadata: ["papers": "\(papers)"])
             }
         }
         var services: [any Service] = []
@@ -164,13 +184,20 @@ struct ServeCommand: AsyncParsableCommand {
         if let encoder {
             // Windows first (they make search hybrid), then sentence vectors (they add the feedback fusion); both
             // share the one inference queue, so the second only runs in the first one's idle time.
-            services.append(EmbeddingIndexer(store: store, embedder: encoder, logger: logger))
-            if !noSentenceVectors {
-                services.append(EmbeddingIndexer(store: store, embedder: encoder, chunking: .sentences, logger: logger))
+            let chunkings: [ChunkPolicy] = noSentenceVectors ? [.standard] : [.standard, .sentences]
+            for chunking in chunkings {
+                let modelKey = encoder.identity + chunking.tag
+                services.append(
+                    EmbeddingIndexer(
+                        store: store, embedder: encoder, chunking: chunking, logger: logger,
+                        lease: lease(EmbeddingIndexer.leaseName(modelKey: modelKey))))
             }
         }
         let engine = try PaperSearchEngine(
-            store: store, directory: directory.appendingPathComponent("index/lexical"), embedder: encoder,
+            store: store,
+            directory: try await lexicalIndexDirectory(
+                store: store, sharedStore: opened.isShared, dataDirectory: directory, logger: logger),
+            embedder: encoder,
             sentenceChunking: noSentenceVectors ? nil : .sentences, logger: logger)
         // The port opens at once; the index catches up in the background (SearchIndexer's first pass), and pages
         // and /healthz say "indexing" until it has.
@@ -184,7 +211,8 @@ struct ServeCommand: AsyncParsableCommand {
         // `digest send` run later on this data folder writes its links to the same address.
         try await store.setSetting(named: StoreSetting.publicURL, value: servedAt)
         let digests = try await DigestKit.make(
-            store: store, search: engine, mail: mail, dataDirectory: directory, publicURL: servedAt, logger: logger)
+            store: store, search: engine, mail: mail, dataDirectory: directory, publicURL: servedAt,
+            sharedStore: opened.isShared, leaseDuration: leaseDuration, logger: logger)
         logger.info("digest mail: \(digests.transportDescription)")
         services.append(
             DigestScheduler(
@@ -201,7 +229,7 @@ struct ServeCommand: AsyncParsableCommand {
                 HarvestService(
                     harvester: Harvester(store: store, service: arxiv, logger: logger),
                     harvests: harvestSets.map { HarvestOptions(endpoint: oaiURL, set: $0) }, schedule: schedule,
-                    logger: logger))
+                    logger: logger, lease: lease(HarvestService.leaseName)))
         }
         // Imports answer a person waiting on a page: one quick retry, no long waits for arXiv's Retry-After (the
         // harvester's client keeps its patient policy).
@@ -230,11 +258,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             try? await arxiv.shutdown()
             try? await imports?.shutdown()
+            await opened.close()
             throw error
         }
         // The arXiv clients' HTTP clients must be shut down before they are released (a debug build traps otherwise).
         try await arxiv.shutdown()
         try await imports?.shutdown()
+        // Last: the services above (leases released on shutdown among them) use the store until they stop.
+        await opened.close()
         logger.info("stopped")
     }
 

@@ -12,13 +12,15 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = storeOptions.resolvedDataDirectory
-        let store = try SQLitePaperStore.open(directory: directory)
+        let opened = try await storeOptions.openStore(logger: storeOptions.makeLogger("paperboy"))
+        let store = opened.store
         let status = try await store.status()
         let latestDay = try await store.latestFeedDay(onOrBefore: nil)
         let harvests = try await store.harvestStates()
         if json {
             let object: [String: Any] = [
-                "dataDir": directory.path, "backend": status.backend, "schemaVersion": status.schemaVersion,
+                "dataDir": directory.path, "backend": status.backend, "store": status.backend,
+                "storeLocation": opened.location, "schemaVersion": status.schemaVersion,
                 "papers": status.paperCount, "changeSequence": status.latestChangeSequence,
                 "latestDailyFeed": latestDay?.description ?? NSNull(),
                 "harvests": harvests.map { h -> [String: Any] in
@@ -35,7 +37,7 @@ struct StatsCommand: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("data folder:       \(directory.path)")
-            print("store:             \(status.backend), schema \(status.schemaVersion)")
+            print("store:             \(status.backend), schema \(status.schemaVersion), \(opened.location)")
             print("papers:            \(status.paperCount)")
             print("change sequence:   \(status.latestChangeSequence)")
             print("latest daily feed: \(latestDay?.description ?? "none")")

@@ -43,7 +43,7 @@ struct CreateUser: AsyncParsableCommand {
         guard password.count >= 8, password.count <= 72 else {
             throw CommandFailure("a password has 8 to 72 characters")
         }
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let store = try await storeOptions.openStore(logger: storeOptions.makeLogger("paperboy.user")).store
         let role: UserRole = admin ? .admin : curator ? .curator : .member
         do {
             _ = try await store.createUser(
@@ -70,7 +70,7 @@ struct CreateToken: AsyncParsableCommand {
     var name = "command line"
 
     func run() async throws {
-        let store = try SQLitePaperStore.open(directory: storeOptions.resolvedDataDirectory)
+        let store = try await storeOptions.openStore(logger: storeOptions.makeLogger("paperboy.user")).store
         let secret = AccessTokenSecret.generate()
         do {
             _ = try await store.createAccessToken(

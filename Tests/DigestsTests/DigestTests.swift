@@ -311,12 +311,26 @@ struct SubscriptionTests {
         _ = try await service.subscribe(email: "TARGET@example.org", username: nil, baseURL: "x")
         _ = try await service.subscribe(email: "other@example.org", username: nil, baseURL: "x")
         #expect(await transport.sent.map(\.to.address) == ["target@example.org", "other@example.org"])
-        let throttle = ConfirmationThrottle(interval: 600, dailyLimit: 2)
+        let throttle = ConfirmationThrottle(store: store, interval: .seconds(600), dailyLimit: 2)
         let t0 = Date()
-        #expect(throttle.allow("a", now: t0) && !throttle.allow("a", now: t0.addingTimeInterval(599)))
-        #expect(throttle.allow("a", now: t0.addingTimeInterval(601)))
-        #expect(!throttle.allow("a", now: t0.addingTimeInterval(1300)))  // two a day
-        #expect(throttle.allow("a", now: t0.addingTimeInterval(86_401)))
+        #expect(try await throttle.allow("a", now: t0))
+        #expect(!(try await throttle.allow("a", now: t0.addingTimeInterval(599))))
+        #expect(try await throttle.allow("a", now: t0.addingTimeInterval(601)))
+        #expect(!(try await throttle.allow("a", now: t0.addingTimeInterval(1300))))  // two a day
+        #expect(try await throttle.allow("a", now: t0.addingTimeInterval(86_401)))
+    }
+
+    /// Two instances serving one database (two services on one store): the limit is the site's, not one
+    /// allowance per process.
+    @Test func theConfirmationLimitHoldsAcrossInstancesSharingTheStore() async throws {
+        let store = try await makeDigestStore()
+        let transport = RecordingMailTransport()
+        let first = try await service(store, transport)
+        let second = try await service(store, transport)
+        _ = try await first.subscribe(email: "target@example.org", username: nil, baseURL: "x")
+        _ = try await second.subscribe(email: "target@example.org", username: nil, baseURL: "x")
+        _ = try await second.subscribe(email: "Target@example.org", username: nil, baseURL: "x")
+        #expect(await transport.sent.map(\.to.address) == ["target@example.org"])
     }
 
     @Test func doubleOptInConfirmUnsubscribeAndPreferences() async throws {

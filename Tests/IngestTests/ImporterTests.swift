@@ -303,6 +303,21 @@ struct ImporterTests {
         #expect(try await DemoCorpus.importIfEmpty(into: store).isEmpty)
     }
 
+    /// Two instances starting at once on one empty shared store: one imports, the other waits for it and imports
+    /// nothing (without the lease both would import, and the second's journaled batches would be refused).
+    @Test func twoInstancesStartingAtOnceImportTheDemoCorpusOnce() async throws {
+        let store = try SQLitePaperStore.inMemory()
+        let leaseA = Lease(DemoCorpus.leaseName, store: store, holder: "a", renewEvery: .milliseconds(200))
+        let leaseB = Lease(DemoCorpus.leaseName, store: store, holder: "b", renewEvery: .milliseconds(200))
+        async let first = DemoCorpus.importIfEmpty(into: store, lease: leaseA, pollInterval: .milliseconds(20))
+        async let second = DemoCorpus.importIfEmpty(into: store, lease: leaseB, pollInterval: .milliseconds(20))
+        let (a, b) = try await (first, second)
+        #expect([a.isEmpty, b.isEmpty].filter { $0 }.count == 1, "exactly one instance imported")
+        #expect((a + b).map(\.summary.inserted) == [3625, 137, 0])
+        #expect(try await store.paperCount() == 3625 + 137)
+        #expect(try await store.leaseHolder(DemoCorpus.leaseName, now: Date()) == nil)
+    }
+
     @Test(.enabled(if: sharedDirectory != nil, "needs ../shared/data/arxiv (absent)"))
     func fullSharedArxivFilesImport() async throws {
         let arxiv = sharedDirectory!.appendingPathComponent("data/arxiv")

@@ -2,6 +2,7 @@ import ArxivClient
 import Foundation
 import PaperModel
 import PaperStore
+import PaperSupport
 import Testing
 
 @testable import Intake
@@ -152,5 +153,34 @@ struct IntakeTests {
         #expect(service.requests.count == 1)
         #expect(await intake.harvestDue(at: Date(timeIntervalSince1970: 1_796_189_500)) == false)
         #expect(service.requests.count == 2, "due after Tuesday's announcement")
+    }
+
+    /// Two instances: the one that finds the harvest lease held (the other died mid-harvest, say) stands by and
+    /// harvests nothing, then takes over once the lease has expired and gives it up after its pass.
+    @Test func anInstanceStandsByWhileAnotherHoldsTheHarvestLeaseAndTakesOverAfterExpiry() async throws {
+        let store = try SQLitePaperStore.inMemory()
+        let service = ReplayArxivService { _ in
+            Pages.page([Pages.record("2611.00001", title: "First", datestamp: "2026-11-30")])
+        }
+        let now = Date(timeIntervalSince1970: 1_796_162_400)
+        let leaseClock = ManualClock(now)
+        let harvester = Harvester(store: store, service: service, clock: { now })
+        let intake = HarvestService(
+            harvester: harvester, harvests: [HarvestOptions(endpoint: endpoint, set: "cs")], clock: { now },
+            logger: .init(label: "test"),
+            lease: Lease(
+                HarvestService.leaseName, store: store, holder: "b", duration: .seconds(60),
+                renewEvery: .milliseconds(50), clock: leaseClock.wallClock))
+        #expect(
+            try await store.acquireLease(HarvestService.leaseName, holder: "a", duration: .seconds(60), now: now))
+        #expect(await intake.harvestTurn(at: now) == .standingBy)
+        #expect(service.requests.isEmpty, "the other instance harvests")
+        leaseClock.advance(by: 59)
+        #expect(await intake.harvestTurn(at: now) == .standingBy)
+        leaseClock.advance(by: 2)
+        #expect(await intake.harvestTurn(at: now) == .done)
+        #expect(service.requests.count == 1)
+        #expect(try await store.paperCount() == 1)
+        #expect(try await store.leaseHolder(HarvestService.leaseName, now: leaseClock.now) == nil)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PaperModel
 import PaperStore
+import PaperSupport
 import Testing
 
 @testable import PaperServices
@@ -135,5 +136,55 @@ struct EmbeddingIndexerTests {
         #expect(try await store.embeddingCount(model: indexer.modelKey) == 4)
         task.cancel()
         _ = await task.result
+    }
+
+    /// Two instances on one store (two indexers, each with its own embedder and lease holder): only the lease
+    /// holder embeds; when it dies (its task cancelled without releasing, as SIGKILL would), the other takes over
+    /// once the lease has expired on the clock, not before.
+    @Test func twoInstancesEmbedOnceAndTheSecondTakesOverWhenTheFirstDies() async throws {
+        let store = try SQLitePaperStore.inMemory()
+        try await store.upsert(papers(3))
+        let clock = ManualClock()
+        func instance(_ holder: String, _ embedder: LetterCountEmbedder) -> EmbeddingIndexer {
+            let lease = Lease(
+                EmbeddingIndexer.leaseName(modelKey: embedder.identity), store: store, holder: holder,
+                duration: .seconds(60), renewEvery: .milliseconds(20), clock: clock.wallClock)
+            return EmbeddingIndexer(
+                store: store, embedder: embedder, chunking: .none, idleInterval: .milliseconds(10), lease: lease)
+        }
+        let firstEmbedder = LetterCountEmbedder(), secondEmbedder = LetterCountEmbedder()
+        let first = instance("a", firstEmbedder), second = instance("b", secondEmbedder)
+        let model = first.modelKey
+        func waitFor(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while try await store.embeddingCount(model: model) < count, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(try await store.embeddingCount(model: model) == count)
+        }
+        let firstTask = Task { try await first.run() }
+        try await waitFor(3)
+        let secondTask = Task { try await second.run() }
+        try await store.upsert([Paper(id: "2501.00010", title: "While both run", abstract: "Only one embeds it.")])
+        try await waitFor(4)
+        // Both are running and taking turns: the second only ever stood by.
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(firstEmbedder.embedded.count == 4)
+        #expect(secondEmbedder.embedded.isEmpty)
+        #expect(try await store.leaseHolder(EmbeddingIndexer.leaseName(modelKey: model), now: clock.now)?.holder == "a")
+
+        // The first dies: it stops renewing, and does not release.
+        firstTask.cancel()
+        _ = await firstTask.result
+        try await store.upsert([Paper(id: "2501.00011", title: "After the death", abstract: "Waits for expiry.")])
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(secondEmbedder.embedded.isEmpty, "the dead holder's lease has not expired yet")
+        #expect(try await store.embeddingCount(model: model) == 4)
+        clock.advance(by: 61)
+        try await waitFor(5)
+        #expect(secondEmbedder.embedded == ["After the death. Waits for expiry."])
+        #expect(try await store.leaseHolder(EmbeddingIndexer.leaseName(modelKey: model), now: clock.now)?.holder == "b")
+        secondTask.cancel()
+        _ = await secondTask.result
     }
 }

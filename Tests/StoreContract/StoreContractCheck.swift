@@ -34,6 +34,8 @@ public enum StoreContract {
         + DigestContract.checks
         + HarvestContract.checks
         + ImportBatchContract.checks
+        + LeaseContract.checks
         + PublishedDayContract.checks
         + SignalsContract.checks
+        + ThrottleContract.checks
 }
