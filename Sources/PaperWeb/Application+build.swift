@@ -92,9 +92,14 @@ struct SiteStatusProvider: Sendable {
 /// - operations (`/healthz`, `/metrics`, `/static/…`, `/openapi.json`): catalog errors, no sessions.
 public func buildRouter(
     store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration(),
-    subscriptions: SubscriptionService? = nil, fetcher: PaperFetcher? = nil
+    subscriptions: SubscriptionService? = nil, fetcher: PaperFetcher? = nil,
+    recommendations: RecommendationService? = nil
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
+    // "For you": one shared candidate index for the site, the private feeds and the API.
+    let recommender =
+        recommendations
+        ?? RecommendationService(store: store, vectors: search, clock: WallClock(now: configuration.clock))
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let pages = ErrorPages(renderer: renderer, site: site)
     // On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); nil without a fetcher.
@@ -135,7 +140,9 @@ public func buildRouter(
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
     CommunityController(store: store, site: site).addRoutes(to: siteGroup)
     SubmitController(store: store, renderer: renderer, site: site, imports: imports).addRoutes(to: siteGroup)
-    CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
+    CollectionsController(store: store, renderer: renderer, site: site, recommender: recommender).addRoutes(
+        to: siteGroup)
+    ForYouController(store: store, recommender: recommender, renderer: renderer, site: site).addRoutes(to: siteGroup)
     DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: siteGroup)
     ErrorCatalogController(renderer: renderer, site: site).addRoutes(to: siteGroup)
     // Any other GET on the site is a 404 page drawn inside the session middleware, so it shows who is signed in
@@ -148,13 +155,13 @@ public func buildRouter(
         to: programmatic("api", .hub))
     ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(
         to: programmatic("api", .arxiv))
-    FeedsController(store: store, search: search, configuration: configuration).addRoutes(
+    FeedsController(store: store, search: search, configuration: configuration, recommender: recommender).addRoutes(
         to: programmatic("feeds", .api))
     WriteAPIController(
         store: store,
         limiter: Throttle(
             .perMinute(configuration.apiLimits.writesPerMinute), clock: WallClock(now: configuration.clock)),
-        imports: imports, configuration: configuration
+        imports: imports, configuration: configuration, recommender: recommender
     ).addRoutes(to: programmatic("api", .api))
     return router
 }
