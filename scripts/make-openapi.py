@@ -87,8 +87,9 @@ schemas = {
             "key": {"type": "string", "description": "The normalized name papers are matched by."},
             "name": {"type": "string", "description": "The name as it was followed."}}}},
         "categories": {"type": "array", "items": {"type": "string"}}}},
-    "Recommendations": {"type": "object", "required": ["papers", "cold_start", "window_start", "window_end"], "properties": {
+    "Recommendations": {"type": "object", "required": ["papers", "cold_start", "preparing", "window_start", "window_end"], "properties": {
         "papers": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+        "preparing": {"type": "boolean", "description": "Just after start the candidate index is still being built: no papers yet, ask again shortly."},
         "cold_start": {"type": "boolean", "description": "No upvotes, saved papers or authorship yet: follows, categories and trending decide."},
         "window_start": {"type": "string", "format": "date"}, "window_end": {"type": "string", "format": "date"}}},
     "Recommendation": {"type": "object", "required": ["id", "title", "authors", "categories", "url", "score", "reason", "reasons", "terms"], "properties": {

@@ -114,7 +114,7 @@ public struct DigestSelector: Sendable {
         if let username = subscriber.username, let recommendations, forYouCount > 0 {
             // As of the period's last day, so a rerun of an old period recommends what that digest would have.
             let feed = try await recommendations.recommendations(
-                for: username, limit: forYouCount + taken.count, at: papers.period.last.startDate)
+                for: username, limit: forYouCount + taken.count, at: papers.period.last.startDate, waitForIndex: true)
             // A cold start would repeat the trending list: only a personal list is worth a section.
             if !feed.coldStart {
                 content.forYou = feed.items.filter { !taken.contains($0.paper.id) }.prefix(forYouCount).map {

@@ -29,6 +29,9 @@ public struct RecommendationSettings: Sendable {
     /// An index that took longer than this to build is rebuilt off the request path: requests keep the previous
     /// index until the new one is ready.
     public var slowBuild: Duration = .milliseconds(200)
+    /// A request waits at most this long for an index being built, then answers with the previous index or, before
+    /// the first one, with an empty "preparing" list (the digest waits for it).
+    public var requestWait: Duration = .seconds(5)
     /// A slow index is rebuilt at most this often for writes that did not change papers (upvotes, submissions).
     public var slowRebuildInterval: TimeInterval = 60
     /// The engine's model and blend (see the Recommendations module).
@@ -108,6 +111,8 @@ public struct RecommendationFeed: Sendable, Equatable {
     /// No positives yet: the order comes from follows, categories and trending, and pages say so.
     public var coldStart: Bool
     public var usedEmbeddings: Bool
+    /// The candidate index is still being built (just after start): no list yet, ask again in a moment.
+    public var preparing = false
     /// Papers in the candidate window (before leaving out the reader's own).
     public var candidates: Int
     /// The window's first and last day.
@@ -180,12 +185,11 @@ public final class RecommendationService: Sendable {
 
     // MARK: Readers
 
-    /// The recommendations of `username` as of `date` (the clock's now when nil).
+    /// The recommendations of `username` as of `date` (the clock's now when nil). With `waitForIndex` (batches),
+    /// waits for the candidate index however long its first build takes.
     public func recommendations(
-        for username: String, limit: Int? = nil, at date: Date? = nil
-    ) async throws
-        -> RecommendationFeed
-    {
+        for username: String, limit: Int? = nil, at date: Date? = nil, waitForIndex: Bool = false
+    ) async throws -> RecommendationFeed {
         let signals = try await store.readerSignals(username: username)
         var positives: [(id: String, source: PositiveSource)] = []
         var seen = Set<String>()
@@ -201,7 +205,7 @@ public final class RecommendationService: Sendable {
             positives: positives, searches: Array(searches.prefix(10)),
             negatives: Array(signals.rejected.prefix(settings.maximumNegatives)),
             followedAuthors: signals.followedAuthors.map(\.name), followedCategories: signals.followedCategories,
-            limit: limit, at: date)
+            limit: limit, at: date, waitForIndex: waitForIndex)
     }
 
     /// "More like this collection": the collection's papers are the positives; with a viewer, their rejections
@@ -229,10 +233,15 @@ public final class RecommendationService: Sendable {
     func recommend(
         positives: [(id: String, source: PositiveSource)], searches: [String], negatives: [String],
         excluded: Set<String> = [], followedAuthors: [String], followedCategories: [String], limit: Int?,
-        at date: Date?
+        at date: Date?, waitForIndex: Bool = false
     ) async throws -> RecommendationFeed {
         let now = date ?? clock.now()
-        let built = try await index(at: now)
+        guard let built = try await index(at: now, waitForIndex: waitForIndex) else {
+            let today = Day(now)
+            return RecommendationFeed(
+                items: [], coldStart: false, usedEmbeddings: false, preparing: true, candidates: 0,
+                windowStart: today.adding(days: 1 - max(1, settings.windowDays)), windowEnd: today)
+        }
         let signalPapers = try await store.papers(ids: positives.map(\.id) + negatives)
         let byID = Dictionary(signalPapers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var sourceOf: [String: PositiveSource] = [:]
@@ -297,14 +306,15 @@ public final class RecommendationService: Sendable {
 
     /// The index for `now`: the kept one while it is current, else built (here, or in the background when the
     /// last build was slow and there is one to serve meanwhile).
-    func index(at now: Date) async throws -> BuiltIndex {
+    func index(at now: Date, waitForIndex: Bool) async throws -> BuiltIndex? {
         let key = IndexKey(
             sequence: try await store.latestChangeSequence(), vectorGeneration: vectors?.vectorGeneration ?? 0,
             windowEnd: Day(now))
         let generation = store.writeGeneration()
         enum Plan {
             case use(BuiltIndex)
-            case wait(Task<BuiltIndex, any Error>)
+            /// Wait for the build, or (after `requestWait`) go on with the kept index, if any.
+            case wait(Task<BuiltIndex, any Error>, kept: BuiltIndex?)
         }
         let plan = state.withLock { state -> Plan in
             if let built = state.built {
@@ -320,14 +330,28 @@ public final class RecommendationService: Sendable {
                     return .use(built)
                 }
             }
-            if let building = state.building { return .wait(building) }
+            if let building = state.building { return .wait(building, kept: state.built) }
             let task = startBuild(key, generation, now)
             state.building = task
-            return .wait(task)
+            return .wait(task, kept: state.built)
         }
         switch plan {
         case .use(let built): return built
-        case .wait(let task): return try await task.value
+        case .wait(let task, let kept):
+            if waitForIndex { return try await task.value }
+            // A first build over a large window (or a debug build over the demo) can take seconds: a request waits
+            // a bounded time, then answers with the kept index or "preparing"; the build goes on either way.
+            let finished = try await withThrowingTaskGroup(of: BuiltIndex?.self) { group in
+                group.addTask { try await task.value }
+                group.addTask {
+                    try await Task.sleep(for: self.settings.requestWait)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            return finished ?? kept
         }
     }
 

@@ -149,6 +149,16 @@ def phone_screenshot(driver, path, png, expected):
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def open_for_you(driver):
+    """Opens "For you"; just after start the shared index may still be building ("preparing"): reload until not."""
+    for _ in range(90):
+        driver.get(base + "/papers/for-you")
+        if "notice preparing" not in driver.page_source:
+            return True
+        time.sleep(1)
+    return False
+
+
 def sign_up(driver, name):
     driver.get(base + "/signup")
     driver.find_element(By.NAME, "username").send_keys(name)
@@ -197,7 +207,7 @@ try:
     # takes a card away without a reload.
     carol = browser()
     sign_up(carol, "carol")
-    carol.get(base + "/papers/for-you")
+    check("for you: the page is ready", open_for_you(carol))
     check("for you: a new reader is told the list is a cold start", "cold-start" in carol.page_source)
     for record in seeds:
         carol.get(base + "/papers/" + record["id"])
@@ -207,6 +217,8 @@ try:
     carol.get(base + "/papers/trending")
     carol.find_element(By.LINK_TEXT, "For you").click()
     WebDriverWait(carol, 30).until(EC.url_contains("/papers/for-you"))
+    if "notice preparing" in carol.page_source:
+        open_for_you(carol)
     cards = carol.find_elements(By.CSS_SELECTOR, "ol.cards > li.card")
     check("for you: the tab lists recommendations", len(cards) >= 3)
     related = ["speech" in card.text.lower() for card in cards[:3]]

@@ -10,8 +10,14 @@ import Testing
 /// cold start, explanations, and the shared index following the store.
 @Suite("Recommendations service")
 struct RecommendationServiceTests {
-    static func service(_ store: any PaperStore, vectors: (any PaperVectorSource)? = nil) -> RecommendationService {
-        RecommendationService(store: store, vectors: vectors, clock: .fixed(RecommendationFixture.now))
+    /// Every rebuild on the request that notices (a loaded machine must not make a tiny build count as slow).
+    static func service(
+        _ store: any PaperStore, vectors: (any PaperVectorSource)? = nil, slowBuild: Duration = .seconds(3600)
+    ) -> RecommendationService {
+        var settings = RecommendationSettings()
+        settings.slowBuild = slowBuild
+        return RecommendationService(
+            store: store, vectors: vectors, settings: settings, clock: .fixed(RecommendationFixture.now))
     }
 
     @Test func threeUpvotesOnOneTopicRankThatTopicsNewPapersFirstWithTheNearestUpvote() async throws {
@@ -107,6 +113,29 @@ struct RecommendationServiceTests {
         let feed = try await service.recommendations(for: "ada")
         #expect(feed.candidates == RecommendationFixture.papers.count - 2)
         #expect(feed.items.prefix(RecommendationFixture.topic.count + 1).contains { $0.paper.id == "2606.00109" })
+    }
+
+    /// A slow index is rebuilt in the background: requests keep the previous one until the new one is there.
+    @Test func aSlowIndexIsRebuiltInTheBackground() async throws {
+        let store = try await RecommendationFixture.makeStore()
+        try await RecommendationFixture.upvoteSeeds(store)
+        let service = Self.service(store, slowBuild: .zero)
+        let before = RecommendationFixture.papers.count - 3
+        #expect(try await service.recommendations(for: "ada").candidates == before)
+        try await store.upsert([
+            Paper(
+                id: "2606.00109", title: "Surface code matching decoders on hardware",
+                abstract: "Minimum weight perfect matching decoders for the surface code.", categories: ["quant-ph"],
+                publishedAt: Day("2026-06-14")!.startDate)
+        ])
+        // The request that notices the change is answered from the kept index and starts the rebuild.
+        #expect(try await service.recommendations(for: "ada").candidates == before)
+        var attempts = 0
+        while try await service.recommendations(for: "ada").candidates == before, attempts < 500 {
+            attempts += 1
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(try await service.recommendations(for: "ada").candidates == before + 1)
     }
 
     /// Vectors from the search engine (here a stand-in) take part when the index and the positives have them.

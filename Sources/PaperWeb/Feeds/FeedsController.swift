@@ -38,9 +38,11 @@ struct FeedsController<Search: PaperSearching>: Sendable {
         let now = configuration.clock()
         let document = Feed(
             title: "Paperboy · For you (\(user.username))",
-            description: feed.coldStart
-                ? "Papers from the authors and categories you follow and what is trending (upvote papers to personalize)."
-                : "New papers ranked by what you upvote, save and follow.",
+            description: feed.preparing
+                ? "Still indexing the latest papers; recommendations follow shortly."
+                : feed.coldStart
+                    ? "Papers from the authors and categories you follow and what is trending (upvote papers to personalize)."
+                    : "New papers ranked by what you upvote, save and follow.",
             pageURL: "\(base)/papers/for-you", feedURL: "\(base)/feeds/for-you/\(token).\(format.rawValue)",
             items: feed.items.map {
                 Item(

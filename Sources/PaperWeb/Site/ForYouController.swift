@@ -39,7 +39,7 @@ struct ForYouController: Sendable {
             undo = .init(id: paper.id, title: paper.title)
         }
         let view = ForYouView(
-            site: info, tabs: tabs, signedIn: true, coldStart: feed.coldStart,
+            site: info, tabs: tabs, signedIn: true, coldStart: feed.coldStart, preparing: feed.preparing,
             windowLabel: "\(DateText.short(feed.windowStart)) – \(DateText.short(feed.windowEnd))",
             cards: feed.items.map { item in
                 var card = CardView(paper: item.paper, upvotes: upvotes[item.paper.id] ?? 0, submitter: nil)

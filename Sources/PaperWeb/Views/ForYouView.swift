@@ -15,6 +15,8 @@ struct ForYouView: PageView {
     var signedIn: Bool
     /// No upvotes, saved papers or authorship yet: the list comes from follows and trending.
     var coldStart = false
+    /// Just after start the shared index is still being built: say so instead of an empty list.
+    var preparing = false
     var windowLabel = ""
     var cards: [CardView] = []
     var undo: Undo?

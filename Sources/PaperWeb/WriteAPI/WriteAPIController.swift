@@ -390,11 +390,12 @@ struct WriteAPIController: Sendable {
 
         var papers: [Item]
         var coldStart: Bool
+        var preparing: Bool
         var windowStart: String
         var windowEnd: String
 
         enum CodingKeys: String, CodingKey {
-            case papers
+            case papers, preparing
             case coldStart = "cold_start"
             case windowStart = "window_start"
             case windowEnd = "window_end"
@@ -426,7 +427,8 @@ struct WriteAPIController: Sendable {
         }
         return try JSONBody(
             value: RecommendationsResult(
-                papers: items, coldStart: feed.coldStart, windowStart: feed.windowStart.description,
+                papers: items, coldStart: feed.coldStart, preparing: feed.preparing,
+                windowStart: feed.windowStart.description,
                 windowEnd: feed.windowEnd.description)
         ).response(from: request, context: context)
     }
