@@ -341,17 +341,39 @@ public final class RecommendationService: Sendable {
             if waitForIndex { return try await task.value }
             // A first build over a large window (or a debug build over the demo) can take seconds: a request waits
             // a bounded time, then answers with the kept index or "preparing"; the build goes on either way.
-            let finished = try await withThrowingTaskGroup(of: BuiltIndex?.self) { group in
-                group.addTask { try await task.value }
-                group.addTask {
-                    try await Task.sleep(for: self.settings.requestWait)
-                    return nil
-                }
-                let first = try await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
+            let finished = try await Self.first(of: task, orNilAfter: settings.requestWait)
             return finished ?? kept
+        }
+    }
+
+    /// The task's value, or nil when `wait` passes first. (A task group would not do: it returns only when all its
+    /// children have, and awaiting an unstructured task's value does not end on cancellation.)
+    static func first(of task: Task<BuiltIndex, any Error>, orNilAfter wait: Duration) async throws -> BuiltIndex? {
+        let once = Once()
+        return try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            Task {
+                do { once.resume(with: .success(try await task.value)) } catch { once.resume(with: .failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: wait)
+                once.resume(with: .success(nil))
+            }
+        }
+    }
+
+    /// Resumes a continuation once, whichever side comes first.
+    final class Once: Sendable {
+        private let continuation = Mutex<CheckedContinuation<BuiltIndex?, any Error>?>(nil)
+
+        func set(_ value: CheckedContinuation<BuiltIndex?, any Error>) { continuation.withLock { $0 = value } }
+
+        func resume(with result: Result<BuiltIndex?, any Error>) {
+            let waiting = continuation.withLock { slot -> CheckedContinuation<BuiltIndex?, any Error>? in
+                defer { slot = nil }
+                return slot
+            }
+            waiting?.resume(with: result)
         }
     }
 
