@@ -30,8 +30,9 @@ public struct RecommendationSettings: Sendable {
     /// index until the new one is ready.
     public var slowBuild: Duration = .milliseconds(200)
     /// A request waits at most this long for an index being built, then answers with the previous index or, before
-    /// the first one, with an empty "preparing" list (the digest waits for it).
-    public var requestWait: Duration = .seconds(5)
+    /// the first one, with an empty "preparing" list; nil: wait for the build (the digest always does; tests do,
+    /// since a loaded machine can make even a tiny build take seconds).
+    public var requestWait: Duration? = .seconds(5)
     /// A slow index is rebuilt at most this often for writes that did not change papers (upvotes, submissions).
     public var slowRebuildInterval: TimeInterval = 60
     /// The engine's model and blend (see the Recommendations module).
@@ -201,9 +202,11 @@ public final class RecommendationService: Sendable {
         positives = Array(positives.prefix(settings.maximumPositives))
         // A digest subscription's saved searches say what the reader looks for: each query is a positive text.
         let searches = try await store.subscriber(username: username)?.savedSearches ?? []
+        // Papers the reader put on the daily feed themselves: seen, not news to them.
+        let submitted = Set(try await store.submissions(by: username).map(\.paper.id))
         return try await recommend(
             positives: positives, searches: Array(searches.prefix(10)),
-            negatives: Array(signals.rejected.prefix(settings.maximumNegatives)),
+            negatives: Array(signals.rejected.prefix(settings.maximumNegatives)), excluded: submitted,
             followedAuthors: signals.followedAuthors.map(\.name), followedCategories: signals.followedCategories,
             limit: limit, at: date, waitForIndex: waitForIndex)
     }
@@ -338,10 +341,10 @@ public final class RecommendationService: Sendable {
         switch plan {
         case .use(let built): return built
         case .wait(let task, let kept):
-            if waitForIndex { return try await task.value }
+            guard !waitForIndex, let wait = settings.requestWait else { return try await task.value }
             // A first build over a large window (or a debug build over the demo) can take seconds: a request waits
             // a bounded time, then answers with the kept index or "preparing"; the build goes on either way.
-            let finished = try await Self.first(of: task, orNilAfter: settings.requestWait)
+            let finished = try await Self.first(of: task, orNilAfter: wait)
             return finished ?? kept
         }
     }

@@ -35,6 +35,9 @@ public struct WebConfiguration: Sendable {
     /// Pages keep what they read from the store until the next write through it; writes by another process
     /// (`paperboy import` while serving) show after at most this long.
     public var storeRereadInterval: Duration = .seconds(1)
+    /// How long a "For you" request waits for the recommendation index being built before answering "preparing"
+    /// (`RecommendationSettings.requestWait`); nil: until it is built (tests, where load makes timing meaningless).
+    public var recommendationWait: Duration? = .seconds(5)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -97,9 +100,12 @@ public func buildRouter(
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
     // "For you": one shared candidate index for the site, the private feeds and the API.
+    var recommendationSettings = RecommendationSettings()
+    recommendationSettings.requestWait = configuration.recommendationWait
     let recommender =
         recommendations
-        ?? RecommendationService(store: store, vectors: search, clock: WallClock(now: configuration.clock))
+        ?? RecommendationService(
+            store: store, vectors: search, settings: recommendationSettings, clock: WallClock(now: configuration.clock))
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let pages = ErrorPages(renderer: renderer, site: site)
     // On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); nil without a fetcher.

@@ -18,6 +18,7 @@ struct ForYouTests {
         let store = try await RecommendationFixture.makeStore()
         var configuration = WebConfiguration(publicURL: "https://papers.example.org")
         configuration.clock = { RecommendationFixture.now }
+        configuration.recommendationWait = nil
         let router = try await buildRouter(store: store, configuration: configuration)
         try await Application(router: router).test(.router) { client in try await body(Browser(client: client), store) }
     }

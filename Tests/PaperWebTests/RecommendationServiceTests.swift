@@ -16,6 +16,7 @@ struct RecommendationServiceTests {
     ) -> RecommendationService {
         var settings = RecommendationSettings()
         settings.slowBuild = slowBuild
+        settings.requestWait = nil
         return RecommendationService(
             store: store, vectors: vectors, settings: settings, clock: .fixed(RecommendationFixture.now))
     }
@@ -67,6 +68,10 @@ struct RecommendationServiceTests {
         let cold = try await service.recommendations(for: "ada")
         #expect(cold.coldStart)
         #expect(cold.items.allSatisfy { $0.because == nil && [.trending, .recent].contains($0.reason) })
+        #expect(cold.items.contains { $0.paper.id == "2401.00301" })
+        // `cur` submitted it to the daily feed: seen, so not recommended to them.
+        #expect(
+            !(try await service.recommendations(for: "cur", limit: 50).items.contains { $0.paper.id == "2401.00301" }))
 
         try await store.setAuthorFollow(
             username: "ada", authorName: "vera  RUBIN", following: true, at: RecommendationFixture.now)
@@ -136,6 +141,28 @@ struct RecommendationServiceTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(try await service.recommendations(for: "ada").candidates == before + 1)
+    }
+
+    /// A first build slower than the request's wait answers "preparing" (an empty list, not a cold start), and the
+    /// build goes on: the next request, which waits, gets the list.
+    @Test func aRequestDoesNotWaitLongForTheFirstBuild() async throws {
+        struct SlowVectors: PaperVectorSource {
+            var vectorGeneration: Int64 { 0 }
+            func paperVector(_ paperID: String) -> [Float]? {
+                Thread.sleep(forTimeInterval: 0.2)  // 14 candidates: the build takes ~3 s
+                return nil
+            }
+        }
+        let store = try await RecommendationFixture.makeStore()
+        try await RecommendationFixture.upvoteSeeds(store)
+        var settings = RecommendationSettings()
+        settings.requestWait = .milliseconds(1)
+        let service = RecommendationService(
+            store: store, vectors: SlowVectors(), settings: settings, clock: .fixed(RecommendationFixture.now))
+        let early = try await service.recommendations(for: "ada")
+        #expect(early.preparing && early.items.isEmpty && !early.coldStart)
+        let later = try await service.recommendations(for: "ada", waitForIndex: true)
+        #expect(!later.preparing && Set(later.items.prefix(6).map(\.paper.id)) == Set(RecommendationFixture.topic))
     }
 
     /// Vectors from the search engine (here a stand-in) take part when the index and the positives have them.

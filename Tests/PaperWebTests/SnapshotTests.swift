@@ -251,6 +251,7 @@ struct SnapshotWorld {
         try await engine.catchUp()
         var configuration = WebConfiguration(publicURL: "https://papers.example.org")
         configuration.clock = { now }
+        configuration.recommendationWait = nil
         configuration.apiLimits = APILimits(readsPerMinute: 1_000_000, writesPerMinute: 1_000_000)
         let service = SubscriptionService(
             store: store, transport: RecordingMailTransport(), from: try MailAddress("paperboy@papers.example.org"),
