@@ -98,7 +98,8 @@ let package = Package(
         .target(
             name: "PaperServices",
             dependencies: [
-                "PaperModel", "PaperStore", "LexicalIndex", "VectorIndex", "TextAnalysis",
+                "PaperModel", "PaperStore", "LexicalIndex", "VectorIndex", "TextAnalysis", "Recommendations",
+                "PaperSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

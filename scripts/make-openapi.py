@@ -87,6 +87,22 @@ schemas = {
             "key": {"type": "string", "description": "The normalized name papers are matched by."},
             "name": {"type": "string", "description": "The name as it was followed."}}}},
         "categories": {"type": "array", "items": {"type": "string"}}}},
+    "Recommendations": {"type": "object", "required": ["papers", "cold_start", "preparing", "window_start", "window_end"], "properties": {
+        "papers": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+        "preparing": {"type": "boolean", "description": "Just after start the candidate index is still being built: no papers yet, ask again shortly."},
+        "cold_start": {"type": "boolean", "description": "No upvotes, saved papers or authorship yet: follows, categories and trending decide."},
+        "window_start": {"type": "string", "format": "date"}, "window_end": {"type": "string", "format": "date"}}},
+    "Recommendation": {"type": "object", "required": ["id", "title", "authors", "categories", "url", "score", "reason", "reasons", "terms"], "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"}, "authors": {"type": "array", "items": {"type": "string"}},
+        "categories": {"type": "array", "items": {"type": "string"}}, "published_at": NULLSTR, "url": {"type": "string"},
+        "score": {"type": "number"},
+        "reason": {"type": "string", "enum": ["similar", "followed_author", "followed_category", "trending", "recent"]},
+        "reasons": {"type": "array", "items": {"type": "string"}, "description": "The explanation, one sentence per reason."},
+        "because": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["title", "source"], "properties": {
+            "id": NULLSTR, "title": {"type": "string"},
+            "source": {"type": "string", "enum": ["upvoted", "saved", "authored", "search", "collection"]}}}]},
+        "terms": {"type": "array", "items": {"type": "string"}},
+        "followed_author": NULLSTR, "followed_category": NULLSTR}},
     "IndexRequest": {"type": "object", "required": ["arxivId"], "properties": {
         "arxivId": {"type": "string", "description": "arXiv id or URL (2605.12345, arXiv:2605.12345v2, https://arxiv.org/abs/2605.12345)"}}},
     "SubmissionRequest": {"type": "object", "required": ["id"], "properties": {
@@ -202,6 +218,18 @@ paths = {
         "delete": {"operationId": "unmarkNotInterested", "tags": ["Write API"], "summary": "Take a Not interested mark back",
                    "security": BEARER, "parameters": [PAPER_ID],
                    "responses": {"200": jresp("The mark.", {"$ref": "#/components/schemas/NotInterestedResult"}), **WRITE_ERRORS}}},
+    "/api/recommendations": {"get": {
+        "operationId": "recommendations", "tags": ["Write API"], "summary": "Your \"For you\" recommendations with scores and reasons",
+        "security": BEARER, "parameters": [q("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "How many papers (default 30).")],
+        "responses": {"200": jresp("Recommended papers, best first.", {"$ref": "#/components/schemas/Recommendations"}),
+                      "400": err("Malformed parameters."), "401": err("Missing or invalid access token."), "429": RATE}}},
+    "/feeds/for-you/{file}": {"get": {
+        "operationId": "forYouFeed", "tags": ["Feeds"], "summary": "Your private \"For you\" feed ({token}.rss, .atom or .json; the address is made on your profile)",
+        "parameters": [{"name": "file", "in": "path", "required": True, "schema": {"type": "string", "pattern": r"^pf_[0-9a-f]{40}\.(rss|atom|json)$"}}],
+        "responses": {"200": {"description": "The feed.", "content": {
+                          "application/rss+xml": {"schema": {"type": "string"}}, "application/atom+xml": {"schema": {"type": "string"}},
+                          "application/feed+json": {"schema": {"type": "object"}}}},
+                      "404": err("No such feed (revoked or mistyped)."), "429": RATE}}},
     "/api/follows": {"get": {
         "operationId": "follows", "tags": ["Write API"], "summary": "The authors and categories you follow", "security": BEARER,
         "responses": {"200": jresp("Your follows.", {"$ref": "#/components/schemas/Follows"}), "401": err("Missing or invalid access token."), "429": RATE}}},

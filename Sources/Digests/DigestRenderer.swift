@@ -64,6 +64,7 @@ public struct DigestRenderer: Sendable {
         var url: String
         var arxivURL: String?
         var codeURL: String?
+        var explanation: String?
     }
 
     struct DigestView {
@@ -81,6 +82,8 @@ public struct DigestRenderer: Sendable {
         var top: [ItemView]
         var matching: [ItemView]
         var hasMatching: Bool
+        var forYou: [ItemView]
+        var hasForYou: Bool
         var links: Links
     }
 
@@ -119,6 +122,7 @@ public struct DigestRenderer: Sendable {
             topHeading: content.top.contains { $0.upvotes > 0 } ? "Top trending" : "New on the daily feed",
             frequency: content.period.frequency.rawValue, recipient: recipient.address,
             top: items(content.top), matching: items(content.matching), hasMatching: !content.matching.isEmpty,
+            forYou: items(content.forYou), hasForYou: !content.forYou.isEmpty,
             links: .init(home: links.home, preferences: preferences, unsubscribe: unsubscribe))
         return MailMessage(
             from: from, to: recipient, subject: subject, textBody: try render("digest.txt", view),
@@ -153,7 +157,7 @@ public struct DigestRenderer: Sendable {
                 number: index + 1, title: Self.oneLine(item.paper.title), authors: Self.authors(item.paper.authors),
                 teaser: Self.teaser(item.paper.abstract), upvotes: item.upvotes, url: links.paper(item.paper.id),
                 arxivURL: item.paper.arxivID.map { _ in "https://arxiv.org/abs/\(item.paper.id)" },
-                codeURL: item.paper.codeURL)
+                codeURL: item.paper.codeURL, explanation: item.explanation.map(Self.oneLine))
         }
     }
 

@@ -8,6 +8,8 @@ public struct DigestItem: Sendable, Equatable {
     public var paper: Paper
     public var upvotes: Int
     public var day: Day
+    /// Why a "For you" paper was chosen ("Because you upvoted …"); nil in the other sections.
+    public var explanation: String? = nil
 }
 
 /// What one subscriber's digest of one period holds.
@@ -17,6 +19,9 @@ public struct DigestContent: Sendable, Equatable {
     public var top: [DigestItem]
     /// Papers of the period matching the subscriber's saved searches or categories, not already in `top`.
     public var matching: [DigestItem]
+    /// The subscriber's account's recommendations ("For you"), not already in `top` or `matching`; empty for
+    /// subscribers without an account.
+    public var forYou: [DigestItem] = []
 
     /// An empty period sends nothing.
     public var isEmpty: Bool { top.isEmpty && matching.isEmpty }
@@ -35,10 +40,15 @@ public struct DigestSelector: Sendable {
     public var topCount: [DigestFrequency: Int] = [.daily: 10, .weekly: 15]
     public var matchingCount = 5
     public var formula = TrendingFormula.standard
+    /// "For you" for subscribers linked to an account (nil: no such section). Each subscriber's list is computed
+    /// when their digest is rendered and dropped after, so a batch holds one reader's recommendations at a time.
+    public var recommendations: RecommendationService?
+    public var forYouCount = 5
 
     public init(store: any PaperStore, search: PaperSearchEngine?) {
         self.store = store
         self.search = search
+        recommendations = RecommendationService(store: store, vectors: search)
     }
 
     /// The period's feed, computed once per batch and shared by every subscriber's digest.
@@ -101,6 +111,19 @@ public struct DigestSelector: Sendable {
             }
         }
         content.matching = matching.map(Self.item)
+        if let username = subscriber.username, let recommendations, forYouCount > 0 {
+            // As of the period's last day, so a rerun of an old period recommends what that digest would have.
+            let feed = try await recommendations.recommendations(
+                for: username, limit: forYouCount + taken.count, at: papers.period.last.startDate, waitForIndex: true)
+            // A cold start would repeat the trending list: only a personal list is worth a section.
+            if !feed.coldStart {
+                content.forYou = feed.items.filter { !taken.contains($0.paper.id) }.prefix(forYouCount).map {
+                    DigestItem(
+                        paper: $0.paper, upvotes: 0, day: Day($0.paper.publishedAt ?? papers.period.end),
+                        explanation: $0.explanation)
+                }
+            }
+        }
         return content
     }
 

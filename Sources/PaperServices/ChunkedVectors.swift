@@ -25,6 +25,9 @@ final class ChunkedVectors: Sendable {
     /// Papers with vectors.
     var paperCount: Int { progress.withLock { $0.counts.count } }
 
+    /// The store's embedding sequence loaded so far: grows whenever vectors were added or replaced.
+    var loadedSequence: Int64 { progress.withLock { $0.sequence } }
+
     /// Loads every embedding saved since the last call.
     func catchUp(store: any PaperStore, batch: Int) async throws {
         while true {

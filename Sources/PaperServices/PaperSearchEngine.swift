@@ -285,6 +285,15 @@ public final class PaperSearchEngine: Sendable {
         return hits.map { SearchHit(paperID: $0.0, score: $0.1, lexicalScore: nil, semanticScore: $0.1) }
     }
 
+    /// A paper's sentence vector (its first window's, as `similar` uses), nil without a model or before the paper
+    /// is embedded: recommendations read vectors here rather than loading the store's embeddings a second time.
+    public func paperVector(_ paperID: String) -> [Float]? {
+        chunks?.index.vector(for: paperID)
+    }
+
+    /// Grows whenever vectors were loaded from the store: recommendation indexes built before are stale.
+    public var vectorGeneration: Int64 { chunks?.loadedSequence ?? 0 }
+
     /// The words a person meant, for the encoder. A plain query goes as typed (stopwords and punctuation carry
     /// meaning for a sentence encoder); with operators, `-excluded` words, quotes and field prefixes are syntax,
     /// not meaning, and are dropped.

@@ -35,6 +35,9 @@ public struct WebConfiguration: Sendable {
     /// Pages keep what they read from the store until the next write through it; writes by another process
     /// (`paperboy import` while serving) show after at most this long.
     public var storeRereadInterval: Duration = .seconds(1)
+    /// How long a "For you" request waits for the recommendation index being built before answering "preparing"
+    /// (`RecommendationSettings.requestWait`); nil: until it is built (tests, where load makes timing meaningless).
+    public var recommendationWait: Duration? = .seconds(5)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -92,9 +95,17 @@ struct SiteStatusProvider: Sendable {
 /// - operations (`/healthz`, `/metrics`, `/static/…`, `/openapi.json`): catalog errors, no sessions.
 public func buildRouter(
     store: any PaperStore, search: PaperSearchEngine? = nil, configuration: WebConfiguration = WebConfiguration(),
-    subscriptions: SubscriptionService? = nil, fetcher: PaperFetcher? = nil
+    subscriptions: SubscriptionService? = nil, fetcher: PaperFetcher? = nil,
+    recommendations: RecommendationService? = nil
 ) async throws -> Router<PaperboyRequestContext> {
     let renderer = try await PageRenderer.load()
+    // "For you": one shared candidate index for the site, the private feeds and the API.
+    var recommendationSettings = RecommendationSettings()
+    recommendationSettings.requestWait = configuration.recommendationWait
+    let recommender =
+        recommendations
+        ?? RecommendationService(
+            store: store, vectors: search, settings: recommendationSettings, clock: WallClock(now: configuration.clock))
     let site = SiteStatusProvider(store: store, configuration: configuration)
     let pages = ErrorPages(renderer: renderer, site: site)
     // On-demand imports from arXiv (paper pages, the submit form, `POST /api/papers/index`); nil without a fetcher.
@@ -135,7 +146,9 @@ public func buildRouter(
     AccountController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
     CommunityController(store: store, site: site).addRoutes(to: siteGroup)
     SubmitController(store: store, renderer: renderer, site: site, imports: imports).addRoutes(to: siteGroup)
-    CollectionsController(store: store, renderer: renderer, site: site).addRoutes(to: siteGroup)
+    CollectionsController(store: store, renderer: renderer, site: site, recommender: recommender).addRoutes(
+        to: siteGroup)
+    ForYouController(store: store, recommender: recommender, renderer: renderer, site: site).addRoutes(to: siteGroup)
     DigestController(store: store, service: subscriptions, renderer: renderer, site: site).addRoutes(to: siteGroup)
     ErrorCatalogController(renderer: renderer, site: site).addRoutes(to: siteGroup)
     // Any other GET on the site is a 404 page drawn inside the session middleware, so it shows who is signed in
@@ -148,13 +161,13 @@ public func buildRouter(
         to: programmatic("api", .hub))
     ArxivAPIController(store: store, search: search, configuration: configuration).addRoutes(
         to: programmatic("api", .arxiv))
-    FeedsController(store: store, search: search, configuration: configuration).addRoutes(
+    FeedsController(store: store, search: search, configuration: configuration, recommender: recommender).addRoutes(
         to: programmatic("feeds", .api))
     WriteAPIController(
         store: store,
         limiter: Throttle(
             .perMinute(configuration.apiLimits.writesPerMinute), clock: WallClock(now: configuration.clock)),
-        imports: imports, configuration: configuration
+        imports: imports, configuration: configuration, recommender: recommender
     ).addRoutes(to: programmatic("api", .api))
     return router
 }

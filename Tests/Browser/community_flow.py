@@ -3,7 +3,8 @@
 
 Starts `paperboy serve` on a free loopback port with the demo corpus, then: Alice signs up and submits a paper to
 today's feed; Bob signs up, upvotes it (JavaScript path, no reload) and comments; the trending page and the weekly
-tab show the paper. Saves a screenshot of the daily page, and phone-width (390x844) screenshots of the
+tab show the paper; Carol upvotes three papers on speech, sees related papers first on "For you" with their
+explanations, and "Not interested" takes a card away. Saves a screenshot of the daily page, and phone-width (390x844) screenshots of the
 signed-out home page and a signed-in page after checking that the header's links fit the screen, one line each. Prints 'N passed, N failed'.
 
 Usage: community_flow.py PAPERBOY_BINARY OUTPUT_DIR
@@ -32,6 +33,14 @@ with gzip.open(os.path.join(data, "arxiv-cs-2026-05.jsonl.gz"), "rt") as f:
             paper = record
             break
 title = " ".join(paper["title"].split())
+
+# "For you": three demo papers on speech (on no daily feed) for a reader to upvote; the recommender should rank
+# other speech papers first.
+with gzip.open(os.path.join(data, "arxiv-cs-2026-05.jsonl.gz"), "rt") as f:
+    speech = [record for record in map(json.loads, f)
+              if "speech" in record["title"].lower() and record["id"] not in picked and record["id"] != paper["id"]]
+seeds = speech[:3]
+seed_titles = [" ".join(record["title"].split()) for record in seeds]
 
 # A fake arXiv query API on loopback that knows one paper the store does not (made up here, so the test needs
 # nothing from ../shared): the member imports it from its page and submits it.
@@ -140,6 +149,16 @@ def phone_screenshot(driver, path, png, expected):
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def open_for_you(driver):
+    """Opens "For you"; just after start the shared index may still be building ("preparing"): reload until not."""
+    for _ in range(90):
+        driver.get(base + "/papers/for-you")
+        if "notice preparing" not in driver.page_source:
+            return True
+        time.sleep(1)
+    return False
+
+
 def sign_up(driver, name):
     driver.get(base + "/signup")
     driver.find_element(By.NAME, "username").send_keys(name)
@@ -184,6 +203,45 @@ try:
           and bob.find_element(By.CSS_SELECTOR, ".comment-body strong").text == "ablation")
     check("upvoters are listed", "Upvoted by" in bob.page_source)
 
+    # "For you": Carol upvotes three papers on speech and sees related papers first, with why; "Not interested"
+    # takes a card away without a reload.
+    carol = browser()
+    sign_up(carol, "carol")
+    check("for you: the page is ready", open_for_you(carol))
+    check("for you: a new reader is told the list is a cold start", "cold-start" in carol.page_source)
+    for record in seeds:
+        carol.get(base + "/papers/" + record["id"])
+        vote = carol.find_element(By.CSS_SELECTOR, "form.vote-form button")
+        vote.click()
+        WebDriverWait(carol, 20).until(lambda d: "upvoted" in vote.get_attribute("class"))
+    carol.get(base + "/papers/trending")
+    carol.find_element(By.LINK_TEXT, "For you").click()
+    WebDriverWait(carol, 30).until(EC.url_contains("/papers/for-you"))
+    if "notice preparing" in carol.page_source:
+        open_for_you(carol)
+    cards = carol.find_elements(By.CSS_SELECTOR, "ol.cards > li.card")
+    check("for you: the tab lists recommendations", len(cards) >= 3)
+    related = ["speech" in card.text.lower() for card in cards[:3]]
+    check(f"for you: related (speech) papers rank first {related}", all(related))
+    explanation = cards[0].find_element(By.CSS_SELECTOR, ".explanation").text
+    check("for you: the first card says which upvote it is like",
+          explanation.startswith("Because you upvoted") and any(t[:30] in explanation for t in seed_titles))
+    check("for you: upvoted papers are not recommended",
+          not any(t[:40] in card.find_element(By.CSS_SELECTOR, ".card-title a").text for card in cards for t in seed_titles))
+    first_title = cards[0].find_element(By.CSS_SELECTOR, ".card-title a").text
+    url_before = carol.current_url
+    cards[0].find_element(By.CSS_SELECTOR, ".not-interested-form button").click()
+    WebDriverWait(carol, 20).until(EC.staleness_of(cards[0]))
+    remaining = [card.find_element(By.CSS_SELECTOR, ".card-title a").text
+                 for card in carol.find_elements(By.CSS_SELECTOR, "ol.cards > li.card")]
+    check("for you: not interested removes the card without a reload",
+          carol.current_url == url_before and first_title not in remaining and len(remaining) == len(cards) - 1)
+    carol.get(base + "/papers/for-you")
+    check("for you: the rejected paper stays away, with an undo",
+          first_title not in [c.text for c in carol.find_elements(By.CSS_SELECTOR, ".card-title a")]
+          and "Undo" in carol.find_element(By.CSS_SELECTOR, ".notice.undo").text)
+    carol.save_screenshot(os.path.join(out_dir, "for-you.png"))
+
     alice.get(base + "/papers/trending")
     check("trending shows the paper first", alice.find_elements(By.CSS_SELECTOR, ".card-title a")[0].text.startswith(title[:40]))
     alice.find_element(By.LINK_TEXT, "Weekly").click()
@@ -219,20 +277,21 @@ try:
     phone_screenshot(alice, "/papers/date/" + today, "phone-signed-in.png",
                      ["Paperboy", "Daily papers", "About", "Submit", "alice", "Log out"])
     # The site's own pages and script satisfy its Content-Security-Policy: the browsers logged no violation.
-    violations = [entry["message"] for driver in (alice, bob, visitor) for entry in driver.get_log("browser")
+    violations = [entry["message"] for driver in (alice, bob, carol, visitor) for entry in driver.get_log("browser")
                   if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
     check("no Content-Security-Policy violations", not violations)
     for message in violations[:5]:
         print("  " + message)
     alice.quit()
     bob.quit()
+    carol.quit()
     visitor.quit()
 except Exception as error:
     failed += 1
     print(f"FAILED - browser flow raised {error!r}")
     for line in traceback.format_exc().splitlines()[-8:]:
         print("  " + line)
-    for driver_name in ("alice", "bob", "visitor"):
+    for driver_name in ("alice", "bob", "carol", "visitor"):
         if driver_name in globals():
             print(f"  {driver_name} was at {globals()[driver_name].current_url}")
     # The server's own account of what happened, for a failure seen only in CI.

@@ -108,6 +108,7 @@ struct PageCacheTests {
             upvotes: 2, submitter: "ada")
         card.commentCount = 1
         card.codeURL = "https://github.com/o/r"
+        card.explanationHTML = SafeHTML(literal: "Because you upvoted <em>T</em>")
         let view = FeedPageView(
             site: site, heading: "h", subtitle: "s", periodLabel: "p", emptyPeriod: "e", previousHref: "/a",
             previousLabel: "a",

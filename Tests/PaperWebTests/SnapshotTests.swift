@@ -251,6 +251,7 @@ struct SnapshotWorld {
         try await engine.catchUp()
         var configuration = WebConfiguration(publicURL: "https://papers.example.org")
         configuration.clock = { now }
+        configuration.recommendationWait = nil
         configuration.apiLimits = APILimits(readsPerMinute: 1_000_000, writesPerMinute: 1_000_000)
         let service = SubscriptionService(
             store: store, transport: RecordingMailTransport(), from: try MailAddress("paperboy@papers.example.org"),
@@ -366,6 +367,7 @@ struct SnapshotTests {
             .page("profile", "/users/ada"),
             .page("profile-curator", "/users/cora"),
             .page("collection", "/collections/1"),
+            .page("for-you", "/papers/for-you"),
             .page("subscription", "/subscription?token=\(world.preferencesToken)"),
             .page("unsubscribe", "/unsubscribe?token=\(world.unsubscribeToken)"),
             // Error pages
@@ -393,6 +395,8 @@ struct SnapshotTests {
             .page("submit", "/submit", as: .ada),
             .page("submit-curator", "/submit", as: .cora),
             .page("profile-self", "/users/ada", as: .ada),
+            .page("for-you-signed-in", "/papers/for-you", as: .ada),
+            .page("trending-signed-in", "/papers/trending", as: .ada),
             .page("collection-owner", "/collections/1", as: .ada),
             .page("collection-private-owner", "/collections/2", as: .ada),
             .page("password", "/settings/password", as: .ada),
@@ -486,6 +490,7 @@ struct SnapshotTests {
             .write("follow-author", .put, "/api/follows/authors/Grace%20Hopper"),
             .write("follow-category", .put, "/api/follows/categories/cs.CL"),
             .write("follows", .get, "/api/follows"),
+            .write("recommendations", .get, "/api/recommendations?limit=5"),
             .write("unfollow-author", .delete, "/api/follows/authors/Grace%20Hopper"),
             .write("unfollow-category", .delete, "/api/follows/categories/cs.CL"),
             SnapshotCase(name: "write-401.json", uri: "/api/papers", method: .post, body: #"{"id": "2606.00001"}"#),

@@ -12,12 +12,47 @@ struct FeedsController<Search: PaperSearching>: Sendable {
     let store: any PaperStore
     let search: Search?
     let configuration: WebConfiguration
+    /// The private "For you" feeds; nil: not offered.
+    var recommender: RecommendationService? = nil
 
     static var itemLimit: Int { 50 }
 
     func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.get("{file}", use: feed)
         router.get("collections/{file}", use: collectionFeed)
+        if recommender != nil { router.get("for-you/{file}", use: forYouFeed) }
+    }
+
+    /// `/feeds/for-you/{token}.rss|.atom|.json`: a reader's recommendations behind the secret of their feed URL
+    /// (made and revoked on their profile). An unknown or revoked token is a 404, like a feed that is not there.
+    @Sendable func forYouFeed(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let (token, format) = try Syndication.split(context.parameters.get("file") ?? "")
+        guard let recommender, RecommendationFeedSecret.isWellFormed(token),
+            let user = try await store.recommendationFeedUser(tokenHash: RecommendationFeedSecret.hash(token))
+        else {
+            throw WebError(.notFound, "There is no such private feed (its address was revoked or mistyped)")
+        }
+        let base = baseURL(request, configuration)
+        let feed = try await recommender.recommendations(for: user.username, limit: Self.itemLimit)
+        let upvotes = try await store.upvoteCounts(paperIDs: feed.items.map(\.paper.id))
+        let now = configuration.clock()
+        let document = Feed(
+            title: "Paperboy · For you (\(user.username))",
+            description: feed.preparing
+                ? "Still indexing the latest papers; recommendations follow shortly."
+                : feed.coldStart
+                    ? "Papers from the authors and categories you follow and what is trending (upvote papers to personalize)."
+                    : "New papers ranked by what you upvote, save and follow.",
+            pageURL: "\(base)/papers/for-you", feedURL: "\(base)/feeds/for-you/\(token).\(format.rawValue)",
+            items: feed.items.map {
+                Item(
+                    paper: $0.paper, date: $0.paper.publishedAt ?? now, upvotes: upvotes[$0.paper.id] ?? 0,
+                    codeURL: $0.paper.codeURL, explanation: $0.explanation)
+            })
+        var response = Syndication.response(document, format, base: base)
+        // Personal: shared caches must not keep it.
+        response.headers[.cacheControl] = "private, max-age=300"
+        return response
     }
 
     typealias Format = Syndication.Format

@@ -42,6 +42,8 @@ enum Syndication {
         var date: Date
         var upvotes: Int
         var codeURL: String?
+        /// Why it is in a personal feed ("Because you upvoted …"), put before the abstract.
+        var explanation: String? = nil
     }
 
     struct Feed {
@@ -75,6 +77,7 @@ enum Syndication {
 
     static func itemText(_ item: Item) -> String {
         var text = item.paper.abstract
+        if let explanation = item.explanation, !explanation.isEmpty { text = explanation + "\n\n" + text }
         var extras = ["\(item.upvotes) upvote\(item.upvotes == 1 ? "" : "s")"]
         if let code = item.codeURL { extras.append("code: \(code)") }
         text += "\n\n" + extras.joined(separator: " · ")

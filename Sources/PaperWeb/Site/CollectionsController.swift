@@ -10,6 +10,8 @@ struct CollectionsController: Sendable {
     let store: any PaperStore
     let renderer: PageRenderer
     let site: SiteStatusProvider
+    /// "More like this collection"; nil: not shown.
+    var recommender: RecommendationService? = nil
 
     func addRoutes(to router: some RouterMethods<PaperboyRequestContext>) {
         router.post("/collections", use: create)
@@ -34,10 +36,21 @@ struct CollectionsController: Sendable {
         if collection.isPublic {
             info.feeds = FeedLink.alternates("/feeds/collections/\(collection.id)", title: collection.name)
         }
-        let view = CollectionView(
+        var view = CollectionView(
             site: info, collectionID: collection.id, name: collection.name, owner: collection.owner,
             isPublic: collection.isPublic, isOwner: collection.owner == context.viewer?.username,
             paperCount: collection.paperCount, papers: papers.map { .init(id: $0.id, title: $0.title) })
+        if let recommender, !papers.isEmpty {
+            let similar = try await recommender.moreLike(collectionID: collection.id, viewer: context.viewer?.username)
+            // Cold start would be the trending list, which is not "like this collection".
+            if !similar.coldStart {
+                view.moreLikeThis = similar.items.map {
+                    .init(
+                        id: $0.paper.id, title: $0.paper.title, authors: CardView.shortAuthors($0.paper.authors),
+                        explanationHTML: ExplanationHTML.render($0))
+                }
+            }
+        }
         return HTML(body: try renderer.render(view))
     }
 

@@ -71,13 +71,17 @@ struct PagesController<Search: PaperSearching>: Sendable {
             nextHref: next.map { "/papers/date/\($0)" }, nextLabel: next.map(DateText.short),
             latestDay: feed.latestDay?.description,
             cards: feed.cards.cards(at: site.now()),
-            tabs: FeedPageView.tabs(active: .daily, day: day), here: "/papers/date/\(day)")
+            tabs: FeedPageView.tabs(active: .daily, day: day, signedIn: context.viewer != nil),
+            here: "/papers/date/\(day)")
         return try render(view)
     }
 
     /// The page of a feed view: rendered once per distinct view, see `RenderedPageCache`.
     func render(_ view: FeedPageView) throws -> HTML {
-        HTML(body: try site.pages.html(view) { try renderer.render($0) })
+        var view = view
+        // Signed-in readers can tell the recommender a card is not for them, on every feed.
+        if view.site.viewer != nil { for i in view.cards.indices { view.cards[i].canReject = true } }
+        return HTML(body: try site.pages.html(view) { try renderer.render($0) })
     }
 
     static var periodPageSize: Int { FeedLimits.periodPageSize }
@@ -126,7 +130,8 @@ struct PagesController<Search: PaperSearching>: Sendable {
             nextHref: next.map { "/papers/\(route)/\($0.name)" }, nextLabel: next?.name,
             latestDay: feed.latestDay?.description,
             cards: feed.cards.cards(at: site.now()),
-            tabs: FeedPageView.tabs(active: kind, day: period.first), here: "/papers/\(route)/\(period.name)")
+            tabs: FeedPageView.tabs(active: kind, day: period.first, signedIn: context.viewer != nil),
+            here: "/papers/\(route)/\(period.name)")
         return try render(view)
     }
 
@@ -196,7 +201,8 @@ struct PagesController<Search: PaperSearching>: Sendable {
             periodLabel: "last \(formula.windowDays) days",
             emptyPeriod: "in the last \(formula.windowDays) days", latestDay: nil,
             cards: ranked.map { source.cards.card($0, at: site.now()) },
-            tabs: FeedPageView.tabs(active: .trending, day: today), here: "/papers/trending")
+            tabs: FeedPageView.tabs(active: .trending, day: today, signedIn: context.viewer != nil),
+            here: "/papers/trending")
         return try render(view)
     }
 
@@ -262,6 +268,15 @@ struct PagesController<Search: PaperSearching>: Sendable {
                 .init(id: $0.id, name: $0.name)
             }
             view.authorChoices = paper.authors
+            let signals = try await store.readerSignals(username: viewer.username)
+            let followedAuthors = Set(signals.followedAuthors.map(\.key))
+            let followedCategories = Set(signals.followedCategories.map { $0.lowercased() })
+            view.followAuthors = paper.authors.filter { !AuthorName.key($0).isEmpty }.map {
+                .init(name: $0, following: followedAuthors.contains(AuthorName.key($0)))
+            }
+            view.followCategories = paper.categories.filter(ArxivCategory.isValid).map {
+                .init(name: $0, following: followedCategories.contains($0.lowercased()))
+            }
         }
         let confirmed = Set(try await store.claims(paperID: id).filter(\.confirmed).map(\.username))
         view.commentList = PaperPageView.thread(

@@ -19,6 +19,8 @@ struct SubmitController: Sendable {
         router.get("/users/{name}", use: profile)
         router.post("/settings/tokens", use: createToken)
         router.post("/settings/tokens/{token}/delete", use: deleteToken)
+        router.post("/settings/for-you-feed", use: createFeedToken)
+        router.post("/settings/for-you-feed/delete", use: deleteFeedToken)
         router.get("/avatars/{file}", use: avatar)
         router.get("/curate", use: curate)
     }
@@ -99,7 +101,9 @@ struct SubmitController: Sendable {
         try await profilePage(name: context.parameters.get("name") ?? "", context: context)
     }
 
-    func profilePage(name: String, context: PaperboyRequestContext, newToken: String? = nil) async throws -> HTML {
+    func profilePage(
+        name: String, context: PaperboyRequestContext, newToken: String? = nil, newFeedURLs: [FeedLink] = []
+    ) async throws -> HTML {
         guard User.isValidUsername(name), let user = try await store.user(named: name) else {
             throw WebError(.notFound, heading: "No such user", "There is no user \(name.debugDescription) here.")
         }
@@ -121,6 +125,14 @@ struct SubmitController: Sendable {
                     lastUsed: $0.lastUsedAt.map { Day($0).description })
             }
             view.newToken = newToken
+            let signals = try await store.readerSignals(username: user.username)
+            view.followedAuthors = signals.followedAuthors.map { FollowedAuthorView(name: $0.name) }
+            view.followedCategories = signals.followedCategories
+            view.notInterested = try await store.papers(ids: signals.rejected).map {
+                .init(id: $0.id, title: $0.title, authors: nil)
+            }
+            view.hasFeedToken = try await store.hasRecommendationFeedToken(username: user.username)
+            view.newFeedURLs = newFeedURLs
         }
         return HTML(body: try renderer.render(view))
     }
@@ -136,6 +148,31 @@ struct SubmitController: Sendable {
             .response(from: request, context: context)
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+
+    /// Makes (or replaces) the secret address of the reader's private "For you" feed and shows it once.
+    @Sendable func createFeedToken(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        _ = try await CSRF.verifiedForm(request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        let secret = RecommendationFeedSecret.generate()
+        try await store.setRecommendationFeedToken(
+            username: viewer.username, tokenHash: RecommendationFeedSecret.hash(secret), at: site.now())
+        let base = baseURL(request, site.configuration)
+        let links = Syndication.Format.allCases.map {
+            FeedLink(type: $0.contentType, title: $0.label, href: "\(base)/feeds/for-you/\(secret).\($0.rawValue)")
+        }
+        var response = try await profilePage(name: viewer.username, context: context, newFeedURLs: links)
+            .response(from: request, context: context)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// Revokes the private feed's address: readers of it get a 404 from then on.
+    @Sendable func deleteFeedToken(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        _ = try await CSRF.verifiedForm(request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        try await store.setRecommendationFeedToken(username: viewer.username, tokenHash: nil, at: site.now())
+        return .redirect(to: "/users/\(viewer.username)#for-you-feed", type: .normal)
     }
 
     @Sendable func deleteToken(_ request: Request, context: PaperboyRequestContext) async throws -> Response {

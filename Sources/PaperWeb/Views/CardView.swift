@@ -15,6 +15,10 @@ struct CardView: Equatable, MustacheParent {
     var codeURL: String?
     var primaryCategory: String?
     var isNew = false
+    /// Why the recommender chose this card ("For you", "More like this"), escaped.
+    var explanationHTML: SafeHTML?
+    /// Shows the "Not interested" button (signed-in readers).
+    var canReject = false
 
     /// `now` decides the "new" badge; nil leaves it off (`FeedCards.card(_:at:)` sets it for each page).
     init(entry: FeedEntry, now: Date?) {
@@ -45,6 +49,8 @@ struct CardView: Equatable, MustacheParent {
         case "codeURL": codeURL
         case "primaryCategory": primaryCategory
         case "isNew": isNew
+        case "explanationHTML": explanationHTML
+        case "canReject": canReject
         default: nil
         }
     }

@@ -15,4 +15,13 @@ struct CollectionView: PageView {
     var isOwner: Bool
     var paperCount: Int
     var papers: [Item]
+    /// "More like this collection": recent papers ranked with the collection's papers as positives.
+    var moreLikeThis: [Recommended] = []
+
+    struct Recommended {
+        var id: String
+        var title: String
+        var authors: String?
+        var explanationHTML: SafeHTML
+    }
 }

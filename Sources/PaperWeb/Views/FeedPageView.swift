@@ -39,7 +39,7 @@ struct FeedPageView: Equatable, MustacheParent, PageView {
     /// Where vote forms return to.
     var here: String
 
-    enum Kind { case daily, weekly, monthly, trending }
+    enum Kind { case daily, weekly, monthly, trending, forYou }
 
     func child(named name: String) -> Any? {
         switch name {
@@ -60,9 +60,10 @@ struct FeedPageView: Equatable, MustacheParent, PageView {
         }
     }
 
-    /// Daily / Weekly / Monthly / Trending, each pointing at the period that contains `day`.
-    static func tabs(active: Kind, day: Day) -> [Tab] {
-        [
+    /// Daily / Weekly / Monthly / Trending, each pointing at the period that contains `day`, and "For you" for
+    /// signed-in readers.
+    static func tabs(active: Kind, day: Day, signedIn: Bool = false) -> [Tab] {
+        var tabs = [
             Tab(label: "Daily", href: "/papers/date/\(day)", active: active == .daily),
             Tab(
                 label: "Weekly", href: "/papers/week/\(FeedPeriod.week(containing: day).name)",
@@ -72,5 +73,9 @@ struct FeedPageView: Equatable, MustacheParent, PageView {
                 active: active == .monthly),
             Tab(label: "Trending", href: "/papers/trending", active: active == .trending),
         ]
+        if signedIn || active == .forYou {
+            tabs.append(Tab(label: "For you", href: "/papers/for-you", active: active == .forYou))
+        }
+        return tabs
     }
 }

@@ -18,7 +18,7 @@ struct PageRenderer: Sendable {
         FeedPageView.template, PaperPageView.template, PaperMissingView.template, SearchPageView.template,
         NewPapersPageView.template, AboutView.template, AccountFormView.template, SubmitView.template,
         CurateView.template, ProfileView.template, CollectionView.template, DigestMessageView.template,
-        SubscriptionView.template, ErrorPageView.template, ErrorCatalogView.template,
+        SubscriptionView.template, ErrorPageView.template, ErrorCatalogView.template, ForYouView.template,
     ]
 
     /// Loads Templates/ and checks that every required template is there: a missing one stops start-up

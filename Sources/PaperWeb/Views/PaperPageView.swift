@@ -67,6 +67,14 @@ struct PaperPageView: PageView {
     var canModerate = false
     var viewerCollections: [CollectionOption] = []
     var authorChoices: [String] = []
+    /// Follow / unfollow the paper's authors and categories (signed-in readers), for "For you".
+    var followAuthors: [FollowToggle] = []
+    var followCategories: [FollowToggle] = []
+
+    struct FollowToggle {
+        var name: String
+        var following: Bool
+    }
 
     struct CollectionOption {
         var id: Int64

@@ -17,6 +17,17 @@ struct ProfileView: PageView {
     var tokens: [TokenView] = []
     /// Shown once, right after creation.
     var newToken: String?
+    /// What the reader told the recommender, each with a remove button (the reader's own profile only).
+    var followedAuthors: [FollowedAuthorView] = []
+    var followedCategories: [String] = []
+    var notInterested: [PaperPageView.SimilarView] = []
+    /// Whether a private "For you" feed address exists, and (once, right after creation) its URLs.
+    var hasFeedToken = false
+    var newFeedURLs: [FeedLink] = []
+}
+
+struct FollowedAuthorView {
+    var name: String
 }
 
 /// A personal access token on its owner's profile.

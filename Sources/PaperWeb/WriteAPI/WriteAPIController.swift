@@ -14,6 +14,8 @@ struct WriteAPIController: Sendable {
     /// On-demand imports from arXiv for `POST /api/papers/index`; nil: that endpoint is not offered.
     var imports: PaperImports? = nil
     var configuration = WebConfiguration()
+    /// `GET /api/recommendations`; nil: not offered.
+    var recommender: RecommendationService? = nil
 
     static let maxBodyBytes = 64 * 1024
 
@@ -35,6 +37,7 @@ struct WriteAPIController: Sendable {
         router.delete("follows/authors/{name}", use: unfollowAuthor)
         router.put("follows/categories/{category}", use: followCategory)
         router.delete("follows/categories/{category}", use: unfollowCategory)
+        if recommender != nil { router.get("recommendations", use: recommendations) }
     }
 
     /// The token's owner; 401 without a valid token, 429 when the token is over its limit.
@@ -350,5 +353,83 @@ struct WriteAPIController: Sendable {
 
     @Sendable func unfollowCategory(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
         try await setCategoryFollow(request, context, false)
+    }
+
+    // MARK: Recommendations
+
+    struct RecommendationsResult: Encodable {
+        struct Because: Encodable {
+            var id: String?
+            var title: String
+            var source: String
+        }
+
+        struct Item: Encodable {
+            var id: String
+            var title: String
+            var authors: [String]
+            var categories: [String]
+            var publishedAt: String?
+            var url: String
+            var score: Float
+            var reason: String
+            /// The explanation, one sentence per reason.
+            var reasons: [String]
+            var because: Because?
+            var terms: [String]
+            var followedAuthor: String?
+            var followedCategory: String?
+
+            enum CodingKeys: String, CodingKey {
+                case id, title, authors, categories, url, score, reason, reasons, because, terms
+                case publishedAt = "published_at"
+                case followedAuthor = "followed_author"
+                case followedCategory = "followed_category"
+            }
+        }
+
+        var papers: [Item]
+        var coldStart: Bool
+        var preparing: Bool
+        var windowStart: String
+        var windowEnd: String
+
+        enum CodingKeys: String, CodingKey {
+            case papers, preparing
+            case coldStart = "cold_start"
+            case windowStart = "window_start"
+            case windowEnd = "window_end"
+        }
+    }
+
+    /// `GET /api/recommendations?limit=`: the token owner's "For you" list with scores and reasons.
+    @Sendable func recommendations(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        let user = try await authenticate(request)
+        guard let recommender else { throw WebError(.notFound, "Recommendations are not offered here") }
+        let query = FormQuery(request.uri.query ?? "")
+        var limit = 30
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...100).contains(value) else {
+                throw WebError.invalidParameter("limit must be a whole number from 1 to 100")
+            }
+            limit = value
+        }
+        let feed = try await recommender.recommendations(for: user.username, limit: limit)
+        let base = baseURL(request, configuration)
+        let items = feed.items.map { item in
+            RecommendationsResult.Item(
+                id: item.paper.id, title: item.paper.title, authors: item.paper.authors,
+                categories: item.paper.categories, publishedAt: item.paper.publishedAt.map(DateText.iso8601),
+                url: "\(base)/papers/\(item.paper.id)", score: item.score, reason: item.reason.rawValue,
+                reasons: item.reasons,
+                because: item.because.map { .init(id: $0.paperID, title: $0.title, source: $0.source.rawValue) },
+                terms: item.terms, followedAuthor: item.followedAuthor, followedCategory: item.followedCategory)
+        }
+        return try JSONBody(
+            value: RecommendationsResult(
+                papers: items, coldStart: feed.coldStart, preparing: feed.preparing,
+                windowStart: feed.windowStart.description,
+                windowEnd: feed.windowEnd.description)
+        ).response(from: request, context: context)
     }
 }
