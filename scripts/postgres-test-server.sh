@@ -53,8 +53,11 @@ case "${1:-}" in
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_server_user "$bindir/initdb" -D "$dir/data" -U paperboy -A trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
+    # PAPERBOY_POSTGRES_DURABLE=1 (benchmarks) keeps PostgreSQL's durable defaults.
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${PAPERBOY_POSTGRES_DURABLE:-}" = 1 ] && durability=""
     as_server_user "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=400" \
       start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     url="postgres://paperboy@127.0.0.1:$port/postgres"

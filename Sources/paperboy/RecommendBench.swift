@@ -72,6 +72,8 @@ struct BenchRecommend: AsyncParsableCommand {
             synthetic += 1
         }
         papers = Array(papers.prefix(candidates))
+        // With fewer candidates than the file's papers, readers pick their signals among the candidates kept.
+        let pickable = min(real, papers.count)
         let buildStart = Date()
         let index = RecommendationIndex(
             candidates: papers.enumerated().map { i, p in
@@ -85,12 +87,12 @@ struct BenchRecommend: AsyncParsableCommand {
         options.limit = 50
         func reader() -> ReaderProfile {
             func pick() -> SignalPaper {
-                let p = papers[Int(rng.next() % UInt64(real))]
+                let p = papers[Int(rng.next() % UInt64(pickable))]
                 return SignalPaper(id: p.id, title: p.title, abstract: p.abstract)
             }
             return ReaderProfile(
                 positives: (0..<positives).map { _ in pick() }, negatives: (0..<negatives).map { _ in pick() },
-                followedAuthors: [papers[Int(rng.next() % UInt64(real))].authors.first ?? ""])
+                followedAuthors: [papers[Int(rng.next() % UInt64(pickable))].authors.first ?? ""])
         }
         for _ in 0..<5 { _ = index.recommend(reader(), options: options) }  // warm-up
         var latencies: [Double] = []
