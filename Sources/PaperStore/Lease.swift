@@ -143,3 +143,29 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
+
+/// What every `LeaseStore` and `ThrottleStore` accepts (the tables' checks), so that the backends refuse the same
+/// input with the same message.
+public enum LeaseInput {
+    /// Checks a lease request; returns its duration in seconds.
+    public static func check(name: String, holder: String, duration: Duration) throws -> TimeInterval {
+        try check(name: name, holder: holder)
+        guard duration > .zero else { throw StoreError(.invalidInput, "a lease needs a positive duration") }
+        return duration.inSeconds
+    }
+
+    public static func check(name: String, holder: String) throws {
+        guard (1...200).contains(name.utf8.count), (1...200).contains(holder.utf8.count) else {
+            throw StoreError(.invalidInput, "lease names and holders have 1 to 200 bytes")
+        }
+    }
+
+    public static func check(throttleKey key: String) throws {
+        guard (1...400).contains(key.utf8.count) else {
+            throw StoreError(.invalidInput, "a throttle key has 1 to 400 bytes")
+        }
+    }
+
+    /// `duration` in seconds, with the fraction.
+    public static func seconds(_ duration: Duration) -> TimeInterval { duration.inSeconds }
+}

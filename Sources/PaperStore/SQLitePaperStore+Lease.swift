@@ -7,9 +7,7 @@ extension SQLitePaperStore {
     // SQLite has one writer: reading the row and writing it in one write transaction is atomic across every
     // connection and process on the database file.
     public func acquireLease(_ name: String, holder: String, duration: Duration, now: Date) async throws -> Bool {
-        try Self.validateLease(name, holder)
-        guard duration > .zero else { throw StoreError(.invalidInput, "a lease needs a positive duration") }
-        let expiresAt = now.addingTimeInterval(duration.inSeconds)
+        let expiresAt = now.addingTimeInterval(try LeaseInput.check(name: name, holder: holder, duration: duration))
         return try await writeUnseenByPages { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT holder, expires_at FROM lease WHERE name = ?", arguments: [name])
@@ -61,20 +59,12 @@ extension SQLitePaperStore {
         }
     }
 
-    static func validateLease(_ name: String, _ holder: String) throws {
-        guard (1...200).contains(name.utf8.count), (1...200).contains(holder.utf8.count) else {
-            throw StoreError(.invalidInput, "lease names and holders have 1 to 200 bytes")
-        }
-    }
-
     // MARK: Throttles
 
     public func recordThrottledEvent(
         _ key: String, now: Date, spacing: Duration, limit: Int, window: Duration
     ) async throws -> Bool {
-        guard (1...400).contains(key.utf8.count) else {
-            throw StoreError(.invalidInput, "a throttle key has 1 to 400 bytes")
-        }
+        try LeaseInput.check(throttleKey: key)
         guard limit > 0 else { return false }
         let windowStart = now.addingTimeInterval(-window.inSeconds)
         let spacingStart = now.addingTimeInterval(-spacing.inSeconds)

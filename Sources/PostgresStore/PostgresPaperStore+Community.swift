@@ -314,7 +314,8 @@ extension PostgresPaperStore {
                 """
                 INSERT INTO comment (paper_id, user_id, parent_id, body, created_at)
                 VALUES (\(paperID), \(userID), \(parentID), \(trimmed), \(date)) RETURNING id
-                """, logger)!
+                """, logger
+            ).written("a comment on \(paperID)")
             return Comment(
                 id: id, paperID: paperID, author: author, parentID: parentID, body: trimmed, createdAt: date,
                 editedAt: nil)
@@ -395,7 +396,7 @@ extension PostgresPaperStore {
                 ON CONFLICT (user_id, name) DO NOTHING RETURNING id
                 """, logger)
             guard let id else { throw StoreError(.invalidInput, "you already have a collection named \(trimmed)") }
-            return try await Self.collection(id, c, logger)!
+            return try await Self.collection(id, c, logger).written("collection \(id)")
         }
     }
 

@@ -264,7 +264,8 @@ extension PostgresPaperStore {
             // Two first callers (or instances) race: the first insert wins and both return it.
             try await c.run(
                 "INSERT INTO secret (name, value) VALUES (\(name), \(fresh)) ON CONFLICT DO NOTHING", logger)
-            return try await c.value(Data.self, "SELECT value FROM secret WHERE name = \(name)", logger)!
+            return try await c.value(Data.self, "SELECT value FROM secret WHERE name = \(name)", logger)
+                .written("secret \(name)")
         }
     }
 

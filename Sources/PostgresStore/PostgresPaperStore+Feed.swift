@@ -122,7 +122,7 @@ extension PostgresPaperStore {
                 VALUES (\(paperID), \(day.description), \(userID), \(date), \(githubRepo), \(projectPage))
                 ON CONFLICT (paper_id) DO NOTHING RETURNING 1
                 """, logger)
-            let stored = try await Self.submission(paperID, c, logger)!
+            let stored = try await Self.submission(paperID, c, logger).written("the submission of \(paperID)")
             if inserted == 0 {
                 throw StoreError(
                     .alreadySubmitted,

@@ -11,9 +11,7 @@ extension PostgresPaperStore {
     // holder's own or expired, and the row lock that ON CONFLICT takes makes a concurrent caller wait for this one
     // and then see its row. So two holders never both get a row back.
     public func acquireLease(_ name: String, holder: String, duration: Duration, now: Date) async throws -> Bool {
-        try Self.validateLease(name, holder)
-        guard duration > .zero else { throw StoreError(.invalidInput, "a lease needs a positive duration") }
-        let expiresAt = now.addingTimeInterval(Self.seconds(duration))
+        let expiresAt = now.addingTimeInterval(try LeaseInput.check(name: name, holder: holder, duration: duration))
         return try await writeUnseenByPages { c in
             // A renewal keeps the time it was first taken; a takeover starts a new one.
             try await c.run(
@@ -44,29 +42,16 @@ extension PostgresPaperStore {
         return row
     }
 
-    static func validateLease(_ name: String, _ holder: String) throws {
-        guard (1...200).contains(name.utf8.count), (1...200).contains(holder.utf8.count) else {
-            throw StoreError(.invalidInput, "lease names and holders have 1 to 200 bytes")
-        }
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
     // MARK: Throttles
 
     public func recordThrottledEvent(
         _ key: String, now: Date, spacing: Duration, limit: Int, window: Duration
     ) async throws -> Bool {
-        guard (1...400).contains(key.utf8.count) else {
-            throw StoreError(.invalidInput, "a throttle key has 1 to 400 bytes")
-        }
+        try LeaseInput.check(throttleKey: key)
         guard limit > 0 else { return false }
-        let windowStart = now.addingTimeInterval(-Self.seconds(window))
-        let spacingStart = now.addingTimeInterval(-Self.seconds(spacing))
-        let keep = now.addingTimeInterval(max(Self.seconds(window), Self.seconds(spacing)))
+        let windowStart = now.addingTimeInterval(-LeaseInput.seconds(window))
+        let spacingStart = now.addingTimeInterval(-LeaseInput.seconds(spacing))
+        let keep = now.addingTimeInterval(max(LeaseInput.seconds(window), LeaseInput.seconds(spacing)))
         return try await writeUnseenByPages { c in
             // Read committed lets two transactions count the same events; a transaction-scoped advisory lock per
             // key makes callers of one key take turns (it ends with the transaction), so together they never

@@ -309,3 +309,12 @@ struct PostgresURL {
         return "postgres://\(username)@\(shownHost):\(port)/\(database)"
     }
 }
+
+extension Optional {
+    /// The row a statement of the same transaction has just written or found. Missing means the database broke an
+    /// invariant (or a concurrent schema change): a `storage` error for the caller, not a trap in the server.
+    func written(_ what: @autoclosure () -> String) throws -> Wrapped {
+        guard let self else { throw StoreError(.storage, "\(what()) was written but cannot be read back") }
+        return self
+    }
+}
