@@ -123,23 +123,16 @@ struct BenchRecommend: AsyncParsableCommand {
     }
 
     static func readCache(_ directory: String, fallbackDimension: Int) -> ([String: [Float]], Int) {
-        let tsvPath = (directory as NSString).appendingPathComponent("recommend-vectors.tsv")
-        let f32Path = (directory as NSString).appendingPathComponent("recommend-vectors.f32")
-        guard let tsv = try? String(contentsOfFile: tsvPath, encoding: .utf8),
-            let data = FileManager.default.contents(atPath: f32Path)
-        else { return ([:], fallbackDimension) }
-        var lines = tsv.split(separator: "\n")
-        guard let header = lines.first, let dimText = header.split(separator: "=").last, let dim = Int(dimText) else {
-            return ([:], fallbackDimension)
-        }
-        lines.removeFirst()
-        guard data.count == lines.count * dim * 4 else { return ([:], fallbackDimension) }
+        let cache = VectorCache.read(
+            tsvPath: (directory as NSString).appendingPathComponent("recommend-vectors.tsv"),
+            f32Path: (directory as NSString).appendingPathComponent("recommend-vectors.f32"), header: nil,
+            note: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        guard cache.dimension > 0 else { return ([:], fallbackDimension) }
+        let dim = cache.dimension
         var out: [String: [Float]] = [:]
-        data.withUnsafeBytes { raw in
+        cache.data.withUnsafeBytes { raw in
             let floats = raw.bindMemory(to: Float.self)
-            for (row, line) in lines.enumerated() {
-                out[String(line.split(separator: "\t")[0])] = Array(floats[row * dim..<(row + 1) * dim])
-            }
+            for (id, hit) in cache.rows { out[id] = Array(floats[hit.row * dim..<(hit.row + 1) * dim]) }
         }
         return (out, dim)
     }

@@ -280,7 +280,7 @@ def svm_reader(r):
     clf.fit(x, y)
     scores = clf.decision_function(x)
     ranked = [papers[i]["id"] for i in top_candidates(scores, days, r["last"])]
-    return metrics(ranked, r["relevant"])
+    return dict(metrics(ranked, r["relevant"]), reader=r["name"])
 
 
 def tfidf(papers, TfidfVectorizer):
@@ -312,7 +312,10 @@ def model_vectors(papers, model_dir, cache_dir):
             lines = f.read().split("\n")
         if lines[0] == header:
             ids = [l.split("\t")[0] for l in lines[1:] if l]
-            data = np.fromfile(f32, dtype=np.float32).reshape(len(ids), dim)
+            data = np.fromfile(f32, dtype=np.float32)
+            # An interrupted run may have appended vectors without their lines: use the rows both files hold.
+            ids = ids[: len(data) // dim]
+            data = data[: len(ids) * dim].reshape(len(ids), dim)
             for j, pid in enumerate(ids):
                 i = row.get(pid)
                 if i is not None:
@@ -358,8 +361,16 @@ def run_centroid(papers, readers, days, vectors):
         c /= max(np.linalg.norm(c), 1e-12)
         scores = vectors @ c
         ranked = [papers[i]["id"] for i in top_candidates(scores, days, r["last"])]
-        out.append(metrics(ranked, r["relevant"]))
+        out.append(dict(metrics(ranked, r["relevant"]), reader=r["name"]))
     return out
+
+
+def write_per_reader(prefix, peer, per_reader):
+    if not prefix:
+        return
+    with open(f"{prefix}-{peer}.jsonl", "w") as f:
+        for m in per_reader:
+            f.write(json.dumps(m, sort_keys=True) + "\n")
 
 
 def main():
@@ -373,6 +384,9 @@ def main():
     ap.add_argument("--only", choices=["svm", "centroid"], help="run one peer")
     ap.add_argument("--fingerprint-only", action="store_true", help="print the protocol and stop")
     ap.add_argument("--jobs", type=int, default=1, help="SVM fits in parallel (processes)")
+    ap.add_argument("--per-reader", metavar="PREFIX",
+                    help="write each peer's per-reader metrics to PREFIX-svm.jsonl / PREFIX-centroid.jsonl "
+                         "(for benchmarks/recommend/compare.py)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -388,13 +402,17 @@ def main():
     if not args.fingerprint_only:
         if args.only in (None, "svm"):
             t = time.time()
-            result["svm"] = summarize(run_svm(papers, readers, days, args.cache_dir, args.jobs))
+            per = run_svm(papers, readers, days, args.cache_dir, args.jobs)
+            write_per_reader(args.per_reader, "svm", per)
+            result["svm"] = summarize(per)
             result["svm"]["seconds"] = time.time() - t
         if args.only in (None, "centroid"):
             if os.path.exists(os.path.join(args.model, "config.json")):
                 t = time.time()
                 vectors = model_vectors(papers, args.model, args.cache_dir)
-                result["centroid"] = summarize(run_centroid(papers, readers, days, vectors))
+                per = run_centroid(papers, readers, days, vectors)
+                write_per_reader(args.per_reader, "centroid", per)
+                result["centroid"] = summarize(per)
                 result["centroid"]["seconds"] = time.time() - t
             else:
                 log(f"centroid: no model at {args.model} (scripts/fetch-model.sh); skipped")
