@@ -91,10 +91,10 @@ extension RecommendationIndex {
             }
         }
         if options.lexicalNearestWeight > 0 {
-            // Max TF-IDF cosine to the latest 8 positives, one sparse gather per positive.
+            // Max TF-IDF cosine to the latest 8 positives (the first given), one sparse gather per positive.
             var best = [Float](repeating: -1, count: window)
             var dense = [Float](repeating: 0, count: vocabularySize)
-            for p in positiveFeatures.suffix(8) {
+            for p in positiveFeatures.prefix(8) {
                 for (t, v) in zip(p.terms, p.values) { dense[Int(t)] = v }
                 dense.withUnsafeBufferPointer { w in
                     rowTerms.withUnsafeBufferPointer { terms in
@@ -129,8 +129,8 @@ extension RecommendationIndex {
             var mean = [Float](repeating: 0, count: dimension)
             for v in usable { for d in 0..<dimension { mean[d] += v[d] } }
             let meanUnit = Self.unit(mean) ?? usable[0]
-            // At most 8 positives in the scan (the latest given); explanations use all of them.
-            let representatives = Array(usable.suffix(8))
+            // At most 8 positives in the scan (the latest: the first given); explanations use all of them.
+            let representatives = Array(usable.prefix(8))
             let flat = representatives.flatMap { $0 }
             let block = 256
             var scratch = [Float](repeating: 0, count: block)
@@ -290,7 +290,7 @@ extension RecommendationIndex {
             wanted[termHashes[Int(c.term)]] = rank
         }
         var display = [Int: String]()
-        extractor.visit(title: titles[row], abstract: abstracts[row]) { hash, text in
+        extractor.visit(title: titles[row], abstract: abstracts[row], skippingAddresses: true) { hash, text in
             if let rank = wanted[hash], display[rank] == nil { display[rank] = text() }
         }
         // A bigram's words also count as its unigrams: show the bigram and skip unigrams it contains.

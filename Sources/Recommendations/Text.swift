@@ -65,11 +65,21 @@ public struct TermExtractor: Sendable {
         return order.map { ($0, counts[$0]!) }
     }
 
-    /// Calls `body` with each term hash and its display text (the unstemmed words), in text order.
-    public func visit(title: String, abstract: String, _ body: (UInt64, () -> String) -> Void) {
+    /// Calls `body` with each term hash and its display text (the unstemmed words), in text order. With
+    /// `skippingAddresses`, the words of web addresses (and bigrams with them) are left out: they weigh in the
+    /// model — a lab's repository links are a fair signal, measured to help — but `https github` is no
+    /// explanation to show a reader.
+    public func visit(
+        title: String, abstract: String, skippingAddresses: Bool = false, _ body: (UInt64, () -> String) -> Void
+    ) {
         for text in [title, abstract] {
             var previous: (hash: UInt64, word: String)?
+            let addresses = skippingAddresses ? Self.webAddresses(text) : []
             for token in analyzer.tokenizer.tokenize(text) {
+                if !addresses.isEmpty, addresses.contains(where: { $0.contains(token.utf8Range.lowerBound) }) {
+                    previous = nil
+                    continue
+                }
                 guard let term = analyzer.textTerm(token.text) else {
                     continue  // a stopword: bigrams join across it, as scikit-learn's do
                 }
@@ -85,6 +95,49 @@ public struct TermExtractor: Sendable {
             }
             previous = nil
         }
+    }
+
+    /// UTF-8 byte ranges of the web addresses in `text`: whitespace-separated chunks with `://`, starting with
+    /// `www.`, or naming a code host (`github.com/org/repo`).
+    static func webAddresses(_ text: String) -> [Range<Int>] {
+        var text = text
+        return text.withUTF8(webAddresses)
+    }
+
+    private static let marks: [[UInt8]] = ["://", "www."].map { Array($0.utf8) }
+    private static let codeHosts: [[UInt8]] = ["github.com", "gitlab.com", "huggingface.co", "bitbucket.org"].map {
+        Array($0.utf8)
+    }
+
+    private static func webAddresses(_ bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        /// Whether `needle` (lowercase ASCII) occurs in `range`, ignoring ASCII case.
+        func contains(_ needle: [UInt8], in range: Range<Int>) -> Bool {
+            guard range.count >= needle.count else { return false }
+            for i in range.lowerBound...(range.upperBound - needle.count) {
+                var k = 0
+                while k < needle.count && bytes[i + k] | 0x20 == needle[k] | 0x20 { k += 1 }
+                if k == needle.count { return true }
+            }
+            return false
+        }
+        // Most abstracts have no address: a slash or `www.` comes first, else there is nothing to split.
+        guard bytes.contains(UInt8(ascii: "/")) || contains(marks[1], in: 0..<bytes.count) else { return [] }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D }
+        var spans: [Range<Int>] = []
+        var start = 0
+        while start < bytes.count {
+            while start < bytes.count && isSpace(bytes[start]) { start += 1 }
+            var end = start
+            while end < bytes.count && !isSpace(bytes[end]) { end += 1 }
+            let chunk = start..<end
+            if contains(marks[0], in: chunk) || contains(marks[1], in: start..<min(end, start + 5))
+                || codeHosts.contains(where: { contains($0, in: chunk) })
+            {
+                spans.append(chunk)
+            }
+            start = end
+        }
+        return spans
     }
 
     /// A category's term (a prefix no word token can have, since tokens hold no spaces).

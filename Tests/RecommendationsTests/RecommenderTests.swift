@@ -226,6 +226,32 @@ enum Corpus {
         #expect(result.items.filter { $0.reason == .followedAuthor }.count == 1)
     }
 
+    @Test func webAddressesWeighButAreNeverShownAsTerms() {
+        // The molecule papers, old and new, link one repository: its pieces are shared terms of exactly the
+        // reader's topic, so they weigh in the model, and without care would be "the terms that weighed most".
+        let link = " Code: https://github.com/molecule-lab/graphnets and www.example.org/data."
+        let papers = Corpus.window().map { p -> CandidatePaper in
+            var p = p
+            if p.id.hasPrefix("2501.") || p.id.hasPrefix("2502.0000") { p.abstract += link }
+            return p
+        }
+        let index = RecommendationIndex(candidates: papers)
+        var options = RecommendationOptions()
+        options.minimumDay = 11
+        options.explanationTerms = 20
+        let result = index.recommend(ReaderProfile(positives: Corpus.positives(papers)), options: options)
+        #expect(Set(result.items.prefix(3).map(\.id)) == ["2502.00001", "2502.00002", "2502.00003"])
+        let shown = Set(result.items.flatMap(\.terms).flatMap { $0.split(separator: " ").map(String.init) })
+        for piece in ["https", "github", "com", "molecule-lab", "lab", "graphnets", "www", "example", "org"] {
+            #expect(!shown.contains(piece), "\(piece) is part of an address")
+        }
+        #expect(shown.contains { $0.hasPrefix("molecul") }, "words of the running text are still shown")
+        #expect(
+            TermExtractor.webAddresses("see HTTPS://x.io/a, www.b.org and GitHub.com/c/d; e/f not")
+                .map { $0.count } == [15, 9, 15])
+        #expect(TermExtractor.webAddresses("no address here, only and/or words").isEmpty)
+    }
+
     @Test func authorNamesNormalize() {
         #expect(AuthorKey.normalize("  José  García-López ") == "jose garcia lopez")
         #expect(AuthorKey.normalize("O'Brien, J.") == "o brien j")
