@@ -57,13 +57,31 @@ public struct DigestBatch: Sendable {
             logger.info("no papers in the period: no digest", metadata: ["period": "\(period)"])
             return report
         }
-        let subscribers: [Subscriber]
         if let only {
-            subscribers = [only]
-        } else {
-            subscribers = try await store.subscribers(status: .confirmed, frequency: period.frequency)
+            try await enqueue([only], papers, period, into: &report)
+            return report
         }
-        report.subscribers = subscribers.count
+        // A page of subscribers at a time, each digest rendered, recorded and dropped before the next: the batch
+        // holds one page and one reader's recommendations, however many subscribers there are.
+        var after: Int64?
+        while true {
+            let page = try await store.subscribers(
+                status: .confirmed, frequency: period.frequency, afterID: after, limit: subscriberPage)
+            try await enqueue(page, papers, period, into: &report)
+            guard page.count == subscriberPage, let last = page.last else { break }
+            after = last.id
+        }
+        return report
+    }
+
+    /// Subscribers read from the store per page.
+    public var subscriberPage = 500
+
+    private func enqueue(
+        _ subscribers: [Subscriber], _ papers: DigestSelector.PeriodPapers, _ period: DigestPeriod,
+        into report: inout EnqueueReport
+    ) async throws {
+        report.subscribers += subscribers.count
         for subscriber in subscribers {
             try Task.checkCancellation()
             let key = Self.key(subscriberID: subscriber.id, period: period)
@@ -90,7 +108,6 @@ public struct DigestBatch: Sendable {
                 report.alreadyRecorded += 1
             }
         }
-        return report
     }
 
     func render(

@@ -57,10 +57,15 @@ public struct ReaderSignals: Sendable, Equatable {
     public var rejected: [String]
     public var followedAuthors: [FollowedAuthor]
     public var followedCategories: [String]
+    /// Papers whose page the reader opened, most recently opened first, at most `seenLimit`: not news to them.
+    public var seen: [String]
+
+    /// The most recently opened papers that count as seen.
+    public static let seenLimit = 1_000
 
     public init(
         upvoted: [String] = [], collected: [String] = [], authored: [String] = [], rejected: [String] = [],
-        followedAuthors: [FollowedAuthor] = [], followedCategories: [String] = []
+        followedAuthors: [FollowedAuthor] = [], followedCategories: [String] = [], seen: [String] = []
     ) {
         self.upvoted = upvoted
         self.collected = collected
@@ -68,6 +73,7 @@ public struct ReaderSignals: Sendable, Equatable {
         self.rejected = rejected
         self.followedAuthors = followedAuthors
         self.followedCategories = followedCategories
+        self.seen = seen
     }
 
     /// Every positive paper once, upvotes first.

@@ -202,11 +202,12 @@ public final class RecommendationService: Sendable {
         positives = Array(positives.prefix(settings.maximumPositives))
         // A digest subscription's saved searches say what the reader looks for: each query is a positive text.
         let searches = try await store.subscriber(username: username)?.savedSearches ?? []
-        // Papers the reader put on the daily feed themselves: seen, not news to them.
-        let submitted = Set(try await store.submissions(by: username).map(\.paper.id))
+        // Papers the reader opened or put on the daily feed themselves: seen, not news to them.
+        var seenPapers = Set(signals.seen)
+        seenPapers.formUnion(try await store.submissions(by: username).map(\.paper.id))
         return try await recommend(
             positives: positives, searches: Array(searches.prefix(10)),
-            negatives: Array(signals.rejected.prefix(settings.maximumNegatives)), excluded: submitted,
+            negatives: Array(signals.rejected.prefix(settings.maximumNegatives)), excluded: seenPapers,
             followedAuthors: signals.followedAuthors.map(\.name), followedCategories: signals.followedCategories,
             limit: limit, at: date, waitForIndex: waitForIndex)
     }

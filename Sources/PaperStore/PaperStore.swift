@@ -209,8 +209,16 @@ public protocol ReaderSignalStore: Sendable {
     func setAuthorFollow(username: String, authorName: String, following: Bool, at date: Date) async throws
     /// Follows an arXiv category, or unfollows; `invalidInput` for something that is not a category.
     func setCategoryFollow(username: String, category: String, following: Bool, at date: Date) async throws
+    /// Records that the reader opened a paper's page (now the latest time they did); the recommender leaves seen
+    /// papers out. `paperNotFound`, `userNotFound`.
+    func markSeen(paperID: String, username: String, at date: Date) async throws
+    /// Forgets every paper the reader opened; returns how many there were. `userNotFound`.
+    @discardableResult func forgetSeen(username: String) async throws -> Int
+    /// How many papers the reader has opened (all of them, not only the latest `ReaderSignals.seenLimit`).
+    func seenCount(username: String) async throws -> Int
     /// Everything a reader has said: upvotes, collection items, confirmed authorship, "Not interested" marks
-    /// (newest first) and follows (oldest first).
+    /// (newest first), follows (oldest first) and the papers they opened (latest first, at most
+    /// `ReaderSignals.seenLimit`).
     func readerSignals(username: String) async throws -> ReaderSignals
     /// Sets the SHA-256 of the reader's private recommendations-feed token (one per reader; a new one replaces
     /// the old) or, with nil, revokes it.
@@ -238,8 +246,11 @@ public protocol SubscriptionStore: Sendable {
     @discardableResult func updateSubscriberPreferences(
         id: Int64, frequency: DigestFrequency, categories: [String], savedSearches: [String]
     ) async throws -> Subscriber
-    /// Subscribers with `status` (and `frequency` when given), by id.
-    func subscribers(status: SubscriberStatus, frequency: DigestFrequency?) async throws -> [Subscriber]
+    /// Subscribers with `status` (and `frequency` when given), by id: those with an id above `afterID` (all when
+    /// nil), at most `limit` (all when nil). A batch pages through them, so it never holds every subscriber.
+    func subscribers(
+        status: SubscriberStatus, frequency: DigestFrequency?, afterID: Int64?, limit: Int?
+    ) async throws -> [Subscriber]
     /// Counts one permanent delivery failure; at `suspendAfter` failures the subscriber is suspended.
     @discardableResult func recordBounce(subscriberID: Int64, suspendAfter: Int) async throws -> Subscriber
     /// Records a rendered message under its idempotency key, queued for delivery at `date`. Returns false (and
@@ -613,5 +624,12 @@ public struct HarvestState: Sendable, Equatable {
         self.lastSuccessAt = lastSuccessAt
         self.lastError = lastError
         self.lastErrorAt = lastErrorAt
+    }
+}
+
+extension SubscriptionStore {
+    /// Every subscriber with `status` (and `frequency` when given), by id.
+    public func subscribers(status: SubscriberStatus, frequency: DigestFrequency?) async throws -> [Subscriber] {
+        try await subscribers(status: status, frequency: frequency, afterID: nil, limit: nil)
     }
 }

@@ -114,7 +114,9 @@ extension SQLitePaperStore {
         }
     }
 
-    public func subscribers(status: SubscriberStatus, frequency: DigestFrequency?) async throws -> [Subscriber] {
+    public func subscribers(
+        status: SubscriberStatus, frequency: DigestFrequency?, afterID: Int64?, limit: Int?
+    ) async throws -> [Subscriber] {
         try await read { db in
             var sql = "SELECT \(Self.subscriberColumns) FROM subscriber s WHERE s.status = ?"
             var arguments: StatementArguments = [status.rawValue]
@@ -122,7 +124,16 @@ extension SQLitePaperStore {
                 sql += " AND s.frequency = ?"
                 arguments += [frequency.rawValue]
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY s.id", arguments: arguments).map(Self.subscriber(from:))
+            if let afterID {
+                sql += " AND s.id > ?"
+                arguments += [afterID]
+            }
+            sql += " ORDER BY s.id"
+            if let limit {
+                sql += " LIMIT ?"
+                arguments += [max(0, limit)]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.subscriber(from:))
         }
     }
 

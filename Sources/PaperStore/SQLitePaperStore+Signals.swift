@@ -65,6 +65,38 @@ extension SQLitePaperStore {
         }
     }
 
+    public func markSeen(paperID: String, username: String, at date: Date) async throws {
+        try await write { db in
+            let userID = try Self.userID(username, db)
+            guard try Self.paperExists(paperID, db) else {
+                throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO paper_view (user_id, paper_id, viewed_at) VALUES (?, ?, ?)
+                    ON CONFLICT (user_id, paper_id) DO UPDATE SET viewed_at = max(viewed_at, excluded.viewed_at)
+                    """,
+                arguments: [userID, paperID, date])
+        }
+    }
+
+    @discardableResult
+    public func forgetSeen(username: String) async throws -> Int {
+        try await write { db in
+            let userID = try Self.userID(username, db)
+            try db.execute(sql: "DELETE FROM paper_view WHERE user_id = ?", arguments: [userID])
+            return db.changesCount
+        }
+    }
+
+    public func seenCount(username: String) async throws -> Int {
+        try await read { db in
+            let userID = try Self.userID(username, db)
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM paper_view WHERE user_id = ?", arguments: [userID])
+                ?? 0
+        }
+    }
+
     public func readerSignals(username: String) async throws -> ReaderSignals {
         try await read { db in
             let userID = try Self.userID(username, db)
@@ -87,7 +119,12 @@ extension SQLitePaperStore {
                     arguments: [userID]
                 ).map { FollowedAuthor(key: $0["author_key"], name: $0["display_name"]) },
                 followedCategories: try ids(
-                    "SELECT category FROM category_follow WHERE user_id = ? ORDER BY created_at, category"))
+                    "SELECT category FROM category_follow WHERE user_id = ? ORDER BY created_at, category"),
+                seen: try ids(
+                    """
+                    SELECT paper_id FROM paper_view WHERE user_id = ? ORDER BY viewed_at DESC, paper_id
+                    LIMIT \(ReaderSignals.seenLimit)
+                    """))
         }
     }
 

@@ -34,6 +34,7 @@ public final class SQLiteStoreWriter: Sendable {
         "collection", "collection_item", "author_claim", "access_token", "subscriber", "outbox", "secret",
         "import_journal", "setting", "harvest_state", "paper_withdrawal", "paper_alias", "paper_resolution_conflict",
         "paper_deletion", "paper_rejection", "author_follow", "category_follow", "recommendation_feed_token",
+        "paper_view",
     ]
 
     /// Creates (and migrates) a new store file at `file`, which must not exist.

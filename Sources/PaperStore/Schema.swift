@@ -357,6 +357,21 @@ extension SQLitePaperStore {
                     CREATE INDEX throttle_event_expiry ON throttle_event(expires_at);
                     """)
         }
+        migrator.registerMigration("v14-paper-views") { db in
+            // Papers each reader opened: "seen", left out of their recommendations. One row per (reader, paper),
+            // its time the latest opening; the index serves "latest first" for one reader.
+            try db.execute(
+                sql: """
+                    CREATE TABLE paper_view (
+                      user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                      paper_id TEXT NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                      viewed_at DATETIME NOT NULL,
+                      PRIMARY KEY (user_id, paper_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX paper_view_latest ON paper_view(user_id, viewed_at);
+                    CREATE INDEX paper_view_paper ON paper_view(paper_id);
+                    """)
+        }
         return migrator
     }()
 }

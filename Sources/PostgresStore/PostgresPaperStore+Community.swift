@@ -577,6 +577,40 @@ extension PostgresPaperStore {
         }
     }
 
+    public func markSeen(paperID: String, username: String, at date: Date) async throws {
+        try await write { c in
+            let userID = try await Self.userID(username, c, logger)
+            guard try await Self.paperExists(paperID, c, logger) else {
+                throw StoreError(.paperNotFound, "paper \(paperID) is not in the store")
+            }
+            try await c.run(
+                """
+                INSERT INTO paper_view (user_id, paper_id, viewed_at) VALUES (\(userID), \(paperID), \(date))
+                ON CONFLICT (user_id, paper_id) DO UPDATE
+                  SET viewed_at = greatest(paper_view.viewed_at, EXCLUDED.viewed_at)
+                """, logger)
+        }
+    }
+
+    @discardableResult
+    public func forgetSeen(username: String) async throws -> Int {
+        try await write { c in
+            let userID = try await Self.userID(username, c, logger)
+            return try await c.value(
+                Int.self,
+                "WITH gone AS (DELETE FROM paper_view WHERE user_id = \(userID) RETURNING 1) SELECT count(*)::bigint FROM gone",
+                logger) ?? 0
+        }
+    }
+
+    public func seenCount(username: String) async throws -> Int {
+        try await read { c in
+            let userID = try await Self.userID(username, c, logger)
+            return try await c.value(
+                Int.self, "SELECT count(*)::bigint FROM paper_view WHERE user_id = \(userID)", logger) ?? 0
+        }
+    }
+
     public func readerSignals(username: String) async throws -> ReaderSignals {
         try await snapshot { c in
             let userID = try await Self.userID(username, c, logger)
@@ -607,7 +641,13 @@ extension PostgresPaperStore {
                 followedCategories: try await c.values(
                     String.self,
                     "SELECT category FROM category_follow WHERE user_id = \(userID) ORDER BY created_at, category",
-                    logger))
+                    logger),
+                seen: try await c.values(
+                    String.self,
+                    """
+                    SELECT paper_id FROM paper_view WHERE user_id = \(userID) ORDER BY viewed_at DESC, paper_id
+                    LIMIT \(ReaderSignals.seenLimit)
+                    """, logger))
         }
     }
 

@@ -137,13 +137,17 @@ extension PostgresPaperStore {
         }
     }
 
-    public func subscribers(status: SubscriberStatus, frequency: DigestFrequency?) async throws -> [Subscriber] {
+    public func subscribers(
+        status: SubscriberStatus, frequency: DigestFrequency?, afterID: Int64?, limit: Int?
+    ) async throws -> [Subscriber] {
         try await read { c in
             try await c.rows(
                 """
                 SELECT \(unescaped: Self.subscriberColumns) FROM subscriber s
                 WHERE s.status = \(status.rawValue) AND (\(frequency?.rawValue)::text IS NULL OR s.frequency = \(frequency?.rawValue))
+                  AND s.id > \(afterID ?? Int64.min)
                 ORDER BY s.id
+                LIMIT \(limit.map { Int64(max(0, $0)) })
                 """, logger
             ).map(Self.subscriber(from:))
         }

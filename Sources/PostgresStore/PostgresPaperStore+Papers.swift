@@ -521,8 +521,8 @@ struct PaperWriteBatch {
     /// the listing text, the arXiv paper gets its own; the submission is handled apart.
     static let movedTables: [(table: String, key: [String])] = [
         ("author_claim", ["user_id"]), ("collection_item", ["collection_id"]), ("comment", ["id"]),
-        ("paper_alias", ["local_id"]), ("paper_rejection", ["user_id"]), ("paper_withdrawal", []),
-        ("upvote", ["user_id"]),
+        ("paper_alias", ["local_id"]), ("paper_rejection", ["user_id"]), ("paper_view", ["user_id"]),
+        ("paper_withdrawal", []), ("upvote", ["user_id"]),
     ]
 
     /// Moves everything hanging off `localID` to `arxivID`, deletes the listing paper (a deletion in the change

@@ -348,6 +348,21 @@ enum PostgresSchema {
                 "CREATE INDEX throttle_event_key ON throttle_event (key, happened_at)",
                 "CREATE INDEX throttle_event_expiry ON throttle_event (expires_at)",
             ]),
+        // SQLite's v14: the papers each reader opened ("seen"), left out of their recommendations.
+        Migration(
+            version: "pg3-paper-views",
+            statements: [
+                """
+                CREATE TABLE paper_view (
+                  user_id BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                  paper_id TEXT COLLATE "C" NOT NULL REFERENCES paper(id) ON DELETE CASCADE,
+                  viewed_at TIMESTAMPTZ NOT NULL,
+                  PRIMARY KEY (user_id, paper_id)
+                )
+                """,
+                "CREATE INDEX paper_view_latest ON paper_view (user_id, viewed_at)",
+                "CREATE INDEX paper_view_paper ON paper_view (paper_id)",
+            ]),
     ]
 
     /// Applies the migrations not applied yet, each in its own transaction, holding the advisory lock on one

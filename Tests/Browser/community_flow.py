@@ -241,6 +241,13 @@ try:
           first_title not in [c.text for c in carol.find_elements(By.CSS_SELECTOR, ".card-title a")]
           and "Undo" in carol.find_element(By.CSS_SELECTOR, ".notice.undo").text)
     carol.save_screenshot(os.path.join(out_dir, "for-you.png"))
+    opened = carol.find_elements(By.CSS_SELECTOR, ".card-title a")[0]
+    opened_title = opened.text
+    opened.click()
+    WebDriverWait(carol, 20).until(EC.url_contains("/papers/2"))
+    carol.get(base + "/papers/for-you")
+    check("for you: a paper the reader opened is seen and not recommended again",
+          opened_title not in [c.text for c in carol.find_elements(By.CSS_SELECTOR, ".card-title a")])
 
     alice.get(base + "/papers/trending")
     check("trending shows the paper first", alice.find_elements(By.CSS_SELECTOR, ".card-title a")[0].text.startswith(title[:40]))

@@ -199,6 +199,25 @@ struct OutboxTests {
         #expect(row.state == .sent && row.attempts == 1 && row.sentAt != nil)
     }
 
+    @Test func theBatchPagesThroughEverySubscriberOnce() async throws {
+        let store = try await makeDigestStore()
+        var expected: [String] = []
+        for k in 0..<7 {
+            expected.append("s\(k)@example.org")
+            _ = try await confirmedSubscriber(store, expected.last!)
+            if k == 3 { _ = try await confirmedSubscriber(store, "weekly\(k)@example.org", frequency: .weekly) }
+        }
+        let transport = RecordingMailTransport()
+        var batch = try await makeBatch(store, transport: transport)
+        batch.subscriberPage = 3  // pages of 3, 3 and 1 (the weekly subscriber is in the second page's id range)
+        let (report, delivered) = try await batch.run(period)
+        #expect(report.subscribers == 7 && report.recorded == 7 && delivered.sent == 7)
+        #expect(await transport.sent.map(\.to.address).sorted() == expected)
+        batch.subscriberPage = 7  // a full last page: one more, empty read
+        let (again, _) = try await batch.run(period)
+        #expect(again.subscribers == 7 && again.alreadyRecorded == 7 && again.recorded == 0)
+    }
+
     @Test func unsubscribingAfterRecordingStopsTheSend() async throws {
         let store = try await makeDigestStore()
         let a = try await confirmedSubscriber(store, "a@example.org")

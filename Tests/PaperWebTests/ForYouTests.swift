@@ -111,6 +111,12 @@ struct ForYouTests {
             let signals = try await store.readerSignals(username: "newbie")
             #expect(signals.followedAuthors.map(\.name) == ["Vera Rubin"] && signals.followedCategories == ["cs.CL"])
 
+            // The followed author's paper was opened, so it is seen and not shown: the followed category's comes
+            // first. Forgetting the opened papers brings it back, first, with its reason.
+            let seen = try await browser.get("/papers/for-you")
+            #expect(Self.cardIDs(seen.text).first == "2606.00207")
+            #expect(!Self.cardIDs(seen.text).contains("2606.00205"))
+            #expect(try await browser.post("/settings/seen/forget", [:]).status == .seeOther)
             let followed = try await browser.get("/papers/for-you")
             #expect(Self.cardIDs(followed.text).prefix(2) == ["2606.00205", "2606.00207"])
             #expect(followed.text.contains("By an author you follow: Vera Rubin"))
@@ -122,6 +128,33 @@ struct ForYouTests {
                 try await browser.post("/follows/authors", ["name": "Vera Rubin", "state": "off"]).status == .seeOther)
             #expect(try await store.readerSignals(username: "newbie").followedAuthors.isEmpty)
             #expect(try await browser.post("/follows/categories", ["category": "not a category"]).status == .badRequest)
+        }
+    }
+
+    @Test func openingAPaperMakesItSeenAndTheProfileForgetsThem() async throws {
+        try await Self.withForYouApp { browser, store in
+            _ = try await browser.signUp("reader")
+            try await RecommendationFixture.upvoteSeeds(store, username: "reader")
+            let before = Self.cardIDs(try await browser.get("/papers/for-you").text)
+            let opened = try #require(before.first)
+            #expect(try await browser.get("/papers/\(opened)").status == .ok)
+            #expect(try await store.readerSignals(username: "reader").seen == [opened])
+            #expect(!Self.cardIDs(try await browser.get("/papers/for-you").text).contains(opened))
+            let profile = try await browser.get("/users/reader")
+            #expect(profile.text.contains("<h2 id=\"seen\">Papers you opened</h2>"))
+            #expect(profile.text.contains("You opened 1 paper;"))
+            // Without the form's CSRF token nothing is forgotten.
+            #expect(try await browser.post("/settings/seen/forget", [:], csrf: "wrong").status == .forbidden)
+            #expect(try await store.seenCount(username: "reader") == 1)
+            let forget = try await browser.post("/settings/seen/forget", [:])
+            #expect(forget.status == .seeOther && forget.headers[.location] == "/users/reader#seen")
+            #expect(try await store.seenCount(username: "reader") == 0)
+            #expect(Self.cardIDs(try await browser.get("/papers/for-you").text) == before)
+            #expect(try await browser.get("/users/reader").text.contains("No papers opened yet."))
+            // Visitors open papers without leaving a trace.
+            let visitor = Browser(client: browser.client)
+            #expect(try await visitor.get("/papers/\(before[1])").status == .ok)
+            #expect(try await store.seenCount(username: "reader") == 0)
         }
     }
 

@@ -62,6 +62,41 @@ struct RecommendationServiceTests {
         #expect(!undone.contains("2606.00101"))
     }
 
+    @Test func openedPapersAreSeenAndLeftOutUntilForgotten() async throws {
+        let store = try await RecommendationFixture.makeStore()
+        try await RecommendationFixture.upvoteSeeds(store)
+        let service = Self.service(store)
+        let before = try await service.recommendations(for: "ada", limit: 50).items.map(\.paper.id)
+        let opened = try #require(before.first)
+        try await store.markSeen(paperID: opened, username: "ada", at: RecommendationFixture.now)
+        let after = try await service.recommendations(for: "ada", limit: 50).items.map(\.paper.id)
+        #expect(!after.contains(opened))
+        // Only the opened paper goes (the others may swap places: diversity depends on what was picked before).
+        #expect(Set(after) == Set(before).subtracting([opened]))
+        // Another reader's openings are theirs.
+        _ = try await store.createUser(username: "bea", displayName: "Bea", role: .member, passwordHash: nil)
+        try await store.markSeen(paperID: before[1], username: "bea", at: RecommendationFixture.now)
+        #expect(try await service.recommendations(for: "ada", limit: 50).items.map(\.paper.id) == after)
+        try await store.forgetSeen(username: "ada")
+        #expect(try await service.recommendations(for: "ada", limit: 50).items.map(\.paper.id) == before)
+    }
+
+    @Test func aNewVersionIsOnePaperWithItsNewText() async throws {
+        let store = try await RecommendationFixture.makeStore()
+        try await RecommendationFixture.upvoteSeeds(store)
+        let service = Self.service(store)
+        let original = try #require(RecommendationFixture.papers.first { $0.id == "2606.00105" })
+        var revised = original
+        revised.version = 2
+        revised.title = "Cheaper magic state distillation factories (revised)"
+        try await store.upsert([revised])
+        let items = try await service.recommendations(for: "ada", limit: 50).items
+        let copies = items.filter { $0.paper.id == "2606.00105" }
+        #expect(copies.count == 1)
+        #expect(copies.first?.paper.version == 2 && copies.first?.paper.title == revised.title)
+        #expect(Set(items.map(\.paper.id)).count == items.count)
+    }
+
     @Test func coldStartSaysSoAndFollowsDecideTheOrder() async throws {
         let store = try await RecommendationFixture.makeStore()
         let service = Self.service(store)

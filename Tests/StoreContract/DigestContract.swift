@@ -32,6 +32,31 @@ public struct DigestContract: Sendable {
         #expect(try await store.subscribers(status: .confirmed, frequency: .weekly).map(\.id) == [created.id])
         #expect(try await store.subscribers(status: .confirmed, frequency: .daily).isEmpty)
 
+        // Pages by id: after an id, at most a limit.
+        var ids = [created.id]
+        for k in 0..<4 {
+            let s = try await store.subscribe(email: "page\(k)@example.org", username: nil, frequency: .weekly, at: now)
+            ids.append(try await store.confirmSubscriber(id: s.id, at: now).id)
+        }
+        let pending = try await store.subscribe(
+            email: "pending@example.org", username: nil, frequency: .weekly, at: now)
+        var paged: [Int64] = []
+        var after: Int64?
+        while true {
+            let page = try await store.subscribers(status: .confirmed, frequency: .weekly, afterID: after, limit: 2)
+            #expect(page.count <= 2)
+            guard let last = page.last else { break }
+            paged += page.map(\.id)
+            after = last.id
+        }
+        #expect(paged == ids.sorted())
+        #expect(!paged.contains(pending.id))
+        #expect(
+            try await store.subscribers(status: .confirmed, frequency: nil, afterID: ids.sorted()[2], limit: nil)
+                .map(\.id) == Array(ids.sorted().dropFirst(3)))
+        #expect(try await store.subscribers(status: .confirmed, frequency: .weekly, afterID: nil, limit: 0).isEmpty)
+        for id in ids.dropFirst() { try await store.setSubscriberStatus(id: id, status: .unsubscribed) }
+
         // Unsubscribed, then subscribing again needs a new confirmation.
         #expect(try await store.setSubscriberStatus(id: created.id, status: .unsubscribed).status == .unsubscribed)
         #expect(

@@ -91,6 +91,40 @@ public struct SignalsContract: Sendable {
         await #expect(throws: StoreError.self) { _ = try await store.readerSignals(username: "nobody") }
     }
 
+    public func openedPapersAreSeenLatestFirstAndForgotten() async throws {
+        let store = try await seeded()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        try await store.markSeen(paperID: "2501.00001", username: "ada", at: t0)
+        try await store.markSeen(paperID: "2501.00002", username: "ada", at: t0.addingTimeInterval(60))
+        try await store.markSeen(paperID: "2501.00003", username: "bob", at: t0)
+        #expect(try await store.readerSignals(username: "ada").seen == ["2501.00002", "2501.00001"])
+        // Opening it again makes it the latest; a time from a slower clock does not move it back.
+        try await store.markSeen(paperID: "2501.00001", username: "ada", at: t0.addingTimeInterval(120))
+        try await store.markSeen(paperID: "2501.00002", username: "ada", at: t0)
+        #expect(try await store.readerSignals(username: "ada").seen == ["2501.00001", "2501.00002"])
+        #expect(try await store.seenCount(username: "ada") == 2)
+        await #expect(throws: StoreError.self) {
+            try await store.markSeen(paperID: "9999.99999", username: "ada", at: t0)
+        }
+        await #expect(throws: StoreError.self) {
+            try await store.markSeen(paperID: "2501.00001", username: "nobody", at: t0)
+        }
+        #expect(try await store.forgetSeen(username: "ada") == 2)
+        #expect(try await store.readerSignals(username: "ada").seen.isEmpty)
+        #expect(try await store.seenCount(username: "ada") == 0)
+        #expect(try await store.readerSignals(username: "bob").seen == ["2501.00003"], "only ada's are forgotten")
+        #expect(try await store.forgetSeen(username: "ada") == 0)
+        // At most the latest `seenLimit` count as seen.
+        let many = (0..<(ReaderSignals.seenLimit + 5)).map { String(format: "2502.%05d", $0) }
+        try await store.upsert(many.map { samplePaper($0) })
+        for (k, id) in many.enumerated() {
+            try await store.markSeen(paperID: id, username: "cur", at: t0.addingTimeInterval(Double(k)))
+        }
+        let seen = try await store.readerSignals(username: "cur").seen
+        #expect(seen.count == ReaderSignals.seenLimit && seen.first == many.last && !seen.contains(many[4]))
+        #expect(try await store.seenCount(username: "cur") == many.count)
+    }
+
     public func aPrivateFeedTokenIsReplacedAndRevoked() async throws {
         let store = try await seeded()
         let (one, two) = (String(repeating: "a", count: 64), String(repeating: "b", count: 64))
@@ -115,6 +149,9 @@ public struct SignalsContract: Sendable {
         },
         .init("SignalsContract.signalsGatherUpvotesCollectionsAndConfirmedAuthorship") {
             try await SignalsContract(make: $0).signalsGatherUpvotesCollectionsAndConfirmedAuthorship()
+        },
+        .init("SignalsContract.openedPapersAreSeenLatestFirstAndForgotten") {
+            try await SignalsContract(make: $0).openedPapersAreSeenLatestFirstAndForgotten()
         },
         .init("SignalsContract.aPrivateFeedTokenIsReplacedAndRevoked") {
             try await SignalsContract(make: $0).aPrivateFeedTokenIsReplacedAndRevoked()

@@ -21,6 +21,7 @@ struct SubmitController: Sendable {
         router.post("/settings/tokens/{token}/delete", use: deleteToken)
         router.post("/settings/for-you-feed", use: createFeedToken)
         router.post("/settings/for-you-feed/delete", use: deleteFeedToken)
+        router.post("/settings/seen/forget", use: forgetSeen)
         router.get("/avatars/{file}", use: avatar)
         router.get("/curate", use: curate)
     }
@@ -131,6 +132,8 @@ struct SubmitController: Sendable {
             view.notInterested = try await store.papers(ids: signals.rejected).map {
                 .init(id: $0.id, title: $0.title, authors: nil)
             }
+            let seen = try await store.seenCount(username: user.username)
+            view.seen = seen == 0 ? nil : seen == 1 ? "1 paper" : "\(seen) papers"
             view.hasFeedToken = try await store.hasRecommendationFeedToken(username: user.username)
             view.newFeedURLs = newFeedURLs
         }
@@ -165,6 +168,14 @@ struct SubmitController: Sendable {
             .response(from: request, context: context)
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+
+    /// Forgets the papers the reader opened: For you may show them again.
+    @Sendable func forgetSeen(_ request: Request, context: PaperboyRequestContext) async throws -> Response {
+        _ = try await CSRF.verifiedForm(request, context)
+        guard let viewer = context.viewer else { return .redirect(to: "/login", type: .normal) }
+        try await store.forgetSeen(username: viewer.username)
+        return .redirect(to: "/users/\(viewer.username)#seen", type: .normal)
     }
 
     /// Revokes the private feed's address: readers of it get a 404 from then on.

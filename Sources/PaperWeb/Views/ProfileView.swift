@@ -21,6 +21,9 @@ struct ProfileView: PageView {
     var followedAuthors: [FollowedAuthorView] = []
     var followedCategories: [String] = []
     var notInterested: [PaperPageView.SimilarView] = []
+    /// How many papers the reader opened ("3 papers"; nil for none): For you leaves them out, and a button
+    /// forgets them.
+    var seen: String?
     /// Whether a private "For you" feed address exists, and (once, right after creation) its URLs.
     var hasFeedToken = false
     var newFeedURLs: [FeedLink] = []
