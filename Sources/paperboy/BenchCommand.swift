@@ -5,7 +5,7 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure Paperboy's engines.",
-        subcommands: [BenchEmbed.self, BenchRecommend.self])
+        subcommands: [BenchEmbed.self, BenchRecommend.self, BenchDigest.self])
 }
 
 struct BenchEmbed: AsyncParsableCommand {
@@ -57,10 +57,15 @@ struct BenchEmbed: AsyncParsableCommand {
 }
 
 enum MemoryUsage {
-    /// VmHWM from /proc/self/status (Linux).
-    static func peakResidentMegabytes() -> Int {
+    /// VmHWM from /proc/self/status (Linux): the most memory resident at once so far.
+    static func peakResidentMegabytes() -> Int { status("VmHWM:") }
+
+    /// VmRSS from /proc/self/status (Linux): resident now.
+    static func residentMegabytes() -> Int { status("VmRSS:") }
+
+    private static func status(_ key: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(key) {
             let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
             return kb / 1024
         }
