@@ -264,8 +264,13 @@ struct PagesController<Search: PaperSearching>: Sendable {
         view.loggedIn = context.viewer != nil
         view.canModerate = context.viewer.map { $0.role != .member } ?? false
         if let viewer = context.viewer {
-            // Opened, so seen: For you leaves it out from now on (the profile can forget these).
-            try await store.markSeen(paperID: id, username: viewer.username, at: site.now())
+            // Opened, so seen: For you leaves it out from now on (the profile can forget these). A store too busy
+            // to record it must not cost the reader the page.
+            do {
+                try await store.markSeen(paperID: id, username: viewer.username, at: site.now())
+            } catch {
+                context.logger.warning("could not record a seen paper", metadata: ["error": "\(error)"])
+            }
             view.viewerCollections = try await store.collections(owner: viewer.username).map {
                 .init(id: $0.id, name: $0.name)
             }
