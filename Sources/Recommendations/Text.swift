@@ -72,6 +72,16 @@ public struct TermExtractor: Sendable {
     public func visit(
         title: String, abstract: String, skippingAddresses: Bool = false, _ body: (UInt64, () -> String) -> Void
     ) {
+        visitWhile(title: title, abstract: abstract, skippingAddresses: skippingAddresses) { hash, text in
+            withoutActuallyEscaping(text) { body(hash, $0) }
+            return true
+        }
+    }
+
+    /// `visit`, stopping as soon as `body` returns false (stemming the rest of an abstract is most of the cost).
+    public func visitWhile(
+        title: String, abstract: String, skippingAddresses: Bool = false, _ body: (UInt64, () -> String) -> Bool
+    ) {
         for text in [title, abstract] {
             var previous: (hash: UInt64, word: String)?
             let addresses = skippingAddresses ? Self.webAddresses(text) : []
@@ -84,12 +94,12 @@ public struct TermExtractor: Sendable {
                     continue  // a stopword: bigrams join across it, as scikit-learn's do
                 }
                 let hash = Self.hash(term)
-                body(hash, { token.text })
+                guard body(hash, { token.text }) else { return }
                 if token.isCompound { continue }
                 if bigrams, let previous {
                     let pair = Self.combine(previous.hash, hash)
                     let word = previous.word
-                    body(pair, { word + " " + token.text })
+                    guard body(pair, { word + " " + token.text }) else { return }
                 }
                 previous = (hash, token.text)
             }
