@@ -256,7 +256,9 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 // To break a store from a second connection (a real failure below the store).
                 .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+            ],
+            // The golden files are read from the source tree (#filePath), not shipped as resources.
+            exclude: ["__Snapshots__"]
         ),
     ]
 )
