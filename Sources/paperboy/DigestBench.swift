@@ -98,6 +98,7 @@ struct BenchDigest: AsyncParsableCommand {
         let started = Date()
         let report = try await batch.enqueue(period)
         let seconds = Date().timeIntervalSince(started)
+        let perSubscriber = seconds * 1000 / Double(max(1, report.subscribers))
         let peakAfter = MemoryUsage.peakResidentMegabytes()
         let residentAfter = MemoryUsage.residentMegabytes()
         // Every tenth subscriber's recorded digest: does it have its own "For you" section?
@@ -115,7 +116,7 @@ struct BenchDigest: AsyncParsableCommand {
         let result: [String: Any] = [
             "subscribers": subscribers, "recorded": report.recorded, "sampled": sampled,
             "sampled_with_for_you": withForYou,
-            "seconds": seconds, "ms_per_subscriber": seconds * 1000 / Double(max(1, report.subscribers)),
+            "seconds": seconds, "ms_per_subscriber": perSubscriber,
             "rss_mb_before": residentBefore, "rss_mb_after": residentAfter, "peak_rss_mb_before": peakBefore,
             "peak_rss_mb_after": peakAfter, "period": period.key,
         ]
@@ -125,10 +126,7 @@ struct BenchDigest: AsyncParsableCommand {
         } else {
             print("digest batch: \(report.recorded) of \(subscribers) subscribers recorded (\(period.key))")
             print("with a For you section: \(withForYou) of \(sampled) sampled digests (every tenth subscriber)")
-            print(
-                String(
-                    format: "time: %.1f s, %.2f ms per subscriber", seconds,
-                    seconds * 1000 / Double(max(1, report.subscribers))))
+            print(String(format: "time: %.1f s, %.2f ms per subscriber", seconds, perSubscriber))
             print("resident memory: \(residentBefore) MB before the batch, \(residentAfter) MB after")
             print("peak resident memory: \(peakBefore) MB before the batch, \(peakAfter) MB after")
         }

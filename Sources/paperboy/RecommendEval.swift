@@ -450,7 +450,7 @@ enum VectorCache {
         guard let first = lines.first, header == nil || String(first) == header,
             let dimension = first.split(separator: "=").last.flatMap({ Int($0) }), dimension > 0
         else {
-            note("note: \(tsvPath) is for another model; re-encoding")
+            note("note: \(tsvPath) is for another model or not a vector cache; ignored")
             return fresh
         }
         let header = String(first)
